@@ -1,0 +1,31 @@
+/* x86-64: `syscall`, number in rax, arguments in rdi rsi rdx r10 r8 r9,
+ * result in rax, -4095..-1 is -errno.  The instruction itself overwrites rcx
+ * (return address) and r11 (saved rflags). */
+#ifndef PAL_SYSCALL_AMD64_H
+#define PAL_SYSCALL_AMD64_H
+
+#include "defs_amd64.h"
+
+static inline long pal_syscall6(long nr, long a1, long a2, long a3, long a4,
+                                long a5, long a6)
+{
+    register long r10 __asm__("r10") = a4;
+    register long r8 __asm__("r8") = a5;
+    register long r9 __asm__("r9") = a6;
+    long ret;
+
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory", "cc");
+    return ret;
+}
+
+/* mmap takes its offset in bytes. */
+static inline long pal_arch_mmap(void *addr, size_t len, long prot, long flags,
+                                 long fd, long off)
+{
+    return pal_syscall6(LX_NR_mmap, (long)addr, (long)len, prot, flags, fd, off);
+}
+
+#endif

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Generate pal/linux/defs_<arch>.h from the kernel headers Debian installs.
+
+    python3 tools/gen_linux_defs.py            # rewrite every defs_<arch>.h
+    python3 tools/gen_linux_defs.py --check    # exit 1 if any file differs
+
+Each value is taken by running the target's preprocessor (clang-19
+--target=<triple>) over <asm/unistd.h>, <linux/mman.h>, <asm/errno.h>,
+<linux/prctl.h>, <linux/fcntl.h>, <linux/auxvec.h> and <asm/signal.h> from
+/usr/<triple>/include (amd64: /usr/include/x86_64-linux-gnu, the host's
+linux-libc-dev), so the tables say what the kernel says, per arch.
+
+loong64 has no Debian headers: it takes the asm-generic numbers and
+constants (from arm64's header set, which is asm-generic too) as the
+loongarch kernel does; tests/linux/defs_check.c holds it against arm64.
+
+A few values are newer than Debian 12's headers (Linux 6.1).  They are
+listed in NEWER below with the kernel release that added them, written
+into the tables marked as such, and checked wherever headers define them.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "pal", "linux")
+CLANG = os.environ.get("PAL_CLANG", "clang-19")
+
+# family -> (clang target, include dirs, o32/n64 syscall base or 0, mmap name)
+FAMILIES = {
+    "amd64": ("x86_64-linux-gnu", ["/usr/include/x86_64-linux-gnu", "/usr/include"], 0, "mmap"),
+    "386": ("i686-linux-gnu", ["/usr/i686-linux-gnu/include"], 0, "mmap2"),
+    "arm": ("arm-linux-gnueabihf", ["/usr/arm-linux-gnueabihf/include"], 0, "mmap2"),
+    "arm64": ("aarch64-linux-gnu", ["/usr/aarch64-linux-gnu/include"], 0, "mmap"),
+    "loong64": ("loongarch64-linux-gnu", ["/usr/aarch64-linux-gnu/include"], 0, "mmap"),
+    "mips": ("mips-linux-gnu", ["/usr/mips-linux-gnu/include"], 4000, "mmap2"),
+    "mips64": ("mips64-linux-gnuabi64", ["/usr/mips64-linux-gnuabi64/include"], 5000, "mmap"),
+    "ppc64": ("powerpc64-linux-gnu", ["/usr/powerpc64-linux-gnu/include"], 0, "mmap"),
+    "riscv64": ("riscv64-linux-gnu", ["/usr/riscv64-linux-gnu/include"], 0, "mmap"),
+    "s390x": ("s390x-linux-gnu", ["/usr/s390x-linux-gnu/include"], 0, "mmap"),
+}
+
+# System calls: the library's, then the ones the freestanding test harness
+# needs.  "mmap" stands for the family's mmap entry (mmap or mmap2).
+SYSCALLS = ["mmap", "munmap", "mprotect", "madvise", "mincore", "prctl",
+            "mseal", "openat", "read", "write", "close",
+            "exit_group", "getpid", "kill", "clone", "wait4", "rt_sigaction",
+            "rt_sigprocmask", "memfd_create", "lseek", "seccomp"]
+
+CONSTANTS = ["PROT_NONE", "PROT_READ", "PROT_WRITE", "PROT_EXEC",
+             "MAP_SHARED", "MAP_PRIVATE", "MAP_FIXED", "MAP_ANONYMOUS",
+             "MAP_NORESERVE", "MAP_FIXED_NOREPLACE",
+             "MADV_DONTNEED", "MADV_FREE", "MADV_HUGEPAGE", "MADV_NOHUGEPAGE",
+             "MADV_COLLAPSE", "MADV_GUARD_INSTALL", "MADV_GUARD_REMOVE",
+             "PR_SET_VMA", "PR_SET_VMA_ANON_NAME",
+             "O_RDONLY", "O_CLOEXEC", "AT_FDCWD", "AT_PAGESZ", "SIGCHLD",
+             "SIGSEGV", "SIGBUS", "SIGKILL"]
+
+ERRNOS = ["EPERM", "ENOENT", "EINTR", "EBADF", "EAGAIN", "ENOMEM", "EACCES",
+          "EFAULT", "EBUSY", "EEXIST", "EINVAL", "ENOSYS", "EOPNOTSUPP"]
+
+# Newer than Debian 12's uapi headers (6.1): value per family, the kernel
+# that added it.  mseal is 462 in the unified numbering (o32 4462, n64 5462).
+NEWER = {
+    "NR_mseal": ("Linux 6.10", lambda base: base + 462),
+    "MADV_GUARD_INSTALL": ("Linux 6.13", lambda base: 102),
+    "MADV_GUARD_REMOVE": ("Linux 6.13", lambda base: 103),
+}
+
+INCLUDES = """
+#include <asm/unistd.h>
+#include <linux/mman.h>
+#include <asm/errno.h>
+#include <asm/signal.h>
+#include <linux/prctl.h>
+#include <linux/fcntl.h>
+#include <linux/auxvec.h>
+"""
+
+# loong64 uses the asm-generic tables directly, as arch/loongarch does.
+INCLUDES_GENERIC = """
+#define __BITS_PER_LONG 64
+#include <asm-generic/unistd.h>
+#include <linux/mman.h>
+#include <asm-generic/errno.h>
+#include <asm-generic/signal.h>
+#include <linux/prctl.h>
+#include <linux/fcntl.h>
+#include <linux/auxvec.h>
+"""
+
+
+def entries(mmap_name):
+    for s in SYSCALLS:
+        yield "NR_" + s, "__NR_" + (mmap_name if s == "mmap" else s)
+    for c in CONSTANTS + ERRNOS:
+        yield c, c
+
+
+def preprocess(family):
+    target, incs, _, mmap_name = FAMILIES[family]
+    src = INCLUDES_GENERIC if family == "loong64" else INCLUDES
+    for name, macro in entries(mmap_name):
+        src += "@@ pal_%s %s\n" % (name, macro)  # the label must not be a macro
+    with tempfile.NamedTemporaryFile("w", suffix=".c", delete=False) as f:
+        f.write(src)
+        path = f.name
+    try:
+        cmd = [CLANG, "--target=" + target, "-E", "-P", "-nostdinc"]
+        for inc in incs:
+            cmd += ["-isystem", inc]
+        cmd.append(path)
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    finally:
+        os.unlink(path)
+    values = {}
+    for line in out.splitlines():
+        if line.startswith("@@ "):
+            _, name, expr = line.split(" ", 2)
+            values[name[len("pal_"):]] = expr.strip()
+    return values
+
+
+def evaluate(expr):
+    """Integer value of a preprocessed expression, or None if it still names
+    a macro the headers do not define."""
+    e = re.sub(r"\b(0x[0-9a-fA-F]+|[0-9]+)[uUlL]+\b", r"\1", expr)
+    if re.search(r"[A-Za-z_]", re.sub(r"0x[0-9a-fA-F]+", "", e)):
+        return None
+    e = re.sub(r"\b0([0-7]+)\b", r"0o\1", e)  # C octal, as in O_CLOEXEC 02000000
+    return int(eval(e, {"__builtins__": {}}))  # digits, operators, parentheses
+
+
+def generate(family):
+    target, incs, base, mmap_name = FAMILIES[family]
+    raw = preprocess(family)
+    lines = []
+    for name, macro in entries(mmap_name):
+        value = evaluate(raw[name])
+        note = ""
+        if value is None:
+            if name not in NEWER:
+                raise SystemExit("%s: %s not defined by the headers" % (family, macro))
+            release, fn = NEWER[name]
+            value = fn(base)
+            note = "  /* %s: newer than these headers */" % release
+        lines.append("#define LX_%-22s %s%s" % (name, value, note))
+    src = "/usr/aarch64-linux-gnu/include (asm-generic)" if family == "loong64" else incs[0]
+    head = ("/* Generated by tools/gen_linux_defs.py from the kernel headers in\n"
+            " * %s (clang-19 --target=%s).\n"
+            " * Do not edit: run `python3 tools/gen_linux_defs.py`.\n"
+            " * LX_NR_mmap is __NR_%s. */\n" % (src, target, mmap_name))
+    guard = "PAL_DEFS_%s_H" % family.upper()
+    return "%s#ifndef %s\n#define %s\n\n%s\n\n#endif\n" % (head, guard, guard, "\n".join(lines))
+
+
+def main():
+    check = "--check" in sys.argv[1:]
+    differ = []
+    for family in FAMILIES:
+        text = generate(family)
+        path = os.path.join(OUT, "defs_%s.h" % family)
+        old = open(path).read() if os.path.exists(path) else None
+        if check:
+            if old != text:
+                differ.append(path)
+        elif old != text:
+            with open(path, "w") as f:
+                f.write(text)
+            print("wrote", os.path.relpath(path, ROOT))
+    if differ:
+        print("differ from the headers:", *differ)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
