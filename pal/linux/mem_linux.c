@@ -27,6 +27,11 @@ static long advise_unused = LX_MADV_FREE;
 static unsigned feat_known;
 static unsigned feat_have;
 
+/* vm.overcommit_memory, read on the first unused or used: 0 unknown,
+ * 1 heuristic or always, 2 strict ("never": mode 2). */
+static int commit_mode;
+#define COMMIT_STRICT 2
+
 /* Whether MADV_DONTNEED gives back zero-filled pages here (qemu-user before
  * 7.1 returned success and kept the contents).  0 unknown, 1 yes, 2 no. */
 static int dontneed_zeroes;
@@ -158,6 +163,27 @@ static int probe_vma_name(void *scratch)
                          (long)page_size, (long)"pal-probe") == 0;
 }
 
+/* MADV_COLLAPSE refuses (EINVAL) a VMA that could not hold an aligned huge
+ * page, or that was never touched (no anon_vma yet), so the scratch VMA
+ * spans two huge pages and its first page is written.  The advised range
+ * is one page at a huge-page boundary, holding no whole huge page: 0
+ * (nothing to do) where collapse exists, EINVAL (unknown advice) where it
+ * does not.  Nothing is collapsed. */
+static int probe_collapse(void)
+{
+    long m = pal_sys_mmap(0, 2 * huge_page_size, PROT_RW, MAP_ANON_PRIVATE, -1, 0);
+    uintptr_t boundary;
+    int ok;
+
+    if (pal_sys_failed(m))
+        return 0;
+    *(volatile char *)m = 1;
+    boundary = pal_align_up((uintptr_t)m + 1, huge_page_size);
+    ok = probe_madvise((void *)boundary, LX_MADV_COLLAPSE);
+    pal_sys_munmap((void *)m, 2 * huge_page_size);
+    return ok;
+}
+
 /* mseal(0, 0, 0) is a successful no-op where mseal exists (6.10+, 64-bit
  * only), ENOSYS elsewhere: no mapping needs to be sealed forever to know. */
 static int probe_seal(void)
@@ -192,7 +218,9 @@ static unsigned probe(unsigned want)
         have |= PAL_FEAT_THP;
     if ((want & PAL_FEAT_SEAL) && probe_seal())
         have |= PAL_FEAT_SEAL;
-    if (want & ~(PAL_FEAT_THP | PAL_FEAT_SEAL)) {
+    if ((want & PAL_FEAT_THP_COLLAPSE) && huge_page_size != 0 && probe_collapse())
+        have |= PAL_FEAT_THP_COLLAPSE;
+    if (want & ~(PAL_FEAT_THP | PAL_FEAT_SEAL | PAL_FEAT_THP_COLLAPSE)) {
         m = pal_sys_mmap(0, 2 * page_size, PROT_RW, MAP_ANON_PRIVATE, -1, 0);
         if (pal_sys_failed(m)) /* probe again next time */
             return __atomic_load_n(&feat_have, __ATOMIC_RELAXED);
@@ -204,11 +232,6 @@ static unsigned probe(unsigned want)
             have |= PAL_FEAT_MADV_FREE;
         if ((want & PAL_FEAT_MADV_DONTNEED) && probe_madvise(s, LX_MADV_DONTNEED))
             have |= PAL_FEAT_MADV_DONTNEED;
-        /* one page, no whole huge page inside: 0 where collapse exists,
-         * EINVAL (unknown advice) where it does not */
-        if ((want & PAL_FEAT_THP_COLLAPSE) && huge_page_size != 0 &&
-            probe_madvise(s, LX_MADV_COLLAPSE))
-            have |= PAL_FEAT_THP_COLLAPSE;
         if ((want & PAL_FEAT_VMA_NAME) && probe_vma_name(s))
             have |= PAL_FEAT_VMA_NAME;
         if ((want & PAL_FEAT_FIXED_NOREPLACE) && probe_fixed_noreplace(s))
@@ -233,6 +256,27 @@ unsigned pal_os_features(void)
 }
 
 /* ---- release ---------------------------------------------------------- */
+
+/* Under vm.overcommit_memory=2 the kernel charges every writable private
+ * page against CommitLimit whether it is resident or not, and madvise
+ * releases the page but not the charge: a heap that shrank still counts
+ * at its peak, and mmap fails for others.  Only a mapping that is not
+ * writable is not charged, so there unused replaces the range with a fresh
+ * PROT_NONE mapping (as jemalloc's decommit does) and used takes the charge
+ * back with mprotect, which fails cleanly (ENOMEM) at the limit.  Without
+ * /proc the mode cannot be read and is taken to be the default. */
+static int strict_commit(void)
+{
+    int mode = __atomic_load_n(&commit_mode, __ATOMIC_RELAXED);
+    char buf[8];
+
+    if (mode == 0) {
+        mode = read_file("/proc/sys/vm/overcommit_memory", buf, sizeof buf) > 0 &&
+               buf[0] == '2' ? COMMIT_STRICT : 1;
+        __atomic_store_n(&commit_mode, mode, __ATOMIC_RELAXED);
+    }
+    return mode == COMMIT_STRICT;
+}
 
 /* Once, before MADV_DONTNEED is first relied on for zeroes: write a scratch
  * page, advise, read it back. */
@@ -310,7 +354,7 @@ int pal_os_unused_zeroes(unsigned policy)
 {
     long advice = __atomic_load_n(&advise_unused, __ATOMIC_RELAXED);
 
-    if (advice == ADVISE_MMAP || (policy & PAL_POLICY_DONTNEED))
+    if (advice == ADVISE_MMAP || (policy & PAL_POLICY_DONTNEED) || strict_commit())
         return 1;
     /* MADV_FREE keeps the contents until the kernel needs the memory */
     return !have(PAL_FEAT_MADV_FREE);
@@ -427,7 +471,7 @@ int pal_os_used(void *v, size_t n, unsigned policy)
 {
     long r;
 
-    if (policy & PAL_POLICY_HARD_DECOMMIT) {
+    if ((policy & PAL_POLICY_HARD_DECOMMIT) || strict_commit()) {
         r = pal_sys_mprotect(v, n, PROT_RW);
         if (r != 0)
             return pal_sys_error(r);
@@ -441,14 +485,15 @@ int pal_os_used(void *v, size_t n, unsigned policy)
 
 int pal_os_unused(void *v, size_t n, unsigned policy)
 {
-    int err = release(v, n, policy);
+    int strict = strict_commit();
+    int err = strict ? remap(v, n, LX_PROT_NONE) : release(v, n, policy);
     long r;
 
     if (err != PAL_OK)
         return err;
     if ((policy & PAL_POLICY_THP_GRANULAR) && huge_page_size != 0)
         mark_ends_nohugepage((uintptr_t)v, n);
-    if (policy & PAL_POLICY_HARD_DECOMMIT) {
+    if ((policy & PAL_POLICY_HARD_DECOMMIT) && !strict) {
         r = pal_sys_mprotect(v, n, LX_PROT_NONE);
         if (r != 0)
             return pal_sys_error(r);
@@ -476,11 +521,16 @@ int pal_os_free(void *v, size_t n)
 }
 
 /* Access first, with mprotect (shorter hold of mmap_lock than a new
- * mapping), then the pages go back. */
+ * mapping), then the pages go back.  Under strict overcommit mprotect
+ * would keep the commit charge that Reserved must not hold: a fresh
+ * PROT_NONE mapping drops both at once. */
 int pal_os_fault(void *v, size_t n)
 {
-    long r = pal_sys_mprotect(v, n, LX_PROT_NONE);
+    long r;
 
+    if (strict_commit())
+        return remap(v, n, LX_PROT_NONE);
+    r = pal_sys_mprotect(v, n, LX_PROT_NONE);
     if (r != 0)
         return pal_sys_error(r);
     if (__atomic_load_n(&advise_unused, __ATOMIC_RELAXED) != ADVISE_MMAP) {

@@ -1,0 +1,328 @@
+/*
+ * test_machines.c - the machines allocators get burned on, made here:
+ * strict overcommit, an madvise(DONTNEED) that keeps the contents (qemu
+ * before 7.1, some sandboxes), no /proc and no /sys.
+ *
+ * The library learns these facts once per process, so every case runs in
+ * a child forked from a parent that never calls libpal: each child starts
+ * with the library untouched, which it checks (os_calls == 0).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "pal_test.h"
+
+/* In a child: report the failed check on stdout and exit 1. */
+#define CCHECK(e)                                                             \
+    do {                                                                      \
+        if (!(e)) {                                                           \
+            th_printf("     | child: %s:%d: %s\n", __FILE__, __LINE__, #e);   \
+            return 1;                                                         \
+        }                                                                     \
+    } while (0)
+#define CCHECK_OK(call) CCHECK((call) == PAL_OK)
+
+/* Exit code a child uses for "cannot be set up here"; it prints why. */
+#define CHILD_SKIP 77
+static char skip_reason[160];
+
+static int fresh(void)
+{
+    struct pal_mem_stats st;
+
+    pal_mem_get_stats(&st);
+    return st.os_calls == 0;
+}
+
+/* Run a case in a child; a child exiting CHILD_SKIP printed its reason
+ * into a pipe we read here. */
+static int skip_pipe[2];
+
+static void child_skip(const char *why)
+{
+    ssize_t w = write(skip_pipe[1], why, strlen(why));
+
+    (void)w;
+    _exit(CHILD_SKIP);
+}
+
+static int run_case(int (*fn)(void *), void *arg)
+{
+    ssize_t got;
+    int st;
+
+    if (pipe(skip_pipe) != 0)
+        return -1;
+    st = th_child(fn, arg);
+    close(skip_pipe[1]);
+    got = read(skip_pipe[0], skip_reason, sizeof skip_reason - 1);
+    skip_reason[got > 0 ? got : 0] = '\0';
+    close(skip_pipe[0]);
+    return st;
+}
+
+#define RUN_CASE(fn, arg)                                                     \
+    do {                                                                      \
+        int st_ = run_case(fn, arg);                                          \
+        if (st_ == TH_CHILD_NONE)                                             \
+            SKIP("no child processes");                                       \
+        if (st_ == TH_CHILD_EXIT(CHILD_SKIP))                                 \
+            SKIP("%s", skip_reason);                                          \
+        CHECK_EQ(st_, TH_CHILD_EXIT(0));                                      \
+    } while (0)
+
+/* A private mount namespace, so what the child mounts is its own. */
+static void private_mounts(void)
+{
+    if (unshare(CLONE_NEWNS) != 0)
+        child_skip("unshare(CLONE_NEWNS) refused: cannot make a private /proc here");
+    if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        child_skip("cannot make / a private mount");
+}
+
+/* Committed_AS from /proc/meminfo, in bytes; 0 if unreadable. */
+static long long committed_as(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[128];
+    long long kb = 0;
+
+    if (f == NULL)
+        return 0;
+    while (fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, "Committed_AS: %lld kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb * 1024;
+}
+
+/* ---- strict overcommit ------------------------------------------------ */
+
+struct commit_case {
+    int strict; /* pretend vm.overcommit_memory is 2 */
+};
+
+/* Commit charge released by unused, and taken back by used, of a 256 MiB
+ * Ready range: the median of three rounds (Committed_AS is system-wide and
+ * other processes move it). */
+static int commit_child(void *arg)
+{
+    const struct commit_case *c = arg;
+    const size_t n = (size_t)256 << 20;
+    long long drop[3], back[3], before, t;
+    char path[] = "/tmp/pal-overcommit-XXXXXX";
+    int i, fd, j;
+    void *v;
+    char *p;
+
+    if (!fresh())
+        return 2;
+    if (committed_as() == 0)
+        child_skip("no Committed_AS in /proc/meminfo");
+    if (c->strict) {
+        private_mounts();
+        fd = mkstemp(path);
+        if (fd < 0 || write(fd, "2\n", 2) != 2)
+            child_skip("cannot write a temporary file");
+        close(fd);
+        if (mount(path, "/proc/sys/vm/overcommit_memory", NULL, MS_BIND, NULL) != 0) {
+            unlink(path);
+            child_skip("cannot bind-mount over /proc/sys/vm/overcommit_memory");
+        }
+        unlink(path);
+    }
+    CCHECK_OK(pal_mem_reserve(NULL, n, &v));
+    p = v;
+    CCHECK_OK(pal_mem_map(p, n));
+    CCHECK_OK(pal_mem_used(p, n));
+    for (i = 0; i < 3; i++) {
+        p[0] = 1;
+        p[n - 1] = 1;
+        before = committed_as();
+        CCHECK_OK(pal_mem_unused(p, n));
+        drop[i] = before - committed_as();
+        before = committed_as();
+        CCHECK_OK(pal_mem_used(p, n));
+        back[i] = committed_as() - before;
+        CCHECK(p[0] == 0 && p[n - 1] == 0);
+    }
+    for (i = 0; i < 3; i++) /* sort both for the medians */
+        for (j = i + 1; j < 3; j++) {
+            if (drop[j] < drop[i]) { t = drop[i]; drop[i] = drop[j]; drop[j] = t; }
+            if (back[j] < back[i]) { t = back[i]; back[i] = back[j]; back[j] = t; }
+        }
+    th_note("%s: unused returns %lld MiB of commit charge, used takes %lld MiB (medians of 3, 256 MiB range)",
+            c->strict ? "overcommit 2 (forced)" : "overcommit as is", drop[1] >> 20, back[1] >> 20);
+    if (c->strict) {
+        CCHECK(pal_mem_unused_zeroes() == 1);
+        CCHECK(drop[1] > (long long)(n / 10 * 9));
+        CCHECK(back[1] > (long long)(n / 10 * 9));
+    } else {
+        CCHECK(drop[1] < (long long)(n / 2));
+    }
+    CCHECK_OK(pal_mem_free(p, n));
+    return 0;
+}
+
+/* Where the mode is 2, unused must give the commit charge back. */
+static void strict_overcommit_returns_charge(void)
+{
+    struct commit_case c = { 1 };
+
+    RUN_CASE(commit_child, &c);
+}
+
+/* The control: in the machine's own mode (0 here) madvise keeps the charge,
+ * which is what the strict path exists to fix; so the measurement above
+ * tells the two apart. */
+static void default_overcommit_keeps_charge(void)
+{
+    struct commit_case c = { 0 };
+    char buf[8] = "";
+    FILE *f = fopen("/proc/sys/vm/overcommit_memory", "r");
+
+    if (f != NULL) {
+        if (fgets(buf, sizeof buf, f) == NULL)
+            buf[0] = '\0';
+        fclose(f);
+    }
+    if (buf[0] == '2')
+        SKIP("this machine runs vm.overcommit_memory=2 already");
+    RUN_CASE(commit_child, &c);
+}
+
+/* ---- MADV_DONTNEED that keeps the contents ------------------------------ */
+
+/* seccomp: madvise(..., MADV_DONTNEED) returns 0 and does nothing, as
+ * qemu-user before 7.1 did. */
+static int install_lying_dontneed(void)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_madvise, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[2])),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 4 /* MADV_DONTNEED */, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = { sizeof f / sizeof f[0], f };
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+static int dontneed_child(void *arg)
+{
+    int lying = *(int *)arg;
+    size_t ps, n;
+    struct pal_mem_stats a, b;
+    char *p;
+    void *v;
+
+    if (!fresh())
+        return 2;
+    if (lying && install_lying_dontneed() != 0)
+        child_skip("seccomp refused (qemu-user has none): cannot make madvise lie");
+    ps = pal_mem_page_size();
+    n = 8 * ps;
+    CCHECK_OK(pal_mem_alloc(n, &v));
+    p = v;
+    memset(p, 0x5a, n);
+    pal_mem_get_stats(&a);
+    CCHECK_OK(pal_mem_unused(p, n));
+    CCHECK_OK(pal_mem_used(p, n));
+    pal_mem_get_stats(&b);
+    /* the promise holds either way */
+    CCHECK(pal_mem_unused_zeroes() == 1);
+    CCHECK(th_all_bytes(p, n, 0));
+    if (lying)
+        CCHECK(b.fallbacks > a.fallbacks); /* it remapped instead */
+    else
+        CCHECK(b.fallbacks == a.fallbacks);
+    CCHECK_OK(pal_mem_free(p, n));
+    return 0;
+}
+
+/* The library checks once that DONTNEED really zeroes; where it does not,
+ * unused remaps the range, and memory still reads back zero. */
+static void dontneed_without_zeroes_still_zeroes(void)
+{
+    int lying = 1;
+
+    RUN_CASE(dontneed_child, &lying);
+}
+
+/* The control: where DONTNEED is honest, no fallback is taken. */
+static void dontneed_with_zeroes_takes_no_fallback(void)
+{
+    int lying = 0;
+
+    RUN_CASE(dontneed_child, &lying);
+}
+
+/* ---- no /proc, no /sys ------------------------------------------------ */
+
+static int noproc_child(void *arg)
+{
+    size_t want = (size_t)getauxval(AT_PAGESZ), ps, n;
+    struct pal_mem_stats st;
+    char *p;
+    void *v;
+
+    (void)arg;
+    if (!fresh())
+        return 2;
+    private_mounts();
+    if (mount("none", "/proc", "tmpfs", 0, NULL) != 0 ||
+        mount("none", "/sys", "tmpfs", 0, NULL) != 0)
+        child_skip("cannot mount over /proc and /sys here");
+    CCHECK(open("/proc/self/auxv", O_RDONLY) < 0);
+    CCHECK_OK(pal_mem_init());
+    ps = pal_mem_page_size();
+    pal_mem_get_stats(&st);
+    th_note("page size %zu found by probing in %zu calls (auxv says %zu)", ps,
+            st.os_calls, want);
+    CCHECK(ps == want);
+    CCHECK(pal_mem_huge_page_size() == 0);
+    CCHECK((pal_mem_features() & PAL_FEAT_THP) == 0);
+    /* the core cycle works without them */
+    n = 4 * ps;
+    CCHECK_OK(pal_mem_reserve(NULL, n, &v));
+    p = v;
+    CCHECK_OK(pal_mem_map(p, n));
+    CCHECK_OK(pal_mem_used(p, n));
+    memset(p, 1, n);
+    CCHECK_OK(pal_mem_unused(p, n));
+    CCHECK_OK(pal_mem_used(p, n));
+    CCHECK(th_all_bytes(p, n, 0));
+    CCHECK_OK(pal_mem_free(p, n));
+    return 0;
+}
+
+static void no_proc_no_sys(void)
+{
+    RUN_CASE(noproc_child, NULL);
+}
+
+const struct th_test th_tests[] = {
+    TH(strict_overcommit_returns_charge),
+    TH(default_overcommit_keeps_charge),
+    TH(dontneed_without_zeroes_still_zeroes),
+    TH(dontneed_with_zeroes_takes_no_fallback),
+    TH(no_proc_no_sys),
+    TH_END,
+};
