@@ -1,0 +1,114 @@
+/*
+ * init.c - PID 1 of the test VM (tools/vm/run.sh): mounts /proc, /sys,
+ * /dev and /tmp, applies the sysctls named on the kernel command line
+ * (pal.overcommit=N, pal.thp=MODE), runs every program in /tests in turn
+ * with its output on the console, prints "vmtest <name> exit <code>" for
+ * each, and powers the machine off.  Static, hosted (libc): it is only the
+ * test bed, not the library.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void put(const char *path, const char *value)
+{
+    int fd = open(path, O_WRONLY);
+
+    if (fd < 0 || write(fd, value, strlen(value)) < 0)
+        printf("vm: cannot write %s to %s\n", value, path);
+    if (fd >= 0)
+        close(fd);
+}
+
+/* The value of key=value on the kernel command line, or NULL. */
+static const char *cmdline(const char *key, char *buf, size_t size)
+{
+    static char line[1024];
+    FILE *f = fopen("/proc/cmdline", "r");
+    char *p;
+    size_t k = strlen(key);
+
+    if (f == NULL || fgets(line, sizeof line, f) == NULL)
+        return NULL;
+    fclose(f);
+    for (p = strtok(line, " \n"); p != NULL; p = strtok(NULL, " \n"))
+        if (strncmp(p, key, k) == 0 && p[k] == '=') {
+            snprintf(buf, size, "%s", p + k + 1);
+            return buf;
+        }
+    return NULL;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+int main(void)
+{
+    struct dirent **names;
+    char buf[64], path[300], line[256];
+    int i, count, failed = 0, run = 0;
+    FILE *f;
+
+    mount("proc", "/proc", "proc", 0, NULL);
+    mount("sysfs", "/sys", "sysfs", 0, NULL);
+    mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+    mount("tmpfs", "/tmp", "tmpfs", 0, NULL);
+    /* the initramfs has no /dev/console node, so the kernel started us
+     * with no output: take the console from devtmpfs */
+    i = open("/dev/console", O_RDWR);
+    if (i >= 0) {
+        dup2(i, 0);
+        dup2(i, 1);
+        dup2(i, 2);
+        if (i > 2)
+            close(i);
+    }
+    setvbuf(stdout, NULL, _IONBF, 0);
+    if (cmdline("pal.overcommit", buf, sizeof buf) != NULL)
+        put("/proc/sys/vm/overcommit_memory", buf);
+    if (cmdline("pal.thp", buf, sizeof buf) != NULL)
+        put("/sys/kernel/mm/transparent_hugepage/enabled", buf);
+    f = fopen("/proc/version", "r");
+    if (f != NULL && fgets(line, sizeof line, f) != NULL)
+        printf("vm: %s", line);
+    if (f != NULL)
+        fclose(f);
+    f = fopen("/proc/sys/vm/overcommit_memory", "r");
+    if (f != NULL && fgets(line, sizeof line, f) != NULL)
+        printf("vm: vm.overcommit_memory=%s", line);
+    if (f != NULL)
+        fclose(f);
+    count = scandir("/tests", &names, NULL, by_name);
+    for (i = 0; i < count; i++) {
+        int status = 0;
+        pid_t pid;
+
+        if (names[i]->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "/tests/%s", names[i]->d_name);
+        printf("vmtest %s start\n", names[i]->d_name);
+        pid = fork();
+        if (pid == 0) {
+            execl(path, path, (char *)NULL);
+            _exit(127);
+        }
+        waitpid(pid, &status, 0);
+        run++;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            failed++;
+        printf("vmtest %s exit %d\n", names[i]->d_name,
+               WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    }
+    printf("vm: %d tests failed out of %d\n", failed, run);
+    sync();
+    reboot(RB_POWER_OFF);
+    return 0;
+}
