@@ -66,7 +66,9 @@ static size_t page_size_from_auxv(void)
     long got = read_file("/proc/self/auxv", (char *)auxv, sizeof auxv);
     long i;
 
-    for (i = 0; i + 1 < got / (long)sizeof auxv[0]; i += 2) {
+    /* no division: 32-bit arm has no divide instruction and would call
+     * libgcc's __aeabi_idiv */
+    for (i = 0; (i + 2) * (long)sizeof auxv[0] <= got; i += 2) {
         if (auxv[i] == 0)
             break;
         if (auxv[i] == LX_AT_PAGESZ)
@@ -157,6 +159,18 @@ static int probe_fixed_noreplace(void *scratch)
     return 0;
 }
 
+/* Installing a guard discards what the page held, so a written page reads
+ * back zero once the guard is removed again.  qemu-user (7.2) answers 0 to
+ * advice it does not know and installs nothing: a guard that does not
+ * fault must not be reported as one. */
+static int probe_guard(void *scratch)
+{
+    *(volatile char *)scratch = 1;
+    return probe_madvise(scratch, LX_MADV_GUARD_INSTALL) &&
+           probe_madvise(scratch, LX_MADV_GUARD_REMOVE) &&
+           *(volatile char *)scratch == 0;
+}
+
 static int probe_vma_name(void *scratch)
 {
     return pal_sys_prctl(LX_PR_SET_VMA, LX_PR_SET_VMA_ANON_NAME, (long)scratch,
@@ -193,14 +207,26 @@ static int probe_seal(void)
 
 /* mincore must see a touched page as resident and an untouched one as not,
  * in that order: under qemu-user with a guest page size bigger than the
- * host's, the vector is in host pages and this fails. */
+ * host's, the vector is in host pages and this fails.  It is also that
+ * long there (qemu-loongarch64: 16 KiB pages, 8 entries), so the vector
+ * has room for 4 KiB units. */
 static int probe_resident(void *scratch2)
 {
-    unsigned char vec[2] = { 0xff, 0xff };
+    unsigned char vec[2 * 65536 / 4096];
+    int ok;
 
+    if (2 * page_size > sizeof vec * 4096)
+        return 0;
+    vec[0] = vec[1] = 0xff;
     ((volatile char *)scratch2)[page_size] = 1;
-    return pal_sys_mincore(scratch2, 2 * page_size, vec) == 0 &&
-           (vec[0] & 1) == 0 && (vec[1] & 1) == 1;
+    /* The untouched page inaccessible, as Reserved memory is: qemu-user
+     * (7.2) refuses mincore on PROT_NONE pages (ENOMEM, as if unmapped),
+     * so there pal_mem_resident could not answer for Reserved memory. */
+    ok = pal_sys_mprotect(scratch2, page_size, LX_PROT_NONE) == 0 &&
+         pal_sys_mincore(scratch2, 2 * page_size, vec) == 0 &&
+         (vec[0] & 1) == 0 && (vec[1] & 1) == 1;
+    pal_sys_mprotect(scratch2, page_size, PROT_RW); /* the probes after write it */
+    return ok;
 }
 
 /* Probe the features in want that are not known yet; return feat_have. */
@@ -236,7 +262,7 @@ static unsigned probe(unsigned want)
             have |= PAL_FEAT_VMA_NAME;
         if ((want & PAL_FEAT_FIXED_NOREPLACE) && probe_fixed_noreplace(s))
             have |= PAL_FEAT_FIXED_NOREPLACE;
-        if ((want & PAL_FEAT_GUARD) && probe_madvise(s, LX_MADV_GUARD_INSTALL))
+        if ((want & PAL_FEAT_GUARD) && probe_guard(s))
             have |= PAL_FEAT_GUARD;
         pal_sys_munmap(s, 2 * page_size);
     }
@@ -314,8 +340,9 @@ static void downgrade(long advice)
 }
 
 /* Release the pages of [v, v+n) with the best advice this kernel takes,
- * remembering what it refused. */
-static int release(void *v, size_t n, unsigned policy)
+ * remembering what it refused.  *remapped says whether a fresh mapping
+ * replaced the range (it then has none of the old huge-page marks). */
+static int release(void *v, size_t n, unsigned policy, int *remapped)
 {
     long advice = __atomic_load_n(&advise_unused, __ATOMIC_RELAXED);
     long r;
@@ -336,6 +363,7 @@ static int release(void *v, size_t n, unsigned policy)
          * promise that unused+used memory reads as zero */
         if (!dontneed_gives_zeroes()) {
             pal_os_count_fallback();
+            *remapped = 1;
             return remap(v, n, PROT_RW);
         }
         r = pal_sys_madvise(v, n, LX_MADV_DONTNEED);
@@ -347,6 +375,7 @@ static int release(void *v, size_t n, unsigned policy)
     } else {
         pal_os_count_fallback();
     }
+    *remapped = 1;
     return remap(v, n, PROT_RW);
 }
 
@@ -354,7 +383,8 @@ int pal_os_unused_zeroes(unsigned policy)
 {
     long advice = __atomic_load_n(&advise_unused, __ATOMIC_RELAXED);
 
-    if (advice == ADVISE_MMAP || (policy & PAL_POLICY_DONTNEED) || strict_commit())
+    /* once downgraded from MADV_FREE, unused zeroes whatever a probe saw */
+    if (advice != LX_MADV_FREE || (policy & PAL_POLICY_DONTNEED) || strict_commit())
         return 1;
     /* MADV_FREE keeps the contents until the kernel needs the memory */
     return !have(PAL_FEAT_MADV_FREE);
@@ -362,9 +392,12 @@ int pal_os_unused_zeroes(unsigned policy)
 
 /* ---- huge-page marks -------------------------------------------------- */
 
+/* A hint whose failure does not matter; none at all where madvise is
+ * known to be missing. */
 static void madvise_hint(uintptr_t v, size_t n, long advice)
 {
-    (void)pal_sys_madvise((void *)v, n, advice);
+    if (__atomic_load_n(&advise_unused, __ATOMIC_RELAXED) != ADVISE_MMAP)
+        (void)pal_sys_madvise((void *)v, n, advice);
 }
 
 /* Mark no-huge-page only the huge pages holding v and v+n-1, when those
@@ -485,13 +518,20 @@ int pal_os_used(void *v, size_t n, unsigned policy)
 
 int pal_os_unused(void *v, size_t n, unsigned policy)
 {
-    int strict = strict_commit();
-    int err = strict ? remap(v, n, LX_PROT_NONE) : release(v, n, policy);
+    int strict = strict_commit(), remapped = strict;
+    int err = strict ? remap(v, n, LX_PROT_NONE) : release(v, n, policy, &remapped);
+    int thp = huge_page_size != 0;
     long r;
 
     if (err != PAL_OK)
         return err;
-    if ((policy & PAL_POLICY_THP_GRANULAR) && huge_page_size != 0)
+    /* a fresh mapping lost disablethp's mark: put it back */
+    if (thp && remapped && (policy & PAL_POLICY_NO_THP))
+        madvise_hint((uintptr_t)v, n, LX_MADV_NOHUGEPAGE);
+    /* Under strict overcommit the released range is PROT_NONE, which keeps
+     * khugepaged from filling it back in without a mark (and a mark would
+     * split the mapping further); under disablethp all is marked already. */
+    if (thp && !strict && (policy & PAL_POLICY_THP_GRANULAR) && !(policy & PAL_POLICY_NO_THP))
         mark_ends_nohugepage((uintptr_t)v, n);
     if ((policy & PAL_POLICY_HARD_DECOMMIT) && !strict) {
         r = pal_sys_mprotect(v, n, LX_PROT_NONE);
@@ -652,7 +692,7 @@ int pal_os_resident(const void *v, size_t n, size_t *bytes)
         r = pal_sys_mincore((const void *)p, chunk, vec);
         if (r != 0)
             return pal_sys_error(r);
-        for (i = 0; i < chunk / page_size; i++)
+        for (i = 0; i * page_size < chunk; i++) /* no __aeabi_uidiv */
             total += vec[i] & 1;
         p += chunk;
         n -= chunk;
