@@ -1,0 +1,57 @@
+# nm_check.cmake - the Linux libpal.a must need nothing from outside: no libc,
+# no compiler runtime (memset, __stack_chk_fail, __udivdi3, ...).
+#
+#   cmake -DNM=<nm> -DLIB=<libpal.a> -P nm_check.cmake
+#
+# Prints one line in the harness's format and the same summary line
+# ("N passed, N failed, N skipped"), so the totals add up with the C tests.
+# Allowed: the symbols the static linker itself defines in every executable
+# as the base of the GOT or TOC, which position-independent code on some
+# ABIs refers to by name.  They are no dependency:
+#   _GLOBAL_OFFSET_TABLE_  32-bit PIC (i386, arm)
+#   _gp_disp               mips o32 PIC (the $gp set-up in each function)
+#   __gnu_local_gp         mips o32 non-PIC code in a -mno-shared build
+#   .TOC.                  ppc64 ELFv2 (the TOC pointer set-up)
+# Anything else (memset, __stack_chk_fail, __aeabi_uidiv, __udivdi3, ...)
+# would have to come from libc or the compiler's runtime library.
+
+function(say text)
+  execute_process(COMMAND ${CMAKE_COMMAND} -E echo "${text}")
+endfunction()
+
+if(NOT NM OR NOT LIB)
+  say("skipped nm_undefined: no nm found for this toolchain")
+  say("0 passed, 0 failed, 1 skipped")
+  return()
+endif()
+
+execute_process(COMMAND ${NM} -u ${LIB}
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  say("FAIL nm_undefined: ${NM} -u ${LIB} failed (${rc}): ${err}")
+  say("0 passed, 1 failed, 0 skipped")
+  message(FATAL_ERROR "nm failed")
+endif()
+
+# nm -u prints "member.o:" headers and lines "                 U symbol"
+# (or "w symbol" for weak references); keep the symbols.
+string(REPLACE "\n" ";" lines "${out}")
+set(bad "")
+foreach(line IN LISTS lines)
+  if(line MATCHES "^[ \t]*[A-Za-z][ \t]+([^ \t]+)[ \t]*$")
+    set(sym "${CMAKE_MATCH_1}")
+    if(NOT sym MATCHES "^(_GLOBAL_OFFSET_TABLE_|_gp_disp|__gnu_local_gp|\\.TOC\\.)$")
+      list(APPEND bad "${sym}")
+    endif()
+  endif()
+endforeach()
+
+if(bad)
+  list(LENGTH bad count)
+  string(REPLACE ";" " " shown "${bad}")
+  say("FAIL nm_undefined: ${count} undefined symbol(s) in ${LIB}: ${shown}")
+  say("0 passed, 1 failed, 0 skipped")
+  message(FATAL_ERROR "libpal.a needs symbols from outside")
+endif()
+say("ok   nm_undefined")
+say("1 passed, 0 failed, 0 skipped")
