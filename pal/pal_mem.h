@@ -53,6 +53,10 @@ extern "C" {
 #define PAL_FEAT_GUARD           (1u << 6) /* guard pages that cost no extra mapping */
 #define PAL_FEAT_SEAL            (1u << 7) /* sealing a mapping against change */
 #define PAL_FEAT_RESIDENT        (1u << 8) /* pal_mem_resident works */
+/* Beyond the contract's fixed set: Reserved and freed memory fault, and
+ * fault, protect and guard remove access.  Every OS but Plan 9, which has
+ * no page protection. */
+#define PAL_FEAT_PROTECT         (1u << 9)
 
 /* policy flags, the equivalents of GODEBUG madvdontneed, harddecommit, disablethp */
 #define PAL_POLICY_DONTNEED      (1u << 0) /* unused releases at once; memory reads back zero */

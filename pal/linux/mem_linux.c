@@ -278,7 +278,7 @@ static int have(unsigned feature)
 
 unsigned pal_os_features(void)
 {
-    return probe(~0u);
+    return probe(~0u) | PAL_FEAT_PROTECT;
 }
 
 /* ---- release ---------------------------------------------------------- */

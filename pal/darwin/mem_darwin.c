@@ -1,0 +1,427 @@
+/*
+ * mem_darwin.c - the macOS (and iOS) backend, after the Go runtime's
+ * mem_darwin.go: mmap, munmap, mprotect, madvise and mincore from
+ * libSystem, and mach_vm_map where the BSD calls cannot say what is meant.
+ *
+ *   - Pages go back with madvise(MADV_FREE_REUSABLE) and come back with
+ *     MADV_FREE_REUSE, as Apple's malloc does: plain MADV_FREE frees them
+ *     just as lazily but the task's footprint (what Activity Monitor and
+ *     the memory-pressure machinery count) keeps them.  REUSE on pages that
+ *     were never made reusable does nothing.
+ *   - XNU's MADV_DONTNEED keeps the contents, so releasing memory so that
+ *     it reads back zero (PAL_POLICY_DONTNEED) is a fresh mapping over the
+ *     range, mmap(MAP_FIXED).
+ *   - There is no MAP_FIXED_NOREPLACE and no aligned mmap, but
+ *     mach_vm_map does both: VM_FLAGS_FIXED without VM_FLAGS_OVERWRITE
+ *     fails with KERN_NO_SPACE on a taken range, and a mask asks for
+ *     alignment.  Neither leaves anything to undo or trim.
+ *   - The page size is asked, never assumed: 16 KiB on arm64 Macs and
+ *     iOS, 4 KiB on x86-64 (and under Rosetta).
+ *
+ * State is a few words changed with atomics; no locks.  errno is read only
+ * right after the call that failed.
+ */
+#include <sys/mman.h>
+#include <errno.h>
+#include <unistd.h>
+
+#include <mach/mach.h>
+#if __has_include(<mach/mach_vm.h>)
+#include <mach/mach_vm.h>
+#else
+/* The SDK's MIG-generated header, where a toolchain lacks it; libSystem
+ * exports the function on every macOS and iOS. */
+kern_return_t mach_vm_map(vm_map_t target_task, mach_vm_address_t *address,
+                          mach_vm_size_t size, mach_vm_offset_t mask, int flags,
+                          mem_entry_name_port_t object, memory_object_offset_t offset,
+                          boolean_t copy, vm_prot_t cur_protection,
+                          vm_prot_t max_protection, vm_inherit_t inheritance);
+#endif
+
+#include "pal_os.h"
+
+#define MAP_ANON_PRIVATE (MAP_ANON | MAP_PRIVATE)
+#define PROT_RW (PROT_READ | PROT_WRITE)
+
+static size_t page_size;
+
+/* What unused advises when pages may stay until the kernel wants them:
+ * MADV_FREE_REUSABLE, else MADV_FREE where that is refused, else a fresh
+ * mapping.  Downgraded once, never upgraded. */
+#define ADVISE_REMAP (-1)
+static int advise_unused = MADV_FREE_REUSABLE;
+
+/* Set once any range was made reusable: until then used has no REUSE to
+ * pair it with and skips the call. */
+static int made_reusable;
+
+/* Feature bits: known = probed, have = probed and present. */
+static unsigned feat_known;
+static unsigned feat_have;
+
+/* ---- errors and counted calls ----------------------------------------- */
+
+static int os_error(int e)
+{
+    switch (e) {
+    case ENOMEM: return PAL_ENOMEM;
+    case EINVAL: return PAL_EINVAL;
+    case EACCES: return PAL_EACCES;
+    case EAGAIN: return PAL_EAGAIN;
+    case ENOSYS:
+    case ENOTSUP: return PAL_ENOSYS;
+    case EEXIST: return PAL_EEXIST;
+    case EPERM: return PAL_EPERM;
+    default: return PAL_EOS;
+    }
+}
+
+static void *do_mmap(void *v, size_t n, int prot, int flags)
+{
+    pal_os_count_call();
+    return mmap(v, n, prot, flags, -1, 0);
+}
+
+static int do_munmap(void *v, size_t n)
+{
+    pal_os_count_call();
+    return munmap(v, n);
+}
+
+static int do_mprotect(void *v, size_t n, int prot)
+{
+    pal_os_count_call();
+    return mprotect(v, n, prot);
+}
+
+/* madvise, retried while the kernel says EAGAIN: REUSABLE and REUSE can
+ * meet pages that are busy for a moment. */
+static int do_madvise(void *v, size_t n, int advice)
+{
+    int r;
+
+    do {
+        pal_os_count_call();
+        r = madvise(v, n, advice);
+    } while (r != 0 && errno == EAGAIN);
+    return r;
+}
+
+/* An anonymous zero-filled mapping through mach_vm_map: at *addr exactly
+ * (mask 0, anywhere 0) or anywhere at a multiple of mask + 1.  No access
+ * now; mprotect may give any later. */
+static kern_return_t mach_reserve(mach_vm_address_t *addr, size_t n,
+                                    mach_vm_offset_t mask, int anywhere)
+{
+    pal_os_count_call();
+    return mach_vm_map(mach_task_self(), addr, n, mask,
+                       anywhere ? VM_FLAGS_ANYWHERE : VM_FLAGS_FIXED,
+                       MEMORY_OBJECT_NULL, 0, FALSE, VM_PROT_NONE, VM_PROT_ALL,
+                       VM_INHERIT_DEFAULT);
+}
+
+static int kern_error(kern_return_t kr)
+{
+    switch (kr) {
+    case KERN_NO_SPACE:
+    case KERN_INVALID_ADDRESS: /* outside the task's address space */
+    case KERN_RESOURCE_SHORTAGE: return PAL_ENOMEM;
+    case KERN_INVALID_ARGUMENT: return PAL_EINVAL;
+    case KERN_PROTECTION_FAILURE: return PAL_EACCES;
+    default: return PAL_EOS;
+    }
+}
+
+/* ---- set-up ----------------------------------------------------------- */
+
+int pal_os_init(size_t *ps, size_t *hps)
+{
+    long p;
+
+    pal_os_count_call();
+    p = sysconf(_SC_PAGESIZE);
+    if (p <= 0 || (p & (p - 1)) != 0)
+        return PAL_EOS;
+    __atomic_store_n(&page_size, (size_t)p, __ATOMIC_RELAXED);
+    *ps = (size_t)p;
+    /* Superpages exist only when asked for at allocation (x86-64
+     * VM_FLAGS_SUPERPAGE_SIZE_2MB): nothing is transparent. */
+    *hps = 0;
+    return PAL_OK;
+}
+
+/* ---- features --------------------------------------------------------- */
+
+/* mincore must see a touched page as resident and an untouched one as not. */
+static int probe_resident(void *scratch2)
+{
+    char vec[2] = { 0x7f, 0x7f };
+
+    ((volatile char *)scratch2)[page_size] = 1;
+    pal_os_count_call();
+    return mincore(scratch2, 2 * page_size, vec) == 0 &&
+           (vec[0] & MINCORE_INCORE) == 0 && (vec[1] & MINCORE_INCORE) != 0;
+}
+
+static unsigned probe(unsigned want)
+{
+    unsigned known = __atomic_load_n(&feat_known, __ATOMIC_ACQUIRE);
+    /* mach_vm_map places exactly without replacing; a fresh mapping
+     * releases at once. */
+    unsigned have = PAL_FEAT_FIXED_NOREPLACE | PAL_FEAT_MADV_DONTNEED;
+    void *s;
+
+    want &= ~known;
+    if (want == 0)
+        return __atomic_load_n(&feat_have, __ATOMIC_RELAXED);
+    if (want & (PAL_FEAT_RESIDENT | PAL_FEAT_MADV_FREE)) {
+        s = do_mmap(NULL, 2 * page_size, PROT_RW, MAP_ANON_PRIVATE);
+        if (s == MAP_FAILED) /* probe again next time */
+            return __atomic_load_n(&feat_have, __ATOMIC_RELAXED);
+        if ((want & PAL_FEAT_RESIDENT) && probe_resident(s))
+            have |= PAL_FEAT_RESIDENT;
+        if ((want & PAL_FEAT_MADV_FREE) &&
+            (do_madvise(s, page_size, MADV_FREE_REUSABLE) == 0 ||
+             do_madvise(s, page_size, MADV_FREE) == 0))
+            have |= PAL_FEAT_MADV_FREE;
+        do_munmap(s, 2 * page_size);
+    }
+    __atomic_fetch_or(&feat_have, have & want, __ATOMIC_RELAXED);
+    __atomic_fetch_or(&feat_known, want, __ATOMIC_RELEASE);
+    return __atomic_load_n(&feat_have, __ATOMIC_RELAXED);
+}
+
+unsigned pal_os_features(void)
+{
+    return probe(~0u) | PAL_FEAT_PROTECT;
+}
+
+/* ---- release ---------------------------------------------------------- */
+
+/* A fresh anonymous mapping over [v, v+n): the pages go back at once and
+ * the range reads zero.  mmap(MAP_FIXED) replaces in one step. */
+static int remap(void *v, size_t n, int prot)
+{
+    return do_mmap(v, n, prot, MAP_ANON_PRIVATE | MAP_FIXED) == MAP_FAILED ?
+           os_error(errno) : PAL_OK;
+}
+
+static void downgrade(int advice)
+{
+    __atomic_store_n(&advise_unused, advice, __ATOMIC_RELAXED);
+    pal_os_count_fallback();
+}
+
+/* Lazy release, with the best advice this kernel takes.  EINVAL is no
+ * reason to downgrade for good: REUSABLE also refuses pages that are not
+ * writable (a range the caller made read-only). */
+static int release_lazily(void *v, size_t n)
+{
+    int advice = __atomic_load_n(&advise_unused, __ATOMIC_RELAXED);
+
+    if (advice == MADV_FREE_REUSABLE) {
+        if (do_madvise(v, n, MADV_FREE_REUSABLE) == 0) {
+            if (!__atomic_load_n(&made_reusable, __ATOMIC_RELAXED))
+                __atomic_store_n(&made_reusable, 1, __ATOMIC_RELAXED);
+            return PAL_OK;
+        }
+        if (errno == ENOTSUP || errno == ENOSYS)
+            downgrade(advice = MADV_FREE);
+        else if (errno != EINVAL)
+            return os_error(errno);
+        else
+            pal_os_count_fallback();
+    }
+    if (advice != ADVISE_REMAP) {
+        if (do_madvise(v, n, MADV_FREE) == 0)
+            return PAL_OK;
+        if (errno == ENOTSUP || errno == ENOSYS)
+            downgrade(ADVISE_REMAP);
+        else if (errno != EINVAL)
+            return os_error(errno);
+        else
+            pal_os_count_fallback();
+    } else {
+        pal_os_count_fallback();
+    }
+    return remap(v, n, PROT_RW);
+}
+
+int pal_os_unused_zeroes(unsigned policy)
+{
+    if (policy & (PAL_POLICY_DONTNEED | PAL_POLICY_HARD_DECOMMIT))
+        return 1;
+    return __atomic_load_n(&advise_unused, __ATOMIC_RELAXED) == ADVISE_REMAP;
+}
+
+/* ---- transitions ------------------------------------------------------ */
+
+int pal_os_reserve(void *hint, size_t n, void **out)
+{
+    void *p = do_mmap(hint, n, PROT_NONE, MAP_ANON_PRIVATE);
+
+    if (p == MAP_FAILED)
+        return os_error(errno);
+    *out = p;
+    return PAL_OK;
+}
+
+int pal_os_reserve_at(void *addr, size_t n)
+{
+    mach_vm_address_t a = (mach_vm_address_t)(uintptr_t)addr;
+    kern_return_t kr = mach_reserve(&a, n, 0, 0);
+
+    if (kr == KERN_SUCCESS)
+        return PAL_OK;
+    return kr == KERN_NO_SPACE ? PAL_EEXIST : kern_error(kr);
+}
+
+int pal_os_reserve_aligned(size_t n, size_t align, void **out)
+{
+    mach_vm_address_t a = 0; /* with VM_FLAGS_ANYWHERE: the lowest to try */
+    kern_return_t kr;
+
+    if (align == page_size)
+        return pal_os_reserve(NULL, n, out);
+    kr = mach_reserve(&a, n, (mach_vm_offset_t)align - 1, 1);
+    if (kr != KERN_SUCCESS)
+        return kern_error(kr);
+    *out = (void *)(uintptr_t)a;
+    return PAL_OK;
+}
+
+/* A read-write mapping over the reservation, as Go's sysMapOS. */
+int pal_os_map(void *v, size_t n, unsigned policy)
+{
+    (void)policy;
+    return remap(v, n, PROT_RW);
+}
+
+int pal_os_used(void *v, size_t n, unsigned policy)
+{
+    if ((policy & PAL_POLICY_HARD_DECOMMIT) && do_mprotect(v, n, PROT_RW) != 0)
+        return os_error(errno);
+    /* Footprint accounting only: the pages are usable either way, and on
+     * a range that was never made reusable the kernel does nothing. */
+    if (__atomic_load_n(&made_reusable, __ATOMIC_RELAXED))
+        (void)do_madvise(v, n, MADV_FREE_REUSE);
+    return PAL_OK;
+}
+
+int pal_os_unused(void *v, size_t n, unsigned policy)
+{
+    /* Hard decommit: one PROT_NONE mapping releases the pages and takes
+     * the access away (REUSABLE would refuse PROT_NONE pages anyway). */
+    if (policy & PAL_POLICY_HARD_DECOMMIT)
+        return remap(v, n, PROT_NONE);
+    if (policy & PAL_POLICY_DONTNEED)
+        return remap(v, n, PROT_RW);
+    return release_lazily(v, n);
+}
+
+int pal_os_alloc(size_t n, unsigned policy, void **out)
+{
+    void *p = do_mmap(NULL, n, PROT_RW, MAP_ANON_PRIVATE);
+
+    (void)policy;
+    if (p == MAP_FAILED)
+        return os_error(errno);
+    *out = p;
+    return PAL_OK;
+}
+
+int pal_os_free(void *v, size_t n)
+{
+    return do_munmap(v, n) == 0 ? PAL_OK : os_error(errno);
+}
+
+/* One PROT_NONE mapping: no access, no pages (Go's sysFaultOS). */
+int pal_os_fault(void *v, size_t n)
+{
+    return remap(v, n, PROT_NONE);
+}
+
+int pal_os_protect(void *v, size_t n, unsigned prot)
+{
+    int p = PROT_NONE;
+
+    if (prot & PAL_PROT_READ)
+        p |= PROT_READ;
+    if (prot & PAL_PROT_WRITE)
+        p |= PROT_WRITE;
+    if (prot & PAL_PROT_EXEC)
+        p |= PROT_EXEC;
+    return do_mprotect(v, n, p) == 0 ? PAL_OK : os_error(errno);
+}
+
+/* ---- hints: no transparent huge pages --------------------------------- */
+
+int pal_os_hugepage(void *v, size_t n)
+{
+    (void)v;
+    (void)n;
+    return PAL_OK;
+}
+
+int pal_os_nohugepage(void *v, size_t n)
+{
+    (void)v;
+    (void)n;
+    return PAL_OK;
+}
+
+int pal_os_collapse(void *v, size_t n)
+{
+    (void)v;
+    (void)n;
+    return PAL_ENOSYS;
+}
+
+/* ---- beyond the Go runtime -------------------------------------------- */
+
+int pal_os_guard(void *v, size_t n)
+{
+    return do_mprotect(v, n, PROT_NONE) == 0 ? PAL_OK : os_error(errno);
+}
+
+/* Lowering the maximum protection (mach_vm_protect with set_maximum) stops
+ * later mprotect upgrades but not munmap or a new mapping: not a seal. */
+int pal_os_seal(void *v, size_t n)
+{
+    (void)v;
+    (void)n;
+    return PAL_ENOSYS;
+}
+
+/* Anonymous memory carries an 8-bit tag (VM_MAKE_TAG), not a name. */
+int pal_os_name(void *v, size_t n, const char *name)
+{
+    (void)v;
+    (void)n;
+    (void)name;
+    return PAL_ENOSYS;
+}
+
+/* mincore in chunks through a small stack vector (no allocation). */
+int pal_os_resident(const void *v, size_t n, size_t *bytes)
+{
+    char vec[256];
+    const size_t chunk_max = sizeof vec * page_size;
+    uintptr_t p = (uintptr_t)v;
+    size_t total = 0, chunk, i;
+
+    if ((probe(PAL_FEAT_RESIDENT) & PAL_FEAT_RESIDENT) == 0)
+        return PAL_ENOSYS;
+    while (n > 0) {
+        chunk = n < chunk_max ? n : chunk_max;
+        pal_os_count_call();
+        if (mincore((void *)p, chunk, vec) != 0)
+            return os_error(errno);
+        for (i = 0; i < chunk / page_size; i++)
+            total += (vec[i] & MINCORE_INCORE) != 0;
+        p += chunk;
+        n -= chunk;
+    }
+    *bytes = total * page_size;
+    return PAL_OK;
+}
