@@ -6,7 +6,8 @@
 
 Each value is taken by running the target's preprocessor (clang-19
 --target=<triple>) over <asm/unistd.h>, <linux/mman.h>, <asm/errno.h>,
-<linux/prctl.h>, <linux/fcntl.h>, <linux/auxvec.h> and <asm/signal.h> from
+<linux/prctl.h>, <linux/fcntl.h>, <linux/auxvec.h>, <asm/signal.h> and
+<asm/resource.h> from
 /usr/<triple>/include (amd64: /usr/include/x86_64-linux-gnu, the host's
 linux-libc-dev), so the tables say what the kernel says, per arch.
 
@@ -47,7 +48,7 @@ FAMILIES = {
 SYSCALLS = ["mmap", "munmap", "mprotect", "madvise", "mincore", "prctl",
             "mseal", "openat", "read", "write", "close",
             "exit_group", "getpid", "kill", "clone", "wait4", "rt_sigaction",
-            "rt_sigprocmask", "memfd_create", "lseek", "seccomp"]
+            "rt_sigprocmask", "memfd_create", "lseek", "seccomp", "prlimit64"]
 
 CONSTANTS = ["PROT_NONE", "PROT_READ", "PROT_WRITE", "PROT_EXEC",
              "MAP_SHARED", "MAP_PRIVATE", "MAP_FIXED", "MAP_ANONYMOUS",
@@ -56,7 +57,7 @@ CONSTANTS = ["PROT_NONE", "PROT_READ", "PROT_WRITE", "PROT_EXEC",
              "MADV_COLLAPSE", "MADV_GUARD_INSTALL", "MADV_GUARD_REMOVE",
              "PR_SET_VMA", "PR_SET_VMA_ANON_NAME",
              "O_RDONLY", "O_CLOEXEC", "AT_FDCWD", "AT_PAGESZ", "SIGCHLD",
-             "SIGSEGV", "SIGBUS", "SIGKILL"]
+             "SIGSEGV", "SIGBUS", "SIGKILL", "RLIMIT_CORE"]
 
 ERRNOS = ["EPERM", "ENOENT", "EINTR", "EBADF", "EAGAIN", "ENOMEM", "EACCES",
           "EFAULT", "EBUSY", "EEXIST", "EINVAL", "ENOSYS", "EOPNOTSUPP"]
@@ -77,6 +78,7 @@ INCLUDES = """
 #include <linux/prctl.h>
 #include <linux/fcntl.h>
 #include <linux/auxvec.h>
+#include <asm/resource.h>
 """
 
 # loong64 uses the asm-generic tables directly, as arch/loongarch does.
@@ -89,6 +91,7 @@ INCLUDES_GENERIC = """
 #include <linux/prctl.h>
 #include <linux/fcntl.h>
 #include <linux/auxvec.h>
+#include <asm/resource.h>
 """
 
 

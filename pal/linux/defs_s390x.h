@@ -26,6 +26,7 @@
 #define LX_NR_memfd_create        350
 #define LX_NR_lseek               19
 #define LX_NR_seccomp             348
+#define LX_NR_prlimit64           334
 #define LX_PROT_NONE              0
 #define LX_PROT_READ              1
 #define LX_PROT_WRITE             2
@@ -53,6 +54,7 @@
 #define LX_SIGSEGV                11
 #define LX_SIGBUS                 7
 #define LX_SIGKILL                9
+#define LX_RLIMIT_CORE            4
 #define LX_EPERM                  1
 #define LX_ENOENT                 2
 #define LX_EINTR                  4

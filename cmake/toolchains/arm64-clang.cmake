@@ -1,0 +1,6 @@
+# arm64 (aarch64-linux-gnu) with clang, tests under qemu-aarch64-static.  See linux-cross.cmake.
+set(PAL_TRIPLE aarch64-linux-gnu)
+set(PAL_PROCESSOR aarch64)
+set(PAL_QEMU aarch64)
+set(PAL_CC clang)
+include(${CMAKE_CURRENT_LIST_DIR}/linux-cross.cmake)

@@ -1,0 +1,6 @@
+# mips (mips-linux-gnu) with clang, tests under qemu-mips-static.  See linux-cross.cmake.
+set(PAL_TRIPLE mips-linux-gnu)
+set(PAL_PROCESSOR mips)
+set(PAL_QEMU mips)
+set(PAL_CC clang)
+include(${CMAKE_CURRENT_LIST_DIR}/linux-cross.cmake)

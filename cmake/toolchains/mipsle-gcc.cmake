@@ -1,0 +1,6 @@
+# mipsle (mipsel-linux-gnu) with gcc, tests under qemu-mipsel-static.  See linux-cross.cmake.
+set(PAL_TRIPLE mipsel-linux-gnu)
+set(PAL_PROCESSOR mipsel)
+set(PAL_QEMU mipsel)
+set(PAL_CC gcc)
+include(${CMAKE_CURRENT_LIST_DIR}/linux-cross.cmake)

@@ -1,0 +1,8 @@
+# ppc64 (powerpc64-linux-gnu) with clang, tests under qemu-ppc64-static.  See linux-cross.cmake.
+set(PAL_TRIPLE powerpc64-linux-gnu)
+set(PAL_PROCESSOR ppc64)
+set(PAL_QEMU ppc64)
+set(PAL_CC clang)
+# lld cannot link ELFv1 (big-endian ppc64) objects: GNU ld
+set(PAL_LINKER bfd)
+include(${CMAKE_CURRENT_LIST_DIR}/linux-cross.cmake)

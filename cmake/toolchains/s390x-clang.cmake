@@ -1,0 +1,6 @@
+# s390x (s390x-linux-gnu) with clang, tests under qemu-s390x-static.  See linux-cross.cmake.
+set(PAL_TRIPLE s390x-linux-gnu)
+set(PAL_PROCESSOR s390x)
+set(PAL_QEMU s390x)
+set(PAL_CC clang)
+include(${CMAKE_CURRENT_LIST_DIR}/linux-cross.cmake)

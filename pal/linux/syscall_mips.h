@@ -1,0 +1,61 @@
+/* mips o32: `syscall`, number in v0 ($2, 4000 + n), arguments 1-4 in a0-a3
+ * ($4-$7) and 5-6 on the stack at 16($sp) and 20($sp), inside the 32 bytes
+ * the caller reserves (the kernel reads them from the user stack).  Result
+ * in v0; a3 set means failure, v0 then holding a positive errno (a few
+ * paths return it already negative: both are taken).  The kernel may change
+ * $1 $3 $8-$15 $24 $25 hi lo.  Kernels before 2.6.36 restart an interrupted
+ * call at the instruction before `syscall`, so that one loads v0.  mmap is
+ * mmap2, its offset in 4096-byte units. */
+#ifndef PAL_SYSCALL_MIPS_H
+#define PAL_SYSCALL_MIPS_H
+
+#include "defs_mips.h"
+
+/* What the kernel may change; release 6 has no hi/lo (and compilers
+ * refuse to name them there). */
+#if __mips_isa_rev >= 6
+#define PAL_MIPS_CLOBBERS "$1", "$3", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$24", "$25", "memory"
+#else
+#define PAL_MIPS_CLOBBERS "$1", "$3", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$24", "$25", "hi", "lo", "memory"
+#endif
+
+static inline long pal_syscall6(long nr, long a1, long a2, long a3, long a4,
+                                long a5, long a6)
+{
+    register long v0 __asm__("$2");
+    register long r4 __asm__("$4") = a1;
+    register long r5 __asm__("$5") = a2;
+    register long r6 __asm__("$6") = a3;
+    register long r7 __asm__("$7") = a4;
+
+    __asm__ volatile("addiu $sp, $sp, -32\n\t"
+                     "sw %[a5], 16($sp)\n\t"
+                     "sw %[a6], 20($sp)\n\t"
+                     "move $2, %[nr]\n\t"
+                     "syscall\n\t"
+                     "addiu $sp, $sp, 32"
+                     : "=&r"(v0), "+r"(r7)
+                     : [nr] "r"(nr), "r"(r4), "r"(r5), "r"(r6), [a5] "r"(a5),
+                       [a6] "r"(a6)
+                     : PAL_MIPS_CLOBBERS);
+    return r7 != 0 && v0 > 0 ? -v0 : v0;
+}
+
+/* mmap2: the offset in 4096-byte units (whatever the page size), so it must
+ * be a multiple of 4096. */
+static inline long pal_arch_mmap(void *addr, size_t len, long prot, long flags,
+                                 long fd, long off)
+{
+    if (off & 4095)
+        return -LX_EINVAL;
+    return pal_syscall6(LX_NR_mmap, (long)addr, (long)len, prot, flags, fd,
+                        (long)((unsigned long)off >> 12));
+}
+
+/* fork as clone(SIGCHLD, no new stack): the same on every family but s390x. */
+static inline long pal_arch_fork(void)
+{
+    return pal_syscall6(LX_NR_clone, LX_SIGCHLD, 0, 0, 0, 0, 0);
+}
+
+#endif

@@ -1,0 +1,45 @@
+/* ppc64 (big-endian ELFv1 and little-endian ELFv2 alike): `sc`, number in
+ * r0, arguments in r3-r8, result in r3; cr0.SO set means failure, r3 then
+ * holding a positive errno, negated here (`bns+` skips the `neg` on
+ * success).  The kernel changes r0, r4-r12, ctr, xer and cr0. */
+#ifndef PAL_SYSCALL_PPC64_H
+#define PAL_SYSCALL_PPC64_H
+
+#include "defs_ppc64.h"
+
+static inline long pal_syscall6(long nr, long a1, long a2, long a3, long a4,
+                                long a5, long a6)
+{
+    register long r0 __asm__("r0") = nr;
+    register long r3 __asm__("r3") = a1;
+    register long r4 __asm__("r4") = a2;
+    register long r5 __asm__("r5") = a3;
+    register long r6 __asm__("r6") = a4;
+    register long r7 __asm__("r7") = a5;
+    register long r8 __asm__("r8") = a6;
+
+    __asm__ volatile("sc\n\t"
+                     "bns+ 1f\n\t"
+                     "neg %1, %1\n"
+                     "1:"
+                     : "+r"(r0), "+r"(r3), "+r"(r4), "+r"(r5), "+r"(r6), "+r"(r7),
+                       "+r"(r8)
+                     :
+                     : "r9", "r10", "r11", "r12", "ctr", "xer", "cr0", "memory");
+    return r3;
+}
+
+/* mmap takes its offset in bytes. */
+static inline long pal_arch_mmap(void *addr, size_t len, long prot, long flags,
+                                 long fd, long off)
+{
+    return pal_syscall6(LX_NR_mmap, (long)addr, (long)len, prot, flags, fd, off);
+}
+
+/* fork as clone(SIGCHLD, no new stack): the same on every family but s390x. */
+static inline long pal_arch_fork(void)
+{
+    return pal_syscall6(LX_NR_clone, LX_SIGCHLD, 0, 0, 0, 0, 0);
+}
+
+#endif

@@ -1,0 +1,39 @@
+/* riscv64: `ecall`, number in a7, arguments in a0-a5, result in a0,
+ * -4095..-1 is -errno; the kernel preserves every other register. */
+#ifndef PAL_SYSCALL_RISCV64_H
+#define PAL_SYSCALL_RISCV64_H
+
+#include "defs_riscv64.h"
+
+static inline long pal_syscall6(long nr, long a1, long a2, long a3, long a4,
+                                long a5, long a6)
+{
+    register long r_a7 __asm__("a7") = nr;
+    register long r_a0 __asm__("a0") = a1;
+    register long r_a1 __asm__("a1") = a2;
+    register long r_a2 __asm__("a2") = a3;
+    register long r_a3 __asm__("a3") = a4;
+    register long r_a4 __asm__("a4") = a5;
+    register long r_a5 __asm__("a5") = a6;
+
+    __asm__ volatile("ecall"
+                     : "+r"(r_a0)
+                     : "r"(r_a7), "r"(r_a1), "r"(r_a2), "r"(r_a3), "r"(r_a4), "r"(r_a5)
+                     : "memory");
+    return r_a0;
+}
+
+/* mmap takes its offset in bytes. */
+static inline long pal_arch_mmap(void *addr, size_t len, long prot, long flags,
+                                 long fd, long off)
+{
+    return pal_syscall6(LX_NR_mmap, (long)addr, (long)len, prot, flags, fd, off);
+}
+
+/* fork as clone(SIGCHLD, no new stack): the same on every family but s390x. */
+static inline long pal_arch_fork(void)
+{
+    return pal_syscall6(LX_NR_clone, LX_SIGCHLD, 0, 0, 0, 0, 0);
+}
+
+#endif
