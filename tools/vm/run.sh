@@ -17,7 +17,13 @@ vm=$build/vm
 mkdir -p "$cache" "$vm"
 
 # The kernel: downloaded as a package, unpacked, never installed.
-pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+kernel_pkg() {
+  apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}'
+}
+pkg=$(kernel_pkg)
+if [ -z "$pkg" ] && [ "$(id -u)" -eq 0 ]; then
+  apt-get update -qq >/dev/null 2>&1 && pkg=$(kernel_pkg)
+fi
 [ -n "$pkg" ] || { echo "vm: no linux-image-amd64 in the package lists (apt-get update?)" >&2; exit 1; }
 if [ ! -f "$cache/$pkg.vmlinuz" ]; then
   (cd "$cache" && rm -f ./*.deb && apt-get download "$pkg" >/dev/null)
