@@ -38,21 +38,27 @@ static int dontneed_zeroes;
 
 /* ---- set-up ----------------------------------------------------------- */
 
-/* Read a small file into buf (NUL-terminated); the length, or -1. */
+/* Read a small procfs or sysfs file into buf (NUL-terminated); the
+ * length, or -1.  Those files come whole in one read, so a short read is
+ * the end: no further read just to be told so. */
 static long read_file(const char *path, char *buf, size_t size)
 {
     long fd = pal_sys_openat(LX_AT_FDCWD, path, LX_O_RDONLY | LX_O_CLOEXEC);
     long got = 0, r;
+    size_t want;
 
     if (pal_sys_failed(fd))
         return -1;
     while ((size_t)got < size - 1) {
-        r = pal_sys_read(fd, buf + got, size - 1 - (size_t)got);
+        want = size - 1 - (size_t)got;
+        r = pal_sys_read(fd, buf + got, want);
         if (r == -LX_EINTR)
             continue;
         if (pal_sys_failed(r) || r == 0)
             break;
         got += r;
+        if ((size_t)r < want)
+            break;
     }
     pal_sys_close(fd);
     buf[got] = '\0';
