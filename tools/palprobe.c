@@ -58,7 +58,7 @@ static int vmas_in(uintptr_t lo, uintptr_t hi)
 
 static const char *feature_names[] = {
     "madv_free", "madv_dontneed", "thp", "thp_collapse", "vma_name",
-    "fixed_noreplace", "guard", "seal", "resident",
+    "fixed_noreplace", "guard", "seal", "resident", "protect",
 };
 
 static void print_policy(unsigned p)
@@ -121,8 +121,10 @@ int main(void)
     printf("  huge page size   %zu\n", hps);
     printf("  THP mode         %s\n",
            first_line("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof buf));
-    printf("  overcommit       %s\n",
-           first_line("/proc/sys/vm/overcommit_memory", buf, sizeof buf));
+    first_line("/proc/sys/vm/overcommit_memory", buf, sizeof buf);
+    printf("  overcommit       %s%s\n", buf, buf[0] == '2'
+           ? " (strict: unused remaps PROT_NONE to return commit charge)"
+           : buf[0] == '(' ? "" : " (unused releases with madvise)");
     feat = pal_mem_features();
     printf("  features        ");
     for (i = 0; i < sizeof feature_names / sizeof feature_names[0]; i++)
