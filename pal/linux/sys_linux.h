@@ -3,10 +3,11 @@
  *
  * The architecture is chosen here and only here: each syscall_<arch>.h
  * provides pal_syscall6() (returning the result, or -errno whatever the
- * arch's own error convention) and pal_arch_mmap() (mmap, mmap2 or s390's
- * one-pointer mmap), and includes its generated defs_<arch>.h with the
- * LX_NR_*, LX_* constants and LX_E* errno values.  Above this file nothing
- * depends on the architecture.
+ * arch's own error convention) and includes its generated defs_<arch>.h
+ * with the LX_NR_*, LX_* constants and LX_E* errno values.  mmap and fork
+ * are generic below; a family says PAL_MMAP2 where mmap is mmap2, and
+ * defines PAL_ARCH_MMAP / PAL_ARCH_FORK where it brings its own (s390x).
+ * Above this file nothing depends on the architecture.
  *
  * Every wrapper returns the kernel's result or -errno, and counts one call.
  */
@@ -37,6 +38,29 @@
 #include "syscall_s390x.h"
 #else
 #error "libpal: no Linux system call table for this architecture/ABI"
+#endif
+
+#ifndef PAL_ARCH_MMAP
+/* Six arguments.  mmap2 (386, arm, mips o32) takes the offset in 4096-byte
+ * units, whatever the page size: it must be a multiple of 4096. */
+static inline long pal_arch_mmap(void *addr, size_t len, long prot, long flags,
+                                 long fd, long off)
+{
+#ifdef PAL_MMAP2
+    if (off & 4095)
+        return -LX_EINVAL;
+    off = (long)((unsigned long)off >> 12);
+#endif
+    return pal_syscall6(LX_NR_mmap, (long)addr, (long)len, prot, flags, fd, off);
+}
+#endif
+
+#ifndef PAL_ARCH_FORK
+/* fork as clone(SIGCHLD, no new stack); for the freestanding test harness. */
+static inline long pal_arch_fork(void)
+{
+    return pal_syscall6(LX_NR_clone, LX_SIGCHLD, 0, 0, 0, 0, 0);
+}
 #endif
 
 /* Results in [-4095, -1] are errors on every architecture once

@@ -30,21 +30,7 @@ static inline long pal_syscall6(long nr, long a1, long a2, long a3, long a4,
     return r0;
 }
 
-/* mmap2: the offset in 4096-byte units (whatever the page size), so it must
- * be a multiple of 4096. */
-static inline long pal_arch_mmap(void *addr, size_t len, long prot, long flags,
-                                 long fd, long off)
-{
-    if (off & 4095)
-        return -LX_EINVAL;
-    return pal_syscall6(LX_NR_mmap, (long)addr, (long)len, prot, flags, fd,
-                        (long)((unsigned long)off >> 12));
-}
-
-/* fork as clone(SIGCHLD, no new stack): the same on every family but s390x. */
-static inline long pal_arch_fork(void)
-{
-    return pal_syscall6(LX_NR_clone, LX_SIGCHLD, 0, 0, 0, 0, 0);
-}
+/* mmap is mmap2: the generic pal_arch_mmap in sys_linux.h shifts the offset. */
+#define PAL_MMAP2 1
 
 #endif

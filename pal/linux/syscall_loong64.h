@@ -24,17 +24,4 @@ static inline long pal_syscall6(long nr, long a1, long a2, long a3, long a4,
     return r_a0;
 }
 
-/* mmap takes its offset in bytes. */
-static inline long pal_arch_mmap(void *addr, size_t len, long prot, long flags,
-                                 long fd, long off)
-{
-    return pal_syscall6(LX_NR_mmap, (long)addr, (long)len, prot, flags, fd, off);
-}
-
-/* fork as clone(SIGCHLD, no new stack): the same on every family but s390x. */
-static inline long pal_arch_fork(void)
-{
-    return pal_syscall6(LX_NR_clone, LX_SIGCHLD, 0, 0, 0, 0, 0);
-}
-
 #endif

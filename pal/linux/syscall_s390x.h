@@ -27,6 +27,7 @@ static inline long pal_syscall6(long nr, long a1, long a2, long a3, long a4,
 
 /* The block is read by the kernel during the call ("memory" above makes
  * the compiler store it first). */
+#define PAL_ARCH_MMAP 1 /* its own, not sys_linux.h's */
 static inline long pal_arch_mmap(void *addr, size_t len, long prot, long flags,
                                  long fd, long off)
 {
@@ -36,6 +37,7 @@ static inline long pal_arch_mmap(void *addr, size_t len, long prot, long flags,
 }
 
 /* fork as clone(no new stack, SIGCHLD): s390x swaps the first two. */
+#define PAL_ARCH_FORK 1
 static inline long pal_arch_fork(void)
 {
     return pal_syscall6(LX_NR_clone, 0, LX_SIGCHLD, 0, 0, 0, 0);
