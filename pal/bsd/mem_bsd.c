@@ -30,15 +30,9 @@
 #endif
 #include <sys/mman.h>
 #include <errno.h>
-#include <unistd.h>
 
 #include "pal_os.h"
-
-#ifndef MAP_ANON
-#define MAP_ANON MAP_ANONYMOUS
-#endif
-#define MAP_ANON_PRIVATE (MAP_ANON | MAP_PRIVATE)
-#define PROT_RW (PROT_READ | PROT_WRITE)
+#include "posix/mem_posix.h"
 
 #if defined(__OpenBSD__) && defined(OpenBSD) && OpenBSD >= 202304
 #define HAVE_MIMMUTABLE 1
@@ -51,67 +45,17 @@ static size_t huge_page_size;
  * libc header newer than the kernel): then unused remaps instead. */
 static int madv_free_works = 1;
 
-/* Feature bits: known = probed, have = probed and present. */
-static unsigned feat_known;
-static unsigned feat_have;
-
-/* ---- errors and counted calls ----------------------------------------- */
-
-static int os_error(int e)
-{
-    switch (e) {
-    case ENOMEM: return PAL_ENOMEM;
-    case EINVAL: return PAL_EINVAL;
-    case EACCES: return PAL_EACCES;
-    case EAGAIN: return PAL_EAGAIN;
-    case ENOSYS: return PAL_ENOSYS;
-    case EEXIST: return PAL_EEXIST;
-    case EPERM: return PAL_EPERM;
-    default: return PAL_EOS;
-    }
-}
-
-static void *do_mmap(void *v, size_t n, int prot, int flags)
-{
-    pal_os_count_call();
-    return mmap(v, n, prot, flags, -1, 0);
-}
-
-static int do_munmap(void *v, size_t n)
-{
-    pal_os_count_call();
-    return munmap(v, n);
-}
-
-static int do_mprotect(void *v, size_t n, int prot)
-{
-    pal_os_count_call();
-    return mprotect(v, n, prot);
-}
-
-static int do_madvise(void *v, size_t n, int advice)
-{
-    pal_os_count_call();
-    return madvise(v, n, advice);
-}
-
-static int do_mincore(const void *v, size_t n, unsigned char *vec)
-{
-    pal_os_count_call();
-    /* the vector is char * on the BSDs, unsigned char * on Linux */
-    return mincore((void *)(uintptr_t)v, n, (void *)vec);
-}
+/* PAL_FEAT_* bits, each probed on first use. */
+static struct pal_posix_features feats;
 
 /* ---- set-up ----------------------------------------------------------- */
 
 int pal_os_init(size_t *ps, size_t *hps)
 {
-    long p;
+    size_t p = pal_posix_page_size();
     size_t h = 0;
 
-    pal_os_count_call();
-    p = sysconf(_SC_PAGESIZE);
-    if (p <= 0 || (p & (p - 1)) != 0)
+    if (p == 0)
         return PAL_EOS;
 #if defined(__FreeBSD__)
     {
@@ -126,35 +70,24 @@ int pal_os_init(size_t *ps, size_t *hps)
             h = sizes[1];
     }
 #endif
-    __atomic_store_n(&page_size, (size_t)p, __ATOMIC_RELAXED);
+    __atomic_store_n(&page_size, p, __ATOMIC_RELAXED);
     __atomic_store_n(&huge_page_size, h, __ATOMIC_RELAXED);
-    *ps = (size_t)p;
+    *ps = p;
     *hps = h;
     return PAL_OK;
 }
 
 /* ---- features --------------------------------------------------------- */
 
-/* mincore must see a touched page as resident and an untouched one as not. */
-static int probe_resident(void *scratch2)
-{
-    unsigned char vec[2] = { 0xff, 0xff };
-
-    ((volatile char *)scratch2)[page_size] = 1;
-    return do_mincore(scratch2, 2 * page_size, vec) == 0 &&
-           (vec[0] & 1) == 0 && (vec[1] & 1) == 1;
-}
-
 static unsigned probe(unsigned want)
 {
-    unsigned known = __atomic_load_n(&feat_known, __ATOMIC_ACQUIRE);
     /* Release at once is a fresh mapping, which always works. */
     unsigned have = PAL_FEAT_MADV_DONTNEED;
     void *s;
 
-    want &= ~known;
+    want = pal_posix_unprobed(&feats, want);
     if (want == 0)
-        return __atomic_load_n(&feat_have, __ATOMIC_RELAXED);
+        return pal_posix_have(&feats);
     if (huge_page_size != 0)
         have |= PAL_FEAT_THP;
 #ifdef MAP_EXCL
@@ -164,18 +97,18 @@ static unsigned probe(unsigned want)
     have |= PAL_FEAT_SEAL;
 #endif
     if (want & (PAL_FEAT_RESIDENT | PAL_FEAT_MADV_FREE)) {
-        s = do_mmap(NULL, 2 * page_size, PROT_RW, MAP_ANON_PRIVATE);
+        s = pal_posix_mmap(NULL, 2 * page_size, PROT_RW, MAP_ANON_PRIVATE);
         if (s == MAP_FAILED) /* probe again next time */
-            return __atomic_load_n(&feat_have, __ATOMIC_RELAXED);
-        if ((want & PAL_FEAT_RESIDENT) && probe_resident(s))
+            return pal_posix_have(&feats);
+        if ((want & PAL_FEAT_RESIDENT) &&
+            pal_posix_probe_resident(s, page_size))
             have |= PAL_FEAT_RESIDENT;
-        if ((want & PAL_FEAT_MADV_FREE) && do_madvise(s, page_size, MADV_FREE) == 0)
+        if ((want & PAL_FEAT_MADV_FREE) &&
+            pal_posix_madvise(s, page_size, MADV_FREE) == 0)
             have |= PAL_FEAT_MADV_FREE;
-        do_munmap(s, 2 * page_size);
+        pal_posix_munmap(s, 2 * page_size);
     }
-    __atomic_fetch_or(&feat_have, have & want, __ATOMIC_RELAXED);
-    __atomic_fetch_or(&feat_known, want, __ATOMIC_RELEASE);
-    return __atomic_load_n(&feat_have, __ATOMIC_RELAXED);
+    return pal_posix_probed(&feats, want, have);
 }
 
 unsigned pal_os_features(void)
@@ -189,8 +122,9 @@ unsigned pal_os_features(void)
  * and the range reads zero. */
 static int remap(void *v, size_t n, int prot)
 {
-    return do_mmap(v, n, prot, MAP_ANON_PRIVATE | MAP_FIXED) == MAP_FAILED ?
-           os_error(errno) : PAL_OK;
+    if (pal_posix_mmap(v, n, prot, MAP_ANON_PRIVATE | MAP_FIXED) == MAP_FAILED)
+        return pal_posix_error(errno);
+    return PAL_OK;
 }
 
 /* Back to Reserved: a guard where there are guards, else PROT_NONE memory
@@ -198,8 +132,9 @@ static int remap(void *v, size_t n, int prot)
 static int unmap_to_reserved(void *v, size_t n)
 {
 #ifdef MAP_GUARD
-    return do_mmap(v, n, PROT_NONE, MAP_GUARD | MAP_FIXED) == MAP_FAILED ?
-           os_error(errno) : PAL_OK;
+    if (pal_posix_mmap(v, n, PROT_NONE, MAP_GUARD | MAP_FIXED) == MAP_FAILED)
+        return pal_posix_error(errno);
+    return PAL_OK;
 #else
     return remap(v, n, PROT_NONE);
 #endif
@@ -226,37 +161,27 @@ static int reserve_flags(void)
 
 int pal_os_reserve(void *hint, size_t n, void **out)
 {
-    void *p = do_mmap(hint, n, PROT_NONE, reserve_flags());
+    void *p = pal_posix_mmap(hint, n, PROT_NONE, reserve_flags());
 
     if (p == MAP_FAILED)
-        return os_error(errno);
+        return pal_posix_error(errno);
     *out = p;
     return PAL_OK;
 }
 
 int pal_os_reserve_at(void *addr, size_t n)
 {
-    void *p;
-
 #ifdef MAP_EXCL
     /* FreeBSD: MAP_FIXED without the replacing.  A taken range is
      * KERN_NO_SPACE in the kernel, ENOMEM here. */
-    p = do_mmap(addr, n, PROT_NONE, reserve_flags() | MAP_FIXED | MAP_EXCL);
+    void *p = pal_posix_mmap(addr, n, PROT_NONE,
+                             reserve_flags() | MAP_FIXED | MAP_EXCL);
+
     if (p == MAP_FAILED)
-        return errno == ENOMEM ? PAL_EEXIST : os_error(errno);
+        return errno == ENOMEM ? PAL_EEXIST : pal_posix_error(errno);
     return PAL_OK;
 #else
-    /* The address as a hint: the kernel takes it if the whole range is
-     * free, and places the mapping elsewhere if not.  Then undo that. */
-    p = do_mmap(addr, n, PROT_NONE, reserve_flags());
-    if (p == MAP_FAILED)
-        return os_error(errno);
-    if (p != addr) {
-        do_munmap(p, n);
-        pal_os_count_fallback();
-        return PAL_EEXIST;
-    }
-    return PAL_OK;
+    return pal_posix_reserve_at_hint(addr, n, reserve_flags());
 #endif
 }
 
@@ -273,38 +198,25 @@ static unsigned log2_of(size_t x)
 
 int pal_os_reserve_aligned(size_t n, size_t align, void **out)
 {
-    size_t total = n + (align - page_size);
-    uintptr_t base, start;
-    void *p;
-
     if (align == page_size)
         return pal_os_reserve(NULL, n, out);
 #ifdef MAP_ALIGNED
-    /* The kernel finds an aligned range itself: nothing to trim. */
-    p = do_mmap(NULL, n, PROT_NONE, reserve_flags() | MAP_ALIGNED(log2_of(align)));
-    if (p != MAP_FAILED) {
-        *out = p;
-        return PAL_OK;
+    {
+        /* The kernel finds an aligned range itself: nothing to trim. */
+        void *p = pal_posix_mmap(NULL, n, PROT_NONE,
+                                 reserve_flags() | MAP_ALIGNED(log2_of(align)));
+
+        if (p != MAP_FAILED) {
+            *out = p;
+            return PAL_OK;
+        }
+        if (errno != EINVAL) /* EINVAL: an alignment this kernel does not do */
+            return pal_posix_error(errno);
     }
-    if (errno != EINVAL) /* EINVAL: an alignment this kernel does not do */
-        return os_error(errno);
 #endif
-    /* Reserve align - page more than asked and unmap the slop on either
-     * side of the aligned part: nothing stays reserved beyond n. */
+    /* No aligned mmap here, or none for this alignment. */
     pal_os_count_fallback();
-    if (total < n)
-        return PAL_ENOMEM;
-    p = do_mmap(NULL, total, PROT_NONE, reserve_flags());
-    if (p == MAP_FAILED)
-        return os_error(errno);
-    base = (uintptr_t)p;
-    start = pal_align_up(base, align);
-    if (start > base)
-        do_munmap(p, start - base);
-    if (start + n < base + total)
-        do_munmap((void *)(start + n), base + total - (start + n));
-    *out = (void *)start;
-    return PAL_OK;
+    return pal_posix_reserve_trim(n, align, page_size, reserve_flags(), out);
 }
 
 /* A new read-write mapping over the reservation, as Go's sysMapOS: a
@@ -317,8 +229,9 @@ int pal_os_map(void *v, size_t n, unsigned policy)
 
 int pal_os_used(void *v, size_t n, unsigned policy)
 {
-    if ((policy & PAL_POLICY_HARD_DECOMMIT) && do_mprotect(v, n, PROT_RW) != 0)
-        return os_error(errno);
+    if ((policy & PAL_POLICY_HARD_DECOMMIT) &&
+        pal_posix_mprotect(v, n, PROT_RW) != 0)
+        return pal_posix_error(errno);
     return PAL_OK;
 }
 
@@ -330,10 +243,10 @@ int pal_os_unused(void *v, size_t n, unsigned policy)
         return remap(v, n, PROT_NONE);
     if (!(policy & PAL_POLICY_DONTNEED) &&
         __atomic_load_n(&madv_free_works, __ATOMIC_RELAXED)) {
-        if (do_madvise(v, n, MADV_FREE) == 0)
+        if (pal_posix_madvise(v, n, MADV_FREE) == 0)
             return PAL_OK;
         if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
-            return os_error(errno);
+            return pal_posix_error(errno);
         __atomic_store_n(&madv_free_works, 0, __ATOMIC_RELAXED);
     }
     if (!(policy & PAL_POLICY_DONTNEED))
@@ -343,18 +256,18 @@ int pal_os_unused(void *v, size_t n, unsigned policy)
 
 int pal_os_alloc(size_t n, unsigned policy, void **out)
 {
-    void *p = do_mmap(NULL, n, PROT_RW, MAP_ANON_PRIVATE);
+    void *p = pal_posix_mmap(NULL, n, PROT_RW, MAP_ANON_PRIVATE);
 
     (void)policy;
     if (p == MAP_FAILED)
-        return os_error(errno);
+        return pal_posix_error(errno);
     *out = p;
     return PAL_OK;
 }
 
 int pal_os_free(void *v, size_t n)
 {
-    return do_munmap(v, n) == 0 ? PAL_OK : os_error(errno);
+    return pal_posix_munmap(v, n) == 0 ? PAL_OK : pal_posix_error(errno);
 }
 
 int pal_os_fault(void *v, size_t n)
@@ -364,15 +277,9 @@ int pal_os_fault(void *v, size_t n)
 
 int pal_os_protect(void *v, size_t n, unsigned prot)
 {
-    int p = PROT_NONE;
-
-    if (prot & PAL_PROT_READ)
-        p |= PROT_READ;
-    if (prot & PAL_PROT_WRITE)
-        p |= PROT_WRITE;
-    if (prot & PAL_PROT_EXEC)
-        p |= PROT_EXEC;
-    return do_mprotect(v, n, p) == 0 ? PAL_OK : os_error(errno);
+    if (pal_posix_mprotect(v, n, pal_posix_prot(prot)) != 0)
+        return pal_posix_error(errno);
+    return PAL_OK;
 }
 
 /* ---- hints: superpages, where there are any, need no advice ----------- */
@@ -408,7 +315,9 @@ int pal_os_guard(void *v, size_t n)
 #ifdef MAP_GUARD
     return unmap_to_reserved(v, n);
 #else
-    return do_mprotect(v, n, PROT_NONE) == 0 ? PAL_OK : os_error(errno);
+    if (pal_posix_mprotect(v, n, PROT_NONE) != 0)
+        return pal_posix_error(errno);
+    return PAL_OK;
 #endif
 }
 
@@ -417,7 +326,7 @@ int pal_os_guard(void *v, size_t n)
 int pal_os_seal(void *v, size_t n)
 {
     pal_os_count_call();
-    return mimmutable(v, n) == 0 ? PAL_OK : os_error(errno);
+    return mimmutable(v, n) == 0 ? PAL_OK : pal_posix_error(errno);
 }
 #else
 int pal_os_seal(void *v, size_t n)
@@ -437,25 +346,11 @@ int pal_os_name(void *v, size_t n, const char *name)
     return PAL_ENOSYS;
 }
 
-/* mincore in chunks through a small stack vector (no allocation). */
 int pal_os_resident(const void *v, size_t n, size_t *bytes)
 {
-    unsigned char vec[256];
-    const size_t chunk_max = sizeof vec * page_size;
-    uintptr_t p = (uintptr_t)v;
-    size_t total = 0, chunk, i;
-
     if ((probe(PAL_FEAT_RESIDENT) & PAL_FEAT_RESIDENT) == 0)
         return PAL_ENOSYS;
-    while (n > 0) {
-        chunk = n < chunk_max ? n : chunk_max;
-        if (do_mincore((const void *)p, chunk, vec) != 0)
-            return os_error(errno);
-        for (i = 0; i < chunk / page_size; i++)
-            total += vec[i] & 1;
-        p += chunk;
-        n -= chunk;
-    }
-    *bytes = total * page_size;
+    if (pal_posix_resident(v, n, page_size, bytes) != 0)
+        return pal_posix_error(errno);
     return PAL_OK;
 }

@@ -23,7 +23,6 @@
  */
 #include <sys/mman.h>
 #include <errno.h>
-#include <unistd.h>
 
 #include <mach/mach.h>
 #if __has_include(<mach/mach_vm.h>)
@@ -39,9 +38,7 @@ kern_return_t mach_vm_map(vm_map_t target_task, mach_vm_address_t *address,
 #endif
 
 #include "pal_os.h"
-
-#define MAP_ANON_PRIVATE (MAP_ANON | MAP_PRIVATE)
-#define PROT_RW (PROT_READ | PROT_WRITE)
+#include "posix/mem_posix.h"
 
 static size_t page_size;
 
@@ -55,43 +52,15 @@ static int advise_unused = MADV_FREE_REUSABLE;
  * pair it with and skips the call. */
 static int made_reusable;
 
-/* Feature bits: known = probed, have = probed and present. */
-static unsigned feat_known;
-static unsigned feat_have;
+/* PAL_FEAT_* bits, each probed on first use. */
+static struct pal_posix_features feats;
 
 /* ---- errors and counted calls ----------------------------------------- */
 
+/* XNU refuses what it does not implement with ENOTSUP as well. */
 static int os_error(int e)
 {
-    switch (e) {
-    case ENOMEM: return PAL_ENOMEM;
-    case EINVAL: return PAL_EINVAL;
-    case EACCES: return PAL_EACCES;
-    case EAGAIN: return PAL_EAGAIN;
-    case ENOSYS:
-    case ENOTSUP: return PAL_ENOSYS;
-    case EEXIST: return PAL_EEXIST;
-    case EPERM: return PAL_EPERM;
-    default: return PAL_EOS;
-    }
-}
-
-static void *do_mmap(void *v, size_t n, int prot, int flags)
-{
-    pal_os_count_call();
-    return mmap(v, n, prot, flags, -1, 0);
-}
-
-static int do_munmap(void *v, size_t n)
-{
-    pal_os_count_call();
-    return munmap(v, n);
-}
-
-static int do_mprotect(void *v, size_t n, int prot)
-{
-    pal_os_count_call();
-    return mprotect(v, n, prot);
+    return e == ENOTSUP ? PAL_ENOSYS : pal_posix_error(e);
 }
 
 /* madvise, retried while the kernel says EAGAIN: REUSABLE and REUSE can
@@ -101,8 +70,7 @@ static int do_madvise(void *v, size_t n, int advice)
     int r;
 
     do {
-        pal_os_count_call();
-        r = madvise(v, n, advice);
+        r = pal_posix_madvise(v, n, advice);
     } while (r != 0 && errno == EAGAIN);
     return r;
 }
@@ -136,14 +104,12 @@ static int kern_error(kern_return_t kr)
 
 int pal_os_init(size_t *ps, size_t *hps)
 {
-    long p;
+    size_t p = pal_posix_page_size();
 
-    pal_os_count_call();
-    p = sysconf(_SC_PAGESIZE);
-    if (p <= 0 || (p & (p - 1)) != 0)
+    if (p == 0)
         return PAL_EOS;
-    __atomic_store_n(&page_size, (size_t)p, __ATOMIC_RELAXED);
-    *ps = (size_t)p;
+    __atomic_store_n(&page_size, p, __ATOMIC_RELAXED);
+    *ps = p;
     /* Superpages exist only when asked for at allocation (x86-64
      * VM_FLAGS_SUPERPAGE_SIZE_2MB): nothing is transparent. */
     *hps = 0;
@@ -152,43 +118,30 @@ int pal_os_init(size_t *ps, size_t *hps)
 
 /* ---- features --------------------------------------------------------- */
 
-/* mincore must see a touched page as resident and an untouched one as not. */
-static int probe_resident(void *scratch2)
-{
-    char vec[2] = { 0x7f, 0x7f };
-
-    ((volatile char *)scratch2)[page_size] = 1;
-    pal_os_count_call();
-    return mincore(scratch2, 2 * page_size, vec) == 0 &&
-           (vec[0] & MINCORE_INCORE) == 0 && (vec[1] & MINCORE_INCORE) != 0;
-}
-
 static unsigned probe(unsigned want)
 {
-    unsigned known = __atomic_load_n(&feat_known, __ATOMIC_ACQUIRE);
     /* mach_vm_map places exactly without replacing; a fresh mapping
      * releases at once. */
     unsigned have = PAL_FEAT_FIXED_NOREPLACE | PAL_FEAT_MADV_DONTNEED;
     void *s;
 
-    want &= ~known;
+    want = pal_posix_unprobed(&feats, want);
     if (want == 0)
-        return __atomic_load_n(&feat_have, __ATOMIC_RELAXED);
+        return pal_posix_have(&feats);
     if (want & (PAL_FEAT_RESIDENT | PAL_FEAT_MADV_FREE)) {
-        s = do_mmap(NULL, 2 * page_size, PROT_RW, MAP_ANON_PRIVATE);
+        s = pal_posix_mmap(NULL, 2 * page_size, PROT_RW, MAP_ANON_PRIVATE);
         if (s == MAP_FAILED) /* probe again next time */
-            return __atomic_load_n(&feat_have, __ATOMIC_RELAXED);
-        if ((want & PAL_FEAT_RESIDENT) && probe_resident(s))
+            return pal_posix_have(&feats);
+        if ((want & PAL_FEAT_RESIDENT) &&
+            pal_posix_probe_resident(s, page_size))
             have |= PAL_FEAT_RESIDENT;
         if ((want & PAL_FEAT_MADV_FREE) &&
             (do_madvise(s, page_size, MADV_FREE_REUSABLE) == 0 ||
              do_madvise(s, page_size, MADV_FREE) == 0))
             have |= PAL_FEAT_MADV_FREE;
-        do_munmap(s, 2 * page_size);
+        pal_posix_munmap(s, 2 * page_size);
     }
-    __atomic_fetch_or(&feat_have, have & want, __ATOMIC_RELAXED);
-    __atomic_fetch_or(&feat_known, want, __ATOMIC_RELEASE);
-    return __atomic_load_n(&feat_have, __ATOMIC_RELAXED);
+    return pal_posix_probed(&feats, want, have);
 }
 
 unsigned pal_os_features(void)
@@ -202,8 +155,9 @@ unsigned pal_os_features(void)
  * the range reads zero.  mmap(MAP_FIXED) replaces in one step. */
 static int remap(void *v, size_t n, int prot)
 {
-    return do_mmap(v, n, prot, MAP_ANON_PRIVATE | MAP_FIXED) == MAP_FAILED ?
-           os_error(errno) : PAL_OK;
+    if (pal_posix_mmap(v, n, prot, MAP_ANON_PRIVATE | MAP_FIXED) == MAP_FAILED)
+        return os_error(errno);
+    return PAL_OK;
 }
 
 static void downgrade(int advice)
@@ -258,7 +212,7 @@ int pal_os_unused_zeroes(unsigned policy)
 
 int pal_os_reserve(void *hint, size_t n, void **out)
 {
-    void *p = do_mmap(hint, n, PROT_NONE, MAP_ANON_PRIVATE);
+    void *p = pal_posix_mmap(hint, n, PROT_NONE, MAP_ANON_PRIVATE);
 
     if (p == MAP_FAILED)
         return os_error(errno);
@@ -299,7 +253,8 @@ int pal_os_map(void *v, size_t n, unsigned policy)
 
 int pal_os_used(void *v, size_t n, unsigned policy)
 {
-    if ((policy & PAL_POLICY_HARD_DECOMMIT) && do_mprotect(v, n, PROT_RW) != 0)
+    if ((policy & PAL_POLICY_HARD_DECOMMIT) &&
+        pal_posix_mprotect(v, n, PROT_RW) != 0)
         return os_error(errno);
     /* Footprint accounting only: the pages are usable either way, and on
      * a range that was never made reusable the kernel does nothing. */
@@ -321,7 +276,7 @@ int pal_os_unused(void *v, size_t n, unsigned policy)
 
 int pal_os_alloc(size_t n, unsigned policy, void **out)
 {
-    void *p = do_mmap(NULL, n, PROT_RW, MAP_ANON_PRIVATE);
+    void *p = pal_posix_mmap(NULL, n, PROT_RW, MAP_ANON_PRIVATE);
 
     (void)policy;
     if (p == MAP_FAILED)
@@ -332,7 +287,7 @@ int pal_os_alloc(size_t n, unsigned policy, void **out)
 
 int pal_os_free(void *v, size_t n)
 {
-    return do_munmap(v, n) == 0 ? PAL_OK : os_error(errno);
+    return pal_posix_munmap(v, n) == 0 ? PAL_OK : os_error(errno);
 }
 
 /* One PROT_NONE mapping: no access, no pages (Go's sysFaultOS). */
@@ -343,15 +298,9 @@ int pal_os_fault(void *v, size_t n)
 
 int pal_os_protect(void *v, size_t n, unsigned prot)
 {
-    int p = PROT_NONE;
-
-    if (prot & PAL_PROT_READ)
-        p |= PROT_READ;
-    if (prot & PAL_PROT_WRITE)
-        p |= PROT_WRITE;
-    if (prot & PAL_PROT_EXEC)
-        p |= PROT_EXEC;
-    return do_mprotect(v, n, p) == 0 ? PAL_OK : os_error(errno);
+    if (pal_posix_mprotect(v, n, pal_posix_prot(prot)) != 0)
+        return os_error(errno);
+    return PAL_OK;
 }
 
 /* ---- hints: no transparent huge pages --------------------------------- */
@@ -381,7 +330,7 @@ int pal_os_collapse(void *v, size_t n)
 
 int pal_os_guard(void *v, size_t n)
 {
-    return do_mprotect(v, n, PROT_NONE) == 0 ? PAL_OK : os_error(errno);
+    return pal_posix_mprotect(v, n, PROT_NONE) == 0 ? PAL_OK : os_error(errno);
 }
 
 /* Lowering the maximum protection (mach_vm_protect with set_maximum) stops
@@ -402,26 +351,11 @@ int pal_os_name(void *v, size_t n, const char *name)
     return PAL_ENOSYS;
 }
 
-/* mincore in chunks through a small stack vector (no allocation). */
 int pal_os_resident(const void *v, size_t n, size_t *bytes)
 {
-    char vec[256];
-    const size_t chunk_max = sizeof vec * page_size;
-    uintptr_t p = (uintptr_t)v;
-    size_t total = 0, chunk, i;
-
     if ((probe(PAL_FEAT_RESIDENT) & PAL_FEAT_RESIDENT) == 0)
         return PAL_ENOSYS;
-    while (n > 0) {
-        chunk = n < chunk_max ? n : chunk_max;
-        pal_os_count_call();
-        if (mincore((void *)p, chunk, vec) != 0)
-            return os_error(errno);
-        for (i = 0; i < chunk / page_size; i++)
-            total += (vec[i] & MINCORE_INCORE) != 0;
-        p += chunk;
-        n -= chunk;
-    }
-    *bytes = total * page_size;
+    if (pal_posix_resident(v, n, page_size, bytes) != 0)
+        return os_error(errno);
     return PAL_OK;
 }

@@ -1,0 +1,227 @@
+/*
+ * mem_posix.h - what the BSD, Darwin and AIX backends share: the libc
+ * calls they make (mmap, munmap, mprotect, madvise, mincore), each counted,
+ * and the pieces of logic that are the same wherever they are used.  What
+ * an OS does differently stays in its backend.
+ *
+ * Included by one of those backends, into the unit that also holds
+ * pal_mem.c: the functions here are static and named pal_posix_* (POSIX
+ * reserves the bare posix_ prefix for itself, and posix_madvise exists).
+ *
+ * The call wrappers and pal_posix_resident return what libc returns, with
+ * errno set, so that each backend maps errno its own way (Darwin's has one
+ * case more); the placement helpers, which Darwin does not use, return
+ * PAL_* codes through pal_posix_error.
+ */
+#ifndef PAL_MEM_POSIX_H
+#define PAL_MEM_POSIX_H
+
+#include <sys/mman.h>
+#include <errno.h>
+#include <unistd.h>
+
+#include "pal_os.h"
+
+#if defined(MAP_ANONYMOUS)
+#define MAP_ANON_PRIVATE (MAP_ANONYMOUS | MAP_PRIVATE)
+#else
+#define MAP_ANON_PRIVATE (MAP_ANON | MAP_PRIVATE)
+#endif
+#define PROT_RW (PROT_READ | PROT_WRITE)
+
+/* The bit of a mincore vector entry that says resident: other bits may
+ * say more (referenced, modified) where the header names this one. */
+#ifdef MINCORE_INCORE
+#define PAL_POSIX_INCORE MINCORE_INCORE
+#else
+#define PAL_POSIX_INCORE 1
+#endif
+
+/* ---- errors and counted calls ----------------------------------------- */
+
+static inline int pal_posix_error(int e)
+{
+    switch (e) {
+    case ENOMEM: return PAL_ENOMEM;
+    case EINVAL: return PAL_EINVAL;
+    case EACCES: return PAL_EACCES;
+    case EAGAIN: return PAL_EAGAIN;
+    case ENOSYS: return PAL_ENOSYS;
+    case EEXIST: return PAL_EEXIST;
+    case EPERM: return PAL_EPERM;
+    default: return PAL_EOS;
+    }
+}
+
+static inline void *pal_posix_mmap(void *v, size_t n, int prot, int flags)
+{
+    pal_os_count_call();
+    return mmap(v, n, prot, flags, -1, 0);
+}
+
+static inline int pal_posix_munmap(void *v, size_t n)
+{
+    pal_os_count_call();
+    return munmap(v, n);
+}
+
+static inline int pal_posix_mprotect(void *v, size_t n, int prot)
+{
+    pal_os_count_call();
+    return mprotect(v, n, prot);
+}
+
+static inline int pal_posix_madvise(void *v, size_t n, int advice)
+{
+    pal_os_count_call();
+    return madvise(v, n, advice);
+}
+
+static inline int pal_posix_mincore(const void *v, size_t n, unsigned char *vec)
+{
+    pal_os_count_call();
+    /* the vector is char * on the BSDs, Darwin and AIX, unsigned char * on
+     * Linux */
+    return mincore((void *)(uintptr_t)v, n, (void *)vec);
+}
+
+/* PAL_PROT_* as PROT_*. */
+static inline int pal_posix_prot(unsigned prot)
+{
+    int p = PROT_NONE;
+
+    if (prot & PAL_PROT_READ)
+        p |= PROT_READ;
+    if (prot & PAL_PROT_WRITE)
+        p |= PROT_WRITE;
+    if (prot & PAL_PROT_EXEC)
+        p |= PROT_EXEC;
+    return p;
+}
+
+/* ---- set-up and features ---------------------------------------------- */
+
+/* The page size, or 0 where sysconf gives none or one that is not a
+ * power of two. */
+static inline size_t pal_posix_page_size(void)
+{
+    long p;
+
+    pal_os_count_call();
+    p = sysconf(_SC_PAGESIZE);
+    if (p <= 0 || (p & (p - 1)) != 0)
+        return 0;
+    return (size_t)p;
+}
+
+/* Feature bits: known = probed, have = probed and present.  have is
+ * or-ed in before known (release), and known is read with acquire, so a
+ * bit seen known has its have bit visible too. */
+struct pal_posix_features {
+    unsigned known;
+    unsigned have;
+};
+
+/* The bits of want that were not probed yet. */
+static inline unsigned pal_posix_unprobed(struct pal_posix_features *f,
+                                          unsigned want)
+{
+    return want & ~__atomic_load_n(&f->known, __ATOMIC_ACQUIRE);
+}
+
+static inline unsigned pal_posix_have(struct pal_posix_features *f)
+{
+    return __atomic_load_n(&f->have, __ATOMIC_RELAXED);
+}
+
+/* Records that the bits of want were probed and those of have found;
+ * returns all found so far. */
+static inline unsigned pal_posix_probed(struct pal_posix_features *f,
+                                        unsigned want, unsigned have)
+{
+    __atomic_fetch_or(&f->have, have & want, __ATOMIC_RELAXED);
+    __atomic_fetch_or(&f->known, want, __ATOMIC_RELEASE);
+    return __atomic_load_n(&f->have, __ATOMIC_RELAXED);
+}
+
+/* mincore must see a touched page as resident and an untouched one as not.
+ * scratch2 is two fresh read-write pages. */
+static inline int pal_posix_probe_resident(void *scratch2, size_t page_size)
+{
+    unsigned char vec[2] = { 0xff, 0xff };
+
+    ((volatile char *)scratch2)[page_size] = 1;
+    return pal_posix_mincore(scratch2, 2 * page_size, vec) == 0 &&
+           (vec[0] & PAL_POSIX_INCORE) == 0 && (vec[1] & PAL_POSIX_INCORE) != 0;
+}
+
+/* ---- placement without a kernel shortcut (BSD, AIX) ------------------- */
+
+/* The address as a hint: the kernel takes it if the whole range is free,
+ * and places the mapping elsewhere if not.  Then undo that. */
+static inline int pal_posix_reserve_at_hint(void *addr, size_t n, int flags)
+{
+    void *p = pal_posix_mmap(addr, n, PROT_NONE, flags);
+
+    if (p == MAP_FAILED)
+        return pal_posix_error(errno);
+    if (p != addr) {
+        pal_posix_munmap(p, n);
+        pal_os_count_fallback();
+        return PAL_EEXIST;
+    }
+    return PAL_OK;
+}
+
+/* Reserve align - page more than asked and unmap the slop on either side
+ * of the aligned part: nothing stays reserved beyond n.  For align above
+ * the page size. */
+static inline int pal_posix_reserve_trim(size_t n, size_t align,
+                                         size_t page_size, int flags,
+                                         void **out)
+{
+    size_t total = n + (align - page_size);
+    uintptr_t base, start;
+    void *p;
+
+    if (total < n)
+        return PAL_ENOMEM;
+    p = pal_posix_mmap(NULL, total, PROT_NONE, flags);
+    if (p == MAP_FAILED)
+        return pal_posix_error(errno);
+    base = (uintptr_t)p;
+    start = pal_align_up(base, align);
+    if (start > base)
+        pal_posix_munmap(p, start - base);
+    if (start + n < base + total)
+        pal_posix_munmap((void *)(start + n), base + total - (start + n));
+    *out = (void *)start;
+    return PAL_OK;
+}
+
+/* ---- queries ---------------------------------------------------------- */
+
+/* The resident bytes of [v, v+n) into *bytes: mincore in chunks through a
+ * small stack vector (no allocation).  0, or -1 with errno set. */
+static inline int pal_posix_resident(const void *v, size_t n, size_t page_size,
+                                     size_t *bytes)
+{
+    unsigned char vec[256];
+    const size_t chunk_max = sizeof vec * page_size;
+    uintptr_t p = (uintptr_t)v;
+    size_t total = 0, chunk, i;
+
+    while (n > 0) {
+        chunk = n < chunk_max ? n : chunk_max;
+        if (pal_posix_mincore((const void *)p, chunk, vec) != 0)
+            return -1;
+        for (i = 0; i < chunk / page_size; i++)
+            total += (vec[i] & PAL_POSIX_INCORE) != 0;
+        p += chunk;
+        n -= chunk;
+    }
+    *bytes = total * page_size;
+    return 0;
+}
+
+#endif /* PAL_MEM_POSIX_H */
