@@ -52,12 +52,21 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 
-# No emulator where the build machine is the target.  PAL_QEMU_PAGE_SIZE
-# (e.g. -DPAL_QEMU_PAGE_SIZE=65536) runs the guest with that page size, as
-# arm64 kernels with 16 or 64 KiB pages and ppc64 ones with 64 KiB do.
-if(NOT CMAKE_HOST_SYSTEM_PROCESSOR STREQUAL PAL_PROCESSOR)
+# No emulator where the build machine is the target, unless a page size is
+# asked for: PAL_QEMU_PAGE_SIZE (e.g. -DPAL_QEMU_PAGE_SIZE=65536) runs the
+# guest with that page size, as arm64 kernels with 16 or 64 KiB pages and
+# ppc64 ones with 64 KiB do.  qemu-user 9.0 dropped -p for any size but the
+# host's, so there the target cannot run as asked: say so rather than test
+# with the wrong page size.
+if(PAL_QEMU_PAGE_SIZE OR NOT CMAKE_HOST_SYSTEM_PROCESSOR STREQUAL PAL_PROCESSOR)
   set(CMAKE_CROSSCOMPILING_EMULATOR qemu-${PAL_QEMU}-static -L /usr/${PAL_TRIPLE})
   if(PAL_QEMU_PAGE_SIZE)
+    execute_process(COMMAND qemu-${PAL_QEMU}-static --version
+                    OUTPUT_VARIABLE pal_qemu_version ERROR_QUIET)
+    if(pal_qemu_version MATCHES "version ([0-9]+)\\." AND CMAKE_MATCH_1 GREATER_EQUAL 9)
+      message(FATAL_ERROR "qemu-${PAL_QEMU}-static ${CMAKE_MATCH_1}.x has no -p: "
+                          "it cannot run the guest with ${PAL_QEMU_PAGE_SIZE}-byte pages")
+    endif()
     list(APPEND CMAKE_CROSSCOMPILING_EMULATOR -p ${PAL_QEMU_PAGE_SIZE})
   endif()
 endif()

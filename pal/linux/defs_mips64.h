@@ -27,6 +27,7 @@
 #define LX_NR_lseek               5008
 #define LX_NR_seccomp             5312
 #define LX_NR_prlimit64           5297
+#define LX_NR_copy_file_range     5320
 #define LX_PROT_NONE              0
 #define LX_PROT_READ              1
 #define LX_PROT_WRITE             2
@@ -65,6 +66,7 @@
 #define LX_EFAULT                 14
 #define LX_EBUSY                  16
 #define LX_EEXIST                 17
+#define LX_EXDEV                  18
 #define LX_EINVAL                 22
 #define LX_ENOSYS                 89
 #define LX_EOPNOTSUPP             122

@@ -27,6 +27,7 @@
 #define LX_NR_lseek               62
 #define LX_NR_seccomp             277
 #define LX_NR_prlimit64           261
+#define LX_NR_copy_file_range     285
 #define LX_PROT_NONE              0
 #define LX_PROT_READ              1
 #define LX_PROT_WRITE             2
@@ -65,6 +66,7 @@
 #define LX_EFAULT                 14
 #define LX_EBUSY                  16
 #define LX_EEXIST                 17
+#define LX_EXDEV                  18
 #define LX_EINVAL                 22
 #define LX_ENOSYS                 38
 #define LX_EOPNOTSUPP             95

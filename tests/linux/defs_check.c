@@ -17,8 +17,11 @@
  */
 #define PAL_PRAGMA(x) _Pragma(#x)
 #define PAL_REPORT(text) PAL_PRAGMA(message(text))
+/* == alone would let a table's -1 pass for the kernel's ~0U (the usual
+ * arithmetic conversions): the signs must agree too. */
 #define PAL_CHECK(lx, kernel)                                                 \
-    _Static_assert((lx) == (kernel), "pal-defs FAIL " #lx " != " #kernel);    \
+    _Static_assert((lx) == (kernel) && ((lx) < 0) == ((kernel) < 0),         \
+                   "pal-defs FAIL " #lx " != " #kernel);                      \
     PAL_REPORT("pal-defs check " #lx)
 #define PAL_SKIP(lx, why) PAL_REPORT("pal-defs skip " #lx ": " why)
 
@@ -65,6 +68,7 @@ PAL_CHECK(LX_NR_rt_sigprocmask, __NR_rt_sigprocmask)
 PAL_CHECK(LX_NR_memfd_create, __NR_memfd_create)
 PAL_CHECK(LX_NR_lseek, __NR_lseek)
 PAL_CHECK(LX_NR_seccomp, __NR_seccomp)
+PAL_CHECK(LX_NR_copy_file_range, __NR_copy_file_range)
 PAL_CHECK(LX_NR_prlimit64, __NR_prlimit64)
 
 PAL_CHECK(LX_PROT_NONE, PROT_NONE)
@@ -114,6 +118,7 @@ PAL_CHECK(LX_EACCES, EACCES)
 PAL_CHECK(LX_EFAULT, EFAULT)
 PAL_CHECK(LX_EBUSY, EBUSY)
 PAL_CHECK(LX_EEXIST, EEXIST)
+PAL_CHECK(LX_EXDEV, EXDEV)
 PAL_CHECK(LX_EINVAL, EINVAL)
 PAL_CHECK(LX_ENOSYS, ENOSYS)
 PAL_CHECK(LX_EOPNOTSUPP, EOPNOTSUPP)
@@ -126,7 +131,7 @@ PAL_CHECK(LX_EOPNOTSUPP, EOPNOTSUPP)
     X(NR_prctl) X(NR_mseal) X(NR_openat) X(NR_read) X(NR_write) X(NR_close)   \
     X(NR_exit_group) X(NR_getpid) X(NR_kill) X(NR_clone) X(NR_wait4)          \
     X(NR_rt_sigaction) X(NR_rt_sigprocmask) X(NR_memfd_create) X(NR_lseek)    \
-    X(NR_seccomp) X(NR_prlimit64)                                             \
+    X(NR_seccomp) X(NR_prlimit64) X(NR_copy_file_range)                                             \
     X(PROT_NONE) X(PROT_READ) X(PROT_WRITE) X(PROT_EXEC) X(MAP_SHARED)        \
     X(MAP_PRIVATE) X(MAP_FIXED) X(MAP_ANONYMOUS) X(MAP_NORESERVE)             \
     X(MAP_FIXED_NOREPLACE) X(MADV_DONTNEED) X(MADV_FREE) X(MADV_HUGEPAGE)     \
@@ -135,7 +140,7 @@ PAL_CHECK(LX_EOPNOTSUPP, EOPNOTSUPP)
     X(O_CLOEXEC) X(AT_FDCWD) X(AT_PAGESZ) X(SIGCHLD) X(SIGSEGV) X(SIGBUS)     \
     X(SIGKILL) X(RLIMIT_CORE)                                                 \
     X(EPERM) X(ENOENT) X(EINTR) X(EBADF) X(EAGAIN) X(ENOMEM) X(EACCES)        \
-    X(EFAULT) X(EBUSY) X(EEXIST) X(EINVAL) X(ENOSYS) X(EOPNOTSUPP)
+    X(EFAULT) X(EBUSY) X(EEXIST) X(EXDEV) X(EINVAL) X(ENOSYS) X(EOPNOTSUPP)
 
 #include PAL_DEFS_REF
 #define PAL_CAPTURE(n) pal_ref_##n = LX_##n,
