@@ -1,7 +1,9 @@
 /*
  * mem_windows.c - the Windows backend: VirtualAlloc, VirtualFree,
  * VirtualProtect and VirtualQuery from kernel32, after the Go runtime's
- * mem_windows.go.  No C runtime: every call here is a kernel32 export.
+ * mem_windows.go.  No C runtime: every call here is a kernel32 export,
+ * except VirtualAlloc2, which kernelbase.dll exports (looked up once, at
+ * init).
  *
  * The states map onto Windows' own: Reserved is MEM_RESERVE, Prepared and
  * Ready are MEM_COMMIT (map commits, as Go's sysMap does, so that the commit
@@ -12,11 +14,14 @@
  *
  * Two Windows rules shape the rest:
  *   - Reservations start on the allocation granularity (64 KiB), not the
- *     page size: reserve_at refuses any other address with PAL_EINVAL.
+ *     page size: reserve_at refuses a free address off the granularity
+ *     with PAL_EINVAL, and answers PAL_EEXIST, wherever the range starts,
+ *     when any of it is taken.
  *   - VirtualFree(MEM_RELEASE) releases exactly one whole reservation, and
- *     commit/decommit cannot span two.  free checks the region with
- *     VirtualQuery first; used and unused split a range that spans
- *     reservations (or that a large call failed on) into pieces.
+ *     commit, decommit and VirtualProtect act within one.  free checks the
+ *     region with VirtualQuery first; the other transitions take a range
+ *     that spans reservations one reservation at a time, having checked
+ *     all of it first (see "ranges").
  *
  * State is a few words written with atomics; no locks.  There are no
  * signals on Windows, so async-signal-safety asks nothing more.
@@ -33,9 +38,10 @@ static size_t granularity; /* dwAllocationGranularity: where reservations start 
 static unsigned feat_known;
 static unsigned feat_have;
 
-/* VirtualAlloc2 (Windows 10 1803+), looked up in kernelbase.dll on first
- * use so the library still loads on older Windows.  Its extended parameter
- * types are declared here, not taken from the SDK, for the same reason. */
+/* VirtualAlloc2 (Windows 10 1803+), looked up in kernelbase.dll by
+ * pal_os_init so the library still loads on older Windows.  Its extended
+ * parameter types are declared here, not taken from the SDK, for the same
+ * reason. */
 struct ext_param {
     DWORD64 type; /* low 8 bits: the type; the rest reserved, zero */
     union {
@@ -55,7 +61,8 @@ struct address_requirements {
 typedef void *(WINAPI *virtual_alloc2_fn)(HANDLE, void *, SIZE_T, ULONG, ULONG,
                                           struct ext_param *, ULONG);
 
-/* 0: not looked up yet; NO_VA2: absent, or refused an alignment request. */
+/* 0: pal_os_init has not run; NO_VA2: absent, or refused an alignment
+ * request. */
 #define NO_VA2 ((uintptr_t)1)
 static uintptr_t virtual_alloc2;
 
@@ -67,29 +74,37 @@ struct ws_ex_info {
 
 WINBASEAPI BOOL WINAPI K32QueryWorkingSetEx(HANDLE process, PVOID info, DWORD size);
 
+/* Arbitrary Code Guard refused executable memory (older SDKs lack it). */
+#ifndef ERROR_DYNAMIC_CODE_BLOCKED
+#define ERROR_DYNAMIC_CODE_BLOCKED 1655L
+#endif
+
 /* ---- errors ----------------------------------------------------------- */
 
-/* GetLastError() after a failed call, as a PAL code.  ERROR_INVALID_ADDRESS
- * means "that range is not (or not wholly) in the state the call needs";
- * reserve_at turns it into PAL_EEXIST itself. */
-static int last_error(void)
+/* A Windows error code as a PAL code.  pal_mem.c has checked every
+ * argument, so ERROR_INVALID_ADDRESS and ERROR_INVALID_PARAMETER from the
+ * OS both mean "that range is not (or not wholly) in the state the call
+ * needs": PAL_ENOMEM, as Linux says of a range not all mapped.  Where
+ * PAL_EINVAL or PAL_EEXIST is the answer, the caller says so itself: free
+ * for a part of a region, reserve_at for a range already taken. */
+static int os_error(DWORD err)
 {
-    switch (GetLastError()) {
+    switch (err) {
     case ERROR_NOT_ENOUGH_MEMORY:
     case ERROR_OUTOFMEMORY:
     case ERROR_COMMITMENT_LIMIT:
     case ERROR_COMMITMENT_MINIMUM:
     case ERROR_NO_SYSTEM_RESOURCES:
+    case ERROR_PAGEFILE_QUOTA: /* the job's or process's commit quota */
     case ERROR_INVALID_ADDRESS:
+    case ERROR_INVALID_PARAMETER:
         return PAL_ENOMEM;
-    case ERROR_PAGEFILE_QUOTA:
     case ERROR_WORKING_SET_QUOTA:
         return PAL_EAGAIN;
     case ERROR_ACCESS_DENIED:
     case ERROR_NOACCESS:
+    case ERROR_DYNAMIC_CODE_BLOCKED:
         return PAL_EACCES;
-    case ERROR_INVALID_PARAMETER:
-        return PAL_EINVAL;
     case ERROR_NOT_SUPPORTED:
     case ERROR_CALL_NOT_IMPLEMENTED:
     case ERROR_PROC_NOT_FOUND:
@@ -97,6 +112,21 @@ static int last_error(void)
     default:
         return PAL_EOS;
     }
+}
+
+/* GetLastError() after a failed call, as a PAL code. */
+static int last_error(void)
+{
+    return os_error(GetLastError());
+}
+
+/* The error of a failed read-write commit of private memory.  Windows
+ * says ERROR_COMMITMENT_LIMIT or ERROR_NOT_ENOUGH_MEMORY; wine says
+ * ERROR_ACCESS_DENIED (its mprotect failed with ENOMEM).  Read-write is
+ * never an access mode refused here, so that is out of memory too. */
+static int commit_error(DWORD err)
+{
+    return err == ERROR_ACCESS_DENIED ? PAL_ENOMEM : os_error(err);
 }
 
 /* ---- counted kernel32 calls ------------------------------------------- */
@@ -119,7 +149,37 @@ static SIZE_T vquery(const void *v, MEMORY_BASIC_INFORMATION *mbi)
     return VirtualQuery(v, mbi, sizeof *mbi);
 }
 
+static BOOL vprotect(void *v, size_t n, DWORD protect)
+{
+    DWORD old;
+
+    pal_os_count_call();
+    return VirtualProtect(v, n, protect, &old);
+}
+
 /* ---- set-up ----------------------------------------------------------- */
+
+/* GetModuleHandleW and GetProcAddress take the loader lock: done once
+ * here, no transition takes it.  One export looked up is not a feature
+ * probe.  Racing initialisers find the same; a refusal that
+ * reserve_aligned recorded since is kept. */
+static void find_virtual_alloc2(void)
+{
+    uintptr_t f = 0, unset = 0;
+    HMODULE kernelbase;
+
+    if (__atomic_load_n(&virtual_alloc2, __ATOMIC_ACQUIRE) != 0)
+        return;
+    /* kernelbase.dll is loaded in every process since Windows 7 */
+    pal_os_count_call();
+    kernelbase = GetModuleHandleW(L"kernelbase.dll");
+    if (kernelbase != NULL) {
+        pal_os_count_call();
+        f = (uintptr_t)GetProcAddress(kernelbase, "VirtualAlloc2");
+    }
+    __atomic_compare_exchange_n(&virtual_alloc2, &unset, f != 0 ? f : NO_VA2, 0,
+                                __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
 
 int pal_os_init(size_t *ps, size_t *hps)
 {
@@ -133,6 +193,7 @@ int pal_os_init(size_t *ps, size_t *hps)
         return PAL_EOS;
     __atomic_store_n(&page_size, si.dwPageSize, __ATOMIC_RELAXED);
     __atomic_store_n(&granularity, si.dwAllocationGranularity, __ATOMIC_RELAXED);
+    find_virtual_alloc2();
     *ps = si.dwPageSize;
     /* Large pages need SeLockMemoryPrivilege and are never transparent. */
     *hps = 0;
@@ -198,61 +259,216 @@ int pal_os_unused_zeroes(unsigned policy)
     return 1;
 }
 
-/* ---- commit and decommit, in pieces when one call will not do --------- */
+/* ---- ranges: one reservation at a time -------------------------------- */
 
-/* Commit [v, v+n) read-write.  One call usually does it.  It fails when the
- * range spans two reservations (Windows commits within one only) or when
- * the commit charge cannot take it all at once; then, as Go's sysUsedOS,
- * commit the largest piece from v that succeeds, halving down to a page,
- * and go on from its end: O(n log n) calls at worst, on a path that is
- * rare.  A piece that fails at one page is the error.  Pieces committed
- * before it stay committed: that is still Prepared memory, as the caller
- * holds it after an error. */
-static int commit(void *v, size_t n)
+/*
+ * VirtualAlloc(MEM_COMMIT), VirtualFree(MEM_DECOMMIT) and VirtualProtect
+ * act within one reservation, and do all of their range or none of it.
+ * So each of commit, decommit and protect first makes one call: the usual
+ * range lies in one reservation and Windows checks it.  Only when Windows
+ * answers that the range is not one it can act on (ERROR_INVALID_ADDRESS,
+ * ERROR_INVALID_PARAMETER) does the backend look, with VirtualQuery, at
+ * all of the range before changing any of it; if any page is free, not
+ * private or not in a state the transition takes, the answer is
+ * PAL_ENOMEM and nothing has changed.  Else, if it spans reservations, one
+ * call per reservation.  Any other error, the commit charge above all, is
+ * the answer at once: splitting a commit never lowers its charge.
+ *
+ * Taking a range apart counts as a fallback: the one call failed and a
+ * slower way (a VirtualQuery per run, a call per reservation) was taken.
+ * The counter is how a caller learns that its ranges straddle
+ * reservations.
+ */
+
+/* A commit that fails part way must decommit exactly what it committed:
+ * the stretches that were MEM_RESERVE before, never a page committed
+ * before (it may be Ready, with contents).  They are noted here, on the
+ * stack; a range with more is refused whole rather than committed with no
+ * way back.  Map's input, all Reserved, is one stretch. */
+#define MAX_STRETCHES 64
+
+struct stretches {
+    size_t count;
+    struct {
+        uintptr_t lo, hi;
+    } s[MAX_STRETCHES];
+};
+
+/* Whether Windows refused the range rather than the request. */
+static int range_refused(DWORD err)
 {
-    uintptr_t p = (uintptr_t)v;
-    size_t piece;
+    return err == ERROR_INVALID_ADDRESS || err == ERROR_INVALID_PARAMETER;
+}
 
-    if (valloc(v, n, MEM_COMMIT, PAGE_READWRITE) != NULL)
-        return PAL_OK;
-    pal_os_count_fallback();
-    while (n > 0) {
-        piece = n;
-        while (valloc((void *)p, piece, MEM_COMMIT, PAGE_READWRITE) == NULL) {
-            if (piece == page_size)
-                return last_error();
-            piece = pal_align_down(piece / 2, page_size);
-            if (piece < page_size)
-                piece = page_size;
+/* Before changing anything: PAL_OK if every page of [p, end) is private
+ * memory whose state (MEM_RESERVE, MEM_COMMIT) is in states, and then
+ * *spans says whether the range has more than one reservation; else
+ * PAL_ENOMEM.  With rs, note the MEM_RESERVE stretches (merged across
+ * reservations). */
+static int check(uintptr_t p, uintptr_t end, DWORD states, struct stretches *rs,
+                 int *spans)
+{
+    MEMORY_BASIC_INFORMATION mbi;
+    void *base = NULL;
+    uintptr_t hi;
+
+    *spans = 0;
+    if (rs != NULL)
+        rs->count = 0;
+    while (p < end) {
+        /* free memory has no type: MEM_FREE fails both tests */
+        if (vquery((void *)p, &mbi) == 0 || mbi.Type != MEM_PRIVATE ||
+            (mbi.State & states) == 0)
+            return PAL_ENOMEM;
+        if (base != NULL && mbi.AllocationBase != base)
+            *spans = 1;
+        base = mbi.AllocationBase;
+        hi = (uintptr_t)mbi.BaseAddress + mbi.RegionSize;
+        if (hi > end)
+            hi = end;
+        if (rs != NULL && mbi.State == MEM_RESERVE) {
+            if (rs->count > 0 && rs->s[rs->count - 1].hi == p) {
+                rs->s[rs->count - 1].hi = hi;
+            } else {
+                if (rs->count == MAX_STRETCHES)
+                    return PAL_ENOMEM;
+                rs->s[rs->count].lo = p;
+                rs->s[rs->count].hi = hi;
+                rs->count++;
+            }
         }
-        p += piece;
-        n -= piece;
+        p = hi;
     }
     return PAL_OK;
 }
 
-/* Decommit [v, v+n): the same piecewise retry for ranges that span
- * reservations (Go's sysUnusedOS). */
+/* Where the reservation holding p ends, or end if that comes first. */
+static uintptr_t reservation_end(uintptr_t p, uintptr_t end)
+{
+    MEMORY_BASIC_INFORMATION mbi;
+    void *base;
+
+    if (vquery((void *)p, &mbi) == 0)
+        return p;
+    base = mbi.AllocationBase;
+    do
+        p = (uintptr_t)mbi.BaseAddress + mbi.RegionSize;
+    while (p < end && vquery((void *)p, &mbi) != 0 && mbi.AllocationBase == base);
+    return p < end ? p : end;
+}
+
+/* The three calls, each on [p, p+n) within one reservation. */
+typedef BOOL range_call(uintptr_t p, size_t n, DWORD protect);
+
+static BOOL commit_call(uintptr_t p, size_t n, DWORD protect)
+{
+    return valloc((void *)p, n, MEM_COMMIT, protect) != NULL;
+}
+
+static BOOL decommit_call(uintptr_t p, size_t n, DWORD protect)
+{
+    (void)protect;
+    return vfree((void *)p, n, MEM_DECOMMIT);
+}
+
+static BOOL protect_call(uintptr_t p, size_t n, DWORD protect)
+{
+    return vprotect((void *)p, n, protect);
+}
+
+/* call on [p, end), one reservation at a time.  Returns end, or where a
+ * call failed (GetLastError() tells why). */
+static uintptr_t per_reservation(uintptr_t p, uintptr_t end, range_call *call,
+                                 DWORD protect)
+{
+    uintptr_t q;
+
+    for (; p < end; p = q) {
+        q = reservation_end(p, end);
+        if (q == p || !call(p, q - p, protect))
+            return p;
+    }
+    return end;
+}
+
+/* Commit [v, v+n) read-write (map, used).  Split, only the MEM_RESERVE
+ * stretches are committed: a page committed already needs nothing (and
+ * committing it again would reset its protection).  If one fails (the
+ * charge), what this call committed before it is decommitted again (which
+ * cannot fail: it was just committed): it was Reserved or Prepared
+ * (decommitted) memory, and is so again; Ready memory is never touched. */
+static int commit(void *v, size_t n)
+{
+    struct stretches rs;
+    uintptr_t p = (uintptr_t)v, done;
+    size_t i, j;
+    int spans;
+    DWORD err;
+
+    if (commit_call(p, n, PAGE_READWRITE))
+        return PAL_OK;
+    err = GetLastError();
+    if (!range_refused(err))
+        return commit_error(err);
+    if (check(p, p + n, MEM_RESERVE | MEM_COMMIT, &rs, &spans) != PAL_OK || !spans)
+        return PAL_ENOMEM;
+    pal_os_count_fallback();
+    for (i = 0; i < rs.count; i++) {
+        done = per_reservation(rs.s[i].lo, rs.s[i].hi, commit_call, PAGE_READWRITE);
+        if (done != rs.s[i].hi) {
+            err = GetLastError();
+            rs.s[i].hi = done;
+            for (j = 0; j <= i; j++)
+                per_reservation(rs.s[j].lo, rs.s[j].hi, decommit_call, 0);
+            return commit_error(err);
+        }
+    }
+    return PAL_OK;
+}
+
+/* Decommit [v, v+n) (unused, fault): pages and charge go back, the range
+ * stays reserved.  Decommitting a page that is not committed does nothing,
+ * so the range may mix both.  Once checked, a reservation's call fails
+ * only if another thread changed the range meanwhile. */
 static int decommit(void *v, size_t n)
 {
     uintptr_t p = (uintptr_t)v;
-    size_t piece;
+    int spans;
+    DWORD err;
 
-    if (vfree(v, n, MEM_DECOMMIT))
+    if (decommit_call(p, n, 0))
         return PAL_OK;
+    err = GetLastError();
+    if (!range_refused(err))
+        return os_error(err);
+    if (check(p, p + n, MEM_RESERVE | MEM_COMMIT, NULL, &spans) != PAL_OK || !spans)
+        return PAL_ENOMEM;
     pal_os_count_fallback();
-    while (n > 0) {
-        piece = n;
-        while (!vfree((void *)p, piece, MEM_DECOMMIT)) {
-            if (piece == page_size)
-                return last_error();
-            piece = pal_align_down(piece / 2, page_size);
-            if (piece < page_size)
-                piece = page_size;
-        }
-        p += piece;
-        n -= piece;
-    }
+    if (per_reservation(p, p + n, decommit_call, 0) != p + n)
+        return last_error();
+    return PAL_OK;
+}
+
+/* Set the protection of committed [v, v+n) (protect, guard).  Once the
+ * range is checked, a reservation's call can fail only for the protection
+ * itself (ACG refusing executable pages), and then the first one fails,
+ * before any has changed. */
+static int protect(void *v, size_t n, DWORD protection)
+{
+    uintptr_t p = (uintptr_t)v;
+    int spans;
+    DWORD err;
+
+    if (protect_call(p, n, protection))
+        return PAL_OK;
+    err = GetLastError();
+    if (!range_refused(err))
+        return os_error(err);
+    if (check(p, p + n, MEM_COMMIT, NULL, &spans) != PAL_OK || !spans)
+        return PAL_ENOMEM;
+    pal_os_count_fallback();
+    if (per_reservation(p, p + n, protect_call, protection) != p + n)
+        return last_error();
     return PAL_OK;
 }
 
@@ -311,26 +527,6 @@ int pal_os_reserve_at(void *addr, size_t n)
     return last_error();
 }
 
-static virtual_alloc2_fn find_virtual_alloc2(void)
-{
-    uintptr_t f = __atomic_load_n(&virtual_alloc2, __ATOMIC_ACQUIRE);
-    HMODULE kernelbase;
-
-    if (f == 0) {
-        /* kernelbase.dll is loaded in every process since Windows 7 */
-        pal_os_count_call();
-        kernelbase = GetModuleHandleW(L"kernelbase.dll");
-        if (kernelbase != NULL) {
-            pal_os_count_call();
-            f = (uintptr_t)GetProcAddress(kernelbase, "VirtualAlloc2");
-        }
-        if (f == 0)
-            f = NO_VA2;
-        __atomic_store_n(&virtual_alloc2, f, __ATOMIC_RELEASE);
-    }
-    return f == NO_VA2 ? NULL : (virtual_alloc2_fn)f;
-}
-
 /* Without VirtualAlloc2: reserve enough to hold an aligned range, release
  * it, and reserve again at the aligned address inside.  Another thread may
  * take that address in between; then start over.  Nothing extra stays
@@ -364,14 +560,15 @@ int pal_os_reserve_aligned(size_t n, size_t align, void **out)
 {
     struct address_requirements req;
     struct ext_param param;
+    uintptr_t f = __atomic_load_n(&virtual_alloc2, __ATOMIC_ACQUIRE);
     virtual_alloc2_fn va2;
     void *p;
 
     /* every reservation starts on the granularity already */
     if (align <= granularity)
         return pal_os_reserve(NULL, n, out);
-    va2 = find_virtual_alloc2();
-    if (va2 != NULL) {
+    if (f != 0 && f != NO_VA2) {
+        va2 = (virtual_alloc2_fn)f;
         req.lowest_start = NULL;
         req.highest_end = NULL;
         req.alignment = align;
@@ -446,7 +643,8 @@ static size_t region_size(void *base, size_t limit)
 
 /* MEM_RELEASE takes the base of a reservation and releases all of it, so a
  * part would silently become the whole: refuse anything but exactly one
- * reservation, before releasing anything. */
+ * reservation, before releasing anything, with PAL_EINVAL (the contract's
+ * answer, said here: from Windows, ERROR_INVALID_PARAMETER is PAL_ENOMEM). */
 int pal_os_free(void *v, size_t n)
 {
     if (region_size(v, n) != n)
@@ -476,17 +674,9 @@ static DWORD page_protection(unsigned prot)
     }
 }
 
-static int vprotect(void *v, size_t n, DWORD protect)
-{
-    DWORD old;
-
-    pal_os_count_call();
-    return VirtualProtect(v, n, protect, &old) ? PAL_OK : last_error();
-}
-
 int pal_os_protect(void *v, size_t n, unsigned prot)
 {
-    return vprotect(v, n, page_protection(prot));
+    return protect(v, n, page_protection(prot));
 }
 
 /* ---- hints: Windows has no transparent huge pages --------------------- */
@@ -520,7 +710,7 @@ int pal_os_collapse(void *v, size_t n)
  * lives in the page tables, so it splits no reservation. */
 int pal_os_guard(void *v, size_t n)
 {
-    return vprotect(v, n, PAGE_NOACCESS);
+    return protect(v, n, PAGE_NOACCESS);
 }
 
 /* Windows has no way to forbid later VirtualFree/VirtualProtect calls. */

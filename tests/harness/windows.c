@@ -8,7 +8,8 @@
  * access violation raised at one of them is answered by moving the
  * instruction pointer to the probe's "faulted" exit; any other exception is
  * left to the next handler.  On other architectures th_faults says it
- * cannot tell (-1) and the caller skips.
+ * cannot tell (-1) and the caller skips; -DTH_NO_FAULT_PROBE gives that
+ * answer on x86-64 too, to try the callers' skipping where it runs.
  */
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
@@ -38,7 +39,7 @@ int th_child(int (*fn)(void *), void *arg)
     return TH_CHILD_NONE;
 }
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(TH_NO_FAULT_PROBE)
 
 /* int th_probe_read(volatile void *p), int th_probe_write(volatile void *p):
  * 0 if the access went through, 1 if it faulted (the handler lands on the

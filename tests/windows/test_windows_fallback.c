@@ -1,6 +1,7 @@
 /*
  * test_windows_fallback.c - the paths the Windows backend takes where
- * VirtualAlloc2 is missing or refuses an alignment, forced.
+ * VirtualAlloc2 is missing or refuses an alignment, forced; when it looks
+ * VirtualAlloc2 up; and how it reads Windows' error codes.
  *
  * White box: this file compiles the library's own sources (the common
  * layer and the Windows backend) so that it can replace the VirtualAlloc2
@@ -57,6 +58,152 @@ static int reserve_checked(size_t n, size_t align)
         mbi.State != MEM_RESERVE || mbi.RegionSize != n)
         return -1;
     return pal_mem_free(v, n) == PAL_OK && private_bytes() == before ? PAL_OK : -1;
+}
+
+static size_t os_calls(void)
+{
+    struct pal_mem_stats s;
+
+    pal_mem_get_stats(&s);
+    return s.os_calls;
+}
+
+/* VirtualAlloc2 is looked up by pal_os_init, once: GetModuleHandleW and
+ * GetProcAddress take the loader lock, which no transition may take.  The
+ * first aligned reservation is then the one call it needs.  (First in this
+ * file: nothing has reserved with an alignment before it.) */
+static void virtual_alloc2_resolved_at_init(void)
+{
+    size_t calls;
+    uintptr_t f;
+    void *v = NULL;
+
+    CHECK_OK(pal_mem_init());
+    f = __atomic_load_n(&virtual_alloc2, __ATOMIC_RELAXED);
+    CHECK(f != 0);
+    if (f == NO_VA2)
+        SKIP("no VirtualAlloc2 here");
+    calls = os_calls();
+    CHECK_OK(pal_mem_reserve_aligned(MIB, 4 * MIB, &v));
+    if (__atomic_load_n(&virtual_alloc2, __ATOMIC_RELAXED) == NO_VA2)
+        SKIP("no VirtualAlloc2 that takes an alignment here");
+    CHECK_EQ(os_calls() - calls, 1);
+    CHECK_OK(pal_mem_free(v, MIB));
+}
+
+/* GetLastError() after a failed call, as the backend reads it. */
+static int mapped(DWORD err)
+{
+    SetLastError(err);
+    return last_error();
+}
+
+/* pal_mem.c has checked every argument, so an invalid parameter from
+ * Windows is the range's state, not the caller's input: as an invalid
+ * address, PAL_ENOMEM. */
+static void invalid_parameter_is_enomem(void)
+{
+    CHECK_EQ(mapped(ERROR_INVALID_PARAMETER), PAL_ENOMEM);
+    CHECK_EQ(mapped(ERROR_INVALID_ADDRESS), PAL_ENOMEM);
+}
+
+/* The page-file quota is commit charge (PAL_ENOMEM, not transient); ACG's
+ * refusal of executable pages is an access mode denied. */
+static void quota_and_code_guard_codes(void)
+{
+    CHECK_EQ(mapped(ERROR_PAGEFILE_QUOTA), PAL_ENOMEM);
+    CHECK_EQ(mapped(1655 /* ERROR_DYNAMIC_CODE_BLOCKED */), PAL_EACCES);
+    /* the rest as they were */
+    CHECK_EQ(mapped(ERROR_NOT_ENOUGH_MEMORY), PAL_ENOMEM);
+    CHECK_EQ(mapped(ERROR_COMMITMENT_LIMIT), PAL_ENOMEM);
+    CHECK_EQ(mapped(ERROR_WORKING_SET_QUOTA), PAL_EAGAIN);
+    CHECK_EQ(mapped(ERROR_ACCESS_DENIED), PAL_EACCES);
+    CHECK_EQ(mapped(ERROR_NOT_SUPPORTED), PAL_ENOSYS);
+    CHECK_EQ(mapped(ERROR_GEN_FAILURE), PAL_EOS);
+}
+
+/* A part of a region is still PAL_EINVAL for free (said explicitly, not
+ * read from Windows' ERROR_INVALID_PARAMETER), and nothing goes. */
+static void free_of_part_is_einval(void)
+{
+    void *v = NULL;
+    char *p;
+
+    CHECK_OK(pal_mem_reserve(NULL, 2 * 65536, &v));
+    p = v;
+    CHECK_EQ(pal_mem_free(p + 65536, 65536), PAL_EINVAL);
+    CHECK_EQ(pal_mem_free(p, 65536), PAL_EINVAL);
+    CHECK_OK(pal_mem_free(p, 2 * 65536));
+}
+
+/* The VirtualQuery runs of [p, p+n), at most max, into runs[]: how many. */
+static size_t runs_of(const char *p, size_t n, MEMORY_BASIC_INFORMATION *runs, size_t max)
+{
+    uintptr_t a = (uintptr_t)p, end = a + n;
+    size_t count = 0;
+
+    while (a < end && count < max && VirtualQuery((void *)a, &runs[count], sizeof runs[0]) != 0) {
+        a = (uintptr_t)runs[count].BaseAddress + runs[count].RegionSize;
+        count++;
+    }
+    return count;
+}
+
+static int same_runs(const MEMORY_BASIC_INFORMATION *x, const MEMORY_BASIC_INFORMATION *y,
+                     size_t count)
+{
+    size_t i;
+
+    for (i = 0; i < count; i++)
+        if (x[i].BaseAddress != y[i].BaseAddress || x[i].RegionSize != y[i].RegionSize ||
+            x[i].State != y[i].State || x[i].Protect != y[i].Protect)
+            return 0;
+    return 1;
+}
+
+/* A commit across reservations notes the reserved stretches it commits,
+ * to decommit them again should a later one fail.  It has room for
+ * MAX_STRETCHES: a range with more is refused whole, before anything is
+ * committed.  Here a reservation of 2 * MAX_STRETCHES pages, every other
+ * one committed, then a reserved granule beside it. */
+static void split_commit_stretch_limit(void)
+{
+    enum { RUNS = 2 * MAX_STRETCHES + 2 };
+    static MEMORY_BASIC_INFORMATION before[RUNS], after[RUNS];
+    size_t ps, a, n, k, count;
+    char *p = NULL;
+    void *v = NULL;
+    int rc;
+
+    CHECK_OK(pal_mem_init());
+    ps = pal_mem_page_size();
+    a = 2 * MAX_STRETCHES * ps;
+    n = a + 65536;
+    CHECK_OK(pal_mem_reserve(NULL, n, &v));
+    p = v;
+    CHECK_OK(pal_mem_free(p, n));
+    CHECK_OK(pal_mem_reserve_at(p, a));
+    CHECK_OK(pal_mem_reserve_at(p + a, n - a));
+    for (k = 1; k < 2 * MAX_STRETCHES; k += 2)
+        CHECK_OK(pal_mem_map(p + k * ps, ps));
+    /* MAX_STRETCHES reserved pages, then the granule: one too many */
+    count = runs_of(p, n, before, RUNS);
+    CHECK_EQ(count, 2 * MAX_STRETCHES + 1);
+    rc = pal_mem_map(p, n);
+    CHECK_EQ(runs_of(p, n, after, RUNS), count);
+    CHECK(same_runs(before, after, count));
+    CHECK_EQ(rc, PAL_ENOMEM);
+    CHECK_EQ(pal_mem_used(p, n), PAL_ENOMEM);
+    CHECK_EQ(runs_of(p, n, after, RUNS), count);
+    CHECK(same_runs(before, after, count));
+    /* one fewer: committed, the lot */
+    CHECK_OK(pal_mem_map(p, ps));
+    CHECK_OK(pal_mem_map(p, n));
+    CHECK_EQ(runs_of(p, n, after, RUNS), 2);
+    CHECK(after[0].State == MEM_COMMIT && after[0].RegionSize == a);
+    CHECK(after[1].State == MEM_COMMIT && after[1].RegionSize == n - a);
+    CHECK_OK(pal_mem_free(p, a));
+    CHECK_OK(pal_mem_free(p + a, n - a));
 }
 
 static void retry_loop_without_virtual_alloc2(void)
@@ -128,13 +275,15 @@ static void virtual_alloc2_out_of_memory(void)
     CHECK_EQ(__atomic_load_n(&virtual_alloc2, __ATOMIC_RELAXED), (uintptr_t)out_of_memory);
 }
 
-/* The real one, looked up afresh: no fallback where it takes alignments. */
+/* The real one, looked up afresh by pal_os_init: no fallback where it
+ * takes alignments. */
 static void virtual_alloc2_looked_up(void)
 {
-    size_t f0;
+    size_t f0, ps, hps;
 
     CHECK_OK(pal_mem_init());
     __atomic_store_n(&virtual_alloc2, 0, __ATOMIC_RELAXED);
+    CHECK_OK(pal_os_init(&ps, &hps));
     f0 = fallbacks();
     CHECK_EQ(reserve_checked(MIB, 8 * MIB), PAL_OK);
     if (__atomic_load_n(&virtual_alloc2, __ATOMIC_RELAXED) == NO_VA2)
@@ -143,6 +292,11 @@ static void virtual_alloc2_looked_up(void)
 }
 
 const struct th_test th_tests[] = {
+    TH(virtual_alloc2_resolved_at_init),
+    TH(invalid_parameter_is_enomem),
+    TH(quota_and_code_guard_codes),
+    TH(free_of_part_is_einval),
+    TH(split_commit_stretch_limit),
     TH(retry_loop_without_virtual_alloc2),
     TH(virtual_alloc2_refusing_alignment),
     TH(virtual_alloc2_out_of_memory),
