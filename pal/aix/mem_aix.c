@@ -6,13 +6,15 @@
  * nothing here does: reserve makes a PROT_NONE mapping, and every later
  * change of access to it is an mprotect (map and used make it read-write,
  * fault and hard decommit take the access away again).  Pages go back
- * with disclaim64(DISCLAIM_ZEROMEM), which frees them and leaves zeroes,
- * where the headers have it, else with madvise(MADV_DONTNEED).  Exact
- * placement is a hint checked after the fact: AIX has nothing like
- * MAP_FIXED_NOREPLACE.
+ * (unused, and fault) with disclaim64(DISCLAIM_ZEROMEM), which frees them
+ * and leaves zeroes but needs write access to the range.  AIX's madvise is
+ * no way to do that: it is accepted and does nothing ("supported for
+ * compatibility only").  Exact placement is a hint checked after the
+ * fact: AIX has nothing like MAP_FIXED_NOREPLACE.
  *
- * These calls exist on Linux too (disclaim does not): a build with
- * PAL_BACKEND=aix runs this file, on its madvise path, through the test
+ * These calls exist on Linux too, but disclaim does not: a build with
+ * PAL_BACKEND=aix on Linux releases with madvise(MADV_DONTNEED) instead,
+ * which does free the pages there, and runs this file through the test
  * suite on a Linux kernel.  That tests the logic, not AIX.
  *
  * State is a few words changed with atomics; no locks.  errno is read only
@@ -55,6 +57,8 @@ int pal_os_init(size_t *ps, size_t *hps)
 
 /* ---- features --------------------------------------------------------- */
 
+static int release(void *v, size_t n);
+
 static unsigned probe(unsigned want)
 {
     unsigned have = 0;
@@ -70,8 +74,9 @@ static unsigned probe(unsigned want)
         if ((want & PAL_FEAT_RESIDENT) &&
             pal_posix_probe_resident(s, page_size))
             have |= PAL_FEAT_RESIDENT;
-        if ((want & PAL_FEAT_MADV_DONTNEED) &&
-            pal_posix_madvise(s, page_size, MADV_DONTNEED) == 0)
+        /* immediate release is whatever release() uses, not madvise,
+         * which AIX accepts and ignores */
+        if ((want & PAL_FEAT_MADV_DONTNEED) && release(s, page_size) == PAL_OK)
             have |= PAL_FEAT_MADV_DONTNEED;
         pal_posix_munmap(s, 2 * page_size);
     }
@@ -107,7 +112,8 @@ static int dontneed_gives_zeroes(void)
 }
 #endif
 
-/* Give the pages of [v, v+n) back.  The range must be writable. */
+/* Give the pages of [v, v+n) back: they read zero when next touched.
+ * disclaim needs the range writable; the stand-in's madvise does not. */
 static int release(void *v, size_t n)
 {
 #if defined(DISCLAIM_ZEROMEM)
@@ -121,6 +127,25 @@ static int release(void *v, size_t n)
     return PAL_OK;
 #endif
 }
+
+#if defined(DISCLAIM_ZEROMEM)
+/* release() of a range that may be without access (faulted, or Prepared
+ * under hard decommit): write access for disclaim, then none again.  The
+ * access goes also when disclaim fails: what hard decommit and fault are
+ * for is that such memory faults, and a call that could not release it
+ * must not leave it usable with its old contents. */
+static int release_to_none(void *v, size_t n)
+{
+    int err;
+
+    if (pal_posix_mprotect(v, n, PROT_RW) != 0)
+        return pal_posix_error(errno);
+    err = release(v, n);
+    if (pal_posix_mprotect(v, n, PROT_NONE) != 0 && err == PAL_OK)
+        err = pal_posix_error(errno);
+    return err;
+}
+#endif
 
 int pal_os_unused_zeroes(unsigned policy)
 {
@@ -181,11 +206,9 @@ int pal_os_unused(void *v, size_t n, unsigned policy)
     int err;
 
 #if defined(DISCLAIM_ZEROMEM)
-    /* Under hard decommit a Prepared part of the range is PROT_NONE, and
-     * disclaim needs write access: give it back first. */
-    if ((policy & PAL_POLICY_HARD_DECOMMIT) &&
-        pal_posix_mprotect(v, n, PROT_RW) != 0)
-        return pal_posix_error(errno);
+    /* Under hard decommit a Prepared part of the range is PROT_NONE. */
+    if (policy & PAL_POLICY_HARD_DECOMMIT)
+        return release_to_none(v, n);
 #endif
     err = release(v, n);
     if (err != PAL_OK)
@@ -212,14 +235,18 @@ int pal_os_free(void *v, size_t n)
     return pal_posix_munmap(v, n) == 0 ? PAL_OK : pal_posix_error(errno);
 }
 
-/* Access first, then the pages (MADV_DONTNEED works on PROT_NONE memory;
- * disclaim would not). */
+/* No access, and the pages go back: after fault, map and used the range
+ * must read zero. */
 int pal_os_fault(void *v, size_t n)
 {
+#if defined(DISCLAIM_ZEROMEM)
+    return release_to_none(v, n);
+#else
+    /* Linux's madvise works on PROT_NONE memory: access first */
     if (pal_posix_mprotect(v, n, PROT_NONE) != 0)
         return pal_posix_error(errno);
-    (void)pal_posix_madvise(v, n, MADV_DONTNEED);
-    return PAL_OK;
+    return release(v, n);
+#endif
 }
 
 int pal_os_protect(void *v, size_t n, unsigned prot)

@@ -1,7 +1,7 @@
 /*
  * mem_bsd.c - the backend for FreeBSD, NetBSD, OpenBSD and DragonFly, after
  * the Go runtime's mem_bsd.go: mmap, munmap, mprotect, madvise and mincore
- * from libc.
+ * (not on OpenBSD, which removed it) from libc.
  *
  * What differs between the four is chosen by the flags their headers
  * define, not by the OS's name, so one unit serves all of them:
@@ -10,9 +10,13 @@
  *                              faults; mmap(MAP_FIXED) later replaces them
  *   MAP_EXCL (FreeBSD)         reserve_at with MAP_FIXED refuses a taken
  *                              range instead of replacing it
+ *   __MAP_NOREPLACE (OpenBSD)  the same, with MAP_FIXED
+ *   MAP_TRYFIXED (NetBSD, DragonFly)  reserve_at's address is used even
+ *                              where the heap may grow; a taken range gets
+ *                              another address (NetBSD) or fails (DragonFly)
  *   MAP_ALIGNED(n) (FreeBSD, NetBSD)  reserve_aligned in one call
  *   mimmutable (OpenBSD 7.3+)  seal
- * Without them: a hint checked after the fact (reserve_at) and an
+ * Without them: a plain hint checked after the fact (reserve_at) and an
  * over-reservation trimmed on both sides (reserve_aligned).  These calls
  * all exist on Linux too, where none of those flags do: a build with
  * PAL_BACKEND=bsd runs the generic paths of this file through the test
@@ -36,6 +40,20 @@
 
 #if defined(__OpenBSD__) && defined(OpenBSD) && OpenBSD >= 202304
 #define HAVE_MIMMUTABLE 1
+#endif
+
+/* The flags that ask reserve_at's mmap for exactly its address, and
+ * whether they promise that address or nothing (PAL_FEAT_FIXED_NOREPLACE):
+ * NetBSD's MAP_TRYFIXED may still place elsewhere. */
+#if defined(MAP_EXCL)
+#define EXACT_FLAGS (MAP_FIXED | MAP_EXCL)
+#define EXACT_NOREPLACE 1
+#elif defined(__MAP_NOREPLACE)
+#define EXACT_FLAGS (MAP_FIXED | __MAP_NOREPLACE)
+#define EXACT_NOREPLACE 1
+#elif defined(MAP_TRYFIXED)
+#define EXACT_FLAGS MAP_TRYFIXED
+#define EXACT_NOREPLACE 0
 #endif
 
 static size_t page_size;
@@ -90,7 +108,7 @@ static unsigned probe(unsigned want)
         return pal_posix_have(&feats);
     if (huge_page_size != 0)
         have |= PAL_FEAT_THP;
-#ifdef MAP_EXCL
+#if defined(EXACT_FLAGS) && EXACT_NOREPLACE
     have |= PAL_FEAT_FIXED_NOREPLACE;
 #endif
 #ifdef HAVE_MIMMUTABLE
@@ -118,26 +136,39 @@ unsigned pal_os_features(void)
 
 /* ---- release ---------------------------------------------------------- */
 
-/* A fresh anonymous mapping over [v, v+n): the old pages go back at once
- * and the range reads zero. */
-static int remap(void *v, size_t n, int prot)
+static int reserve_flags(void)
 {
-    if (pal_posix_mmap(v, n, prot, MAP_ANON_PRIVATE | MAP_FIXED) == MAP_FAILED)
-        return pal_posix_error(errno);
-    return PAL_OK;
+#ifdef MAP_GUARD
+    return MAP_GUARD;
+#else
+    return MAP_ANON_PRIVATE;
+#endif
 }
 
 /* Back to Reserved: a guard where there are guards, else PROT_NONE memory
  * with no pages behind it (Go's sysFaultOS). */
 static int unmap_to_reserved(void *v, size_t n)
 {
-#ifdef MAP_GUARD
-    if (pal_posix_mmap(v, n, PROT_NONE, MAP_GUARD | MAP_FIXED) == MAP_FAILED)
+    if (pal_posix_mmap(v, n, PROT_NONE, reserve_flags() | MAP_FIXED) == MAP_FAILED)
         return pal_posix_error(errno);
     return PAL_OK;
-#else
-    return remap(v, n, PROT_NONE);
-#endif
+}
+
+/* A fresh anonymous mapping over [v, v+n): the old pages go back at once
+ * and the range reads zero.  If it fails, the old mapping may be gone
+ * already (FreeBSD's vm_map_fixed deletes, then inserts; the other BSDs
+ * and Linux before 6.12 also unmap first): a reservation is put back, so
+ * that the range is not left free for the next mmap, anyone's, to take
+ * and a later map or free of the caller's to clobber. */
+static int remap(void *v, size_t n, int prot)
+{
+    int err;
+
+    if (pal_posix_mmap(v, n, prot, MAP_ANON_PRIVATE | MAP_FIXED) != MAP_FAILED)
+        return PAL_OK;
+    err = pal_posix_error(errno);
+    (void)unmap_to_reserved(v, n);
+    return err;
 }
 
 int pal_os_unused_zeroes(unsigned policy)
@@ -149,15 +180,6 @@ int pal_os_unused_zeroes(unsigned policy)
 }
 
 /* ---- transitions ------------------------------------------------------ */
-
-static int reserve_flags(void)
-{
-#ifdef MAP_GUARD
-    return MAP_GUARD;
-#else
-    return MAP_ANON_PRIVATE;
-#endif
-}
 
 int pal_os_reserve(void *hint, size_t n, void **out)
 {
@@ -171,18 +193,19 @@ int pal_os_reserve(void *hint, size_t n, void **out)
 
 int pal_os_reserve_at(void *addr, size_t n)
 {
-#ifdef MAP_EXCL
-    /* FreeBSD: MAP_FIXED without the replacing.  A taken range is
-     * KERN_NO_SPACE in the kernel, ENOMEM here. */
-    void *p = pal_posix_mmap(addr, n, PROT_NONE,
-                             reserve_flags() | MAP_FIXED | MAP_EXCL);
+#ifdef EXACT_FLAGS
+    /* A taken range is ENOMEM with MAP_EXCL (KERN_NO_SPACE in FreeBSD's
+     * kernel), with __MAP_NOREPLACE (OpenBSD; EEXIST is taken too) and with
+     * DragonFly's MAP_TRYFIXED; NetBSD's MAP_TRYFIXED places elsewhere,
+     * which the check undoes.  But ENOMEM is also out of memory or over
+     * RLIMIT_VMEM: a plain hint tells the two apart (a taken range gets
+     * another address, a lack of memory fails again). */
+    int err = pal_posix_reserve_at_hint(addr, n, reserve_flags() | EXACT_FLAGS);
 
-    if (p == MAP_FAILED)
-        return errno == ENOMEM ? PAL_EEXIST : pal_posix_error(errno);
-    return PAL_OK;
-#else
-    return pal_posix_reserve_at_hint(addr, n, reserve_flags());
+    if (err != PAL_ENOMEM)
+        return err;
 #endif
+    return pal_posix_reserve_at_hint(addr, n, reserve_flags());
 }
 
 #ifdef MAP_ALIGNED
@@ -278,7 +301,7 @@ int pal_os_fault(void *v, size_t n)
 int pal_os_protect(void *v, size_t n, unsigned prot)
 {
     if (pal_posix_mprotect(v, n, pal_posix_prot(prot)) != 0)
-        return pal_posix_error(errno);
+        return pal_posix_prot_error(errno); /* OpenBSD's W^X: ENOTSUP */
     return PAL_OK;
 }
 

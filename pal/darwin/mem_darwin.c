@@ -24,12 +24,15 @@
 #include <sys/mman.h>
 #include <errno.h>
 
+#include <TargetConditionals.h>
 #include <mach/mach.h>
-#if __has_include(<mach/mach_vm.h>)
+#if TARGET_OS_OSX && __has_include(<mach/mach_vm.h>)
 #include <mach/mach_vm.h>
 #else
-/* The SDK's MIG-generated header, where a toolchain lacks it; libSystem
- * exports the function on every macOS and iOS. */
+/* The SDK's MIG-generated header is macOS's only: the iOS SDK has one that
+ * is `#error unsupported` (which __has_include still finds), and some
+ * toolchains have none.  libSystem exports the function on every macOS
+ * and iOS. */
 kern_return_t mach_vm_map(vm_map_t target_task, mach_vm_address_t *address,
                           mach_vm_size_t size, mach_vm_offset_t mask, int flags,
                           mem_entry_name_port_t object, memory_object_offset_t offset,
@@ -43,13 +46,14 @@ kern_return_t mach_vm_map(vm_map_t target_task, mach_vm_address_t *address,
 static size_t page_size;
 
 /* What unused advises when pages may stay until the kernel wants them:
- * MADV_FREE_REUSABLE, else MADV_FREE where that is refused, else a fresh
- * mapping.  Downgraded once, never upgraded. */
+ * MADV_FREE_REUSABLE, else MADV_FREE, else a fresh mapping.  Downgraded
+ * for good only on an answer that is about the advice, never about the
+ * range (release_lazily). */
 #define ADVISE_REMAP (-1)
 static int advise_unused = MADV_FREE_REUSABLE;
 
-/* Set once any range was made reusable: until then used has no REUSE to
- * pair it with and skips the call. */
+/* Set once any range may have been made reusable: until then used has no
+ * REUSE to pair it with and skips the call. */
 static int made_reusable;
 
 /* PAL_FEAT_* bits, each probed on first use. */
@@ -166,19 +170,31 @@ static void downgrade(int advice)
     pal_os_count_fallback();
 }
 
-/* Lazy release, with the best advice this kernel takes.  EINVAL is no
- * reason to downgrade for good: REUSABLE also refuses pages that are not
- * writable (a range the caller made read-only). */
+/* Lazy release, with the best advice this kernel takes.
+ *
+ * XNU's madvise answers EINVAL for advice it does not know, and EINVAL
+ * too for nearly anything mach_vm_behavior_set refuses on the range (all
+ * but KERN_NO_SPACE): REUSABLE on pages that are not writable (a range
+ * the caller made read-only), a range that was only partly made reusable.
+ * So EINVAL says nothing about the kernel, and downgrading on it would let
+ * one read-only range give up REUSABLE (and its footprint accounting) for
+ * the rest of the process.  Every XNU the SDK can target knows both
+ * advices, so EINVAL is taken to be about the range: this call alone
+ * falls back.  ENOTSUP and ENOSYS, which XNU's madvise does not give for
+ * these but an emulation of it might, can only be about the advice: they
+ * downgrade. */
 static int release_lazily(void *v, size_t n)
 {
     int advice = __atomic_load_n(&advise_unused, __ATOMIC_RELAXED);
 
     if (advice == MADV_FREE_REUSABLE) {
-        if (do_madvise(v, n, MADV_FREE_REUSABLE) == 0) {
-            if (!__atomic_load_n(&made_reusable, __ATOMIC_RELAXED))
-                __atomic_store_n(&made_reusable, 1, __ATOMIC_RELAXED);
+        /* Before the call: a REUSABLE that fails part way (EINVAL) has
+         * made the pages before the failure reusable all the same, and
+         * used must REUSE them. */
+        if (!__atomic_load_n(&made_reusable, __ATOMIC_RELAXED))
+            __atomic_store_n(&made_reusable, 1, __ATOMIC_RELAXED);
+        if (do_madvise(v, n, MADV_FREE_REUSABLE) == 0)
             return PAL_OK;
-        }
         if (errno == ENOTSUP || errno == ENOSYS)
             downgrade(advice = MADV_FREE);
         else if (errno != EINVAL)

@@ -26,6 +26,22 @@
  * reserve, reserve_at, reserve_aligned, alloc and free are not
  * async-signal-safe.
  *
+ * Nor is the break ours alone, and that lock cannot cover it.  Plan 9's
+ * sbrk keeps the break in a static of libc's, read and written with no
+ * lock; malloc calls it under a lock of its own, which libpal cannot
+ * take.  So on Plan 9 a reserve, reserve_at, reserve_aligned or alloc that
+ * grows the break at the same moment as another proc sharing the memory
+ * calls malloc (or sbrk, or brk) can be given the same memory as that
+ * proc.  Callers must not let the two overlap: grow libpal's heap from one
+ * proc while no other mallocs, or early, before there are others.  What
+ * libpal does handle is the break moved by others between its calls, or
+ * between its own two sbrk calls (grow_break): it never hands out memory
+ * above the break that it did not get from sbrk itself.  (The cure would
+ * be a segment of libpal's own, segattach and segbrk.  It is not done:
+ * where such a segment may go, and how far it can grow before it meets
+ * another, is the kernel's and the program's to say; that is a design of
+ * its own, not a fix.)
+ *
  * On Linux (PAL_BACKEND=plan9) libc's sbrk stands in for Plan 9's, and
  * madvise(MADV_DONTNEED), which also leaves zero-filled pages behind in
  * the brk heap, for segfree: the test suite then runs this file's logic,
@@ -41,11 +57,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* The break now, or (uintptr_t)-1. */
-static uintptr_t os_sbrk(intptr_t n)
+/* The most one sbrk call can add. */
+#define OS_SBRK_MAX ((uintptr_t)INTPTR_MAX)
+
+/* The break before adding n (<= OS_SBRK_MAX), or (uintptr_t)-1. */
+static uintptr_t os_sbrk(uintptr_t n)
 {
     pal_os_count_call();
-    return (uintptr_t)sbrk(n);
+    return (uintptr_t)sbrk((intptr_t)n);
 }
 
 static int os_segfree(void *v, size_t n)
@@ -65,22 +84,41 @@ static size_t os_page_size(void)
 
 #else /* Plan 9's own libc */
 
-extern void *sbrk(unsigned long n);
-extern int segfree(void *va, unsigned long len);
+/* Plan 9's ulong is 32 bits on every port, amd64 and arm64 included
+ * (whatever long is to the compiler building this): sbrk and segfree take
+ * no more than that at once. */
+typedef uint32_t p9_ulong;
+#define OS_SBRK_MAX ((uintptr_t)UINT32_MAX)
+
+extern void *sbrk(p9_ulong n);
+extern int segfree(void *va, p9_ulong len);
 extern int open(const char *file, int omode);
 extern long read(int fd, void *buf, long n);
 extern int close(int fd);
 
-static uintptr_t os_sbrk(intptr_t n)
+static uintptr_t os_sbrk(uintptr_t n)
 {
     pal_os_count_call();
-    return (uintptr_t)sbrk((unsigned long)n);
+    return (uintptr_t)sbrk((p9_ulong)n);
 }
 
+/* In pieces of 1 GiB (whole pages for any page size): a range can be
+ * larger than a ulong says, the break having grown in several calls. */
 static int os_segfree(void *v, size_t n)
 {
-    pal_os_count_call();
-    return segfree(v, n) == 0 ? PAL_OK : PAL_EOS;
+    const size_t piece = (size_t)1 << 30;
+    char *p = v;
+    size_t k;
+
+    while (n > 0) {
+        k = n < piece ? n : piece;
+        pal_os_count_call();
+        if (segfree(p, (p9_ulong)k) != 0)
+            return PAL_EOS;
+        p += k;
+        n -= k;
+    }
+    return PAL_OK;
 }
 
 /* The kernel's page size: the "N pagesize" line of /dev/swap. */
@@ -136,8 +174,12 @@ struct free_block {
 
 static char lock_flag;
 static struct free_block *free_list; /* ascending, never touching */
-static uintptr_t bloc;    /* the end of what was handed out from the break */
-static uintptr_t bloc_max; /* the break as this file last set it */
+/* The end of what was handed out from the break: page aligned, and every
+ * byte from here to bloc_max reads zero. */
+static uintptr_t bloc;
+/* The break as this file last set it.  It may be below bloc, by less than
+ * a page, while the break is not page aligned: the next growth covers it. */
+static uintptr_t bloc_max;
 
 static void lock(void)
 {
@@ -246,69 +288,119 @@ static int list_take_at(uintptr_t a, size_t n)
     return 0;
 }
 
+/* The end of memory comes down to a (pal_os_free).  A free block ending
+ * there comes down with it, off the list: left there, it and the end would
+ * be free memory side by side that reserve_at refuses to place across.
+ * The list merges neighbours, so there is at most one. */
+static void lower_end(uintptr_t a)
+{
+    struct free_block *prev = NULL, *p;
+
+    bloc = a;
+    for (p = free_list; p != NULL; prev = p, p = p->next) {
+        if ((uintptr_t)p + p->size == bloc) {
+            if (prev != NULL)
+                prev->next = p->next;
+            else
+                free_list = p->next;
+            bloc = (uintptr_t)p;
+            clear_node(p);
+            return;
+        }
+    }
+}
+
 /* ---- the break -------------------------------------------------------- */
 
+/* The end starts over at brk, the break as it is now, of which [brk, top)
+ * is ours: the first time, or because something else (libc's malloc) moved
+ * the break since this file last did.  What was left at the old end goes
+ * on the free list, in whole pages. */
+static void restart_end(uintptr_t brk, uintptr_t top)
+{
+    uintptr_t old_top = pal_align_down(bloc_max, page_size);
+
+    if (old_top > bloc)
+        list_insert(bloc, old_top - bloc);
+    bloc = pal_align_up(brk, page_size);
+    bloc_max = top;
+}
+
 /* The first time: start handing out at the first page boundary at or above
- * the break.  Under the lock, as everything below. */
+ * the break (the part of a page below it is taken with the first growth).
+ * Under the lock, as everything below. */
 static int start_heap(void)
 {
-    uintptr_t cur, pad;
+    uintptr_t cur;
 
     if (bloc != 0)
         return PAL_OK;
     cur = os_sbrk(0);
     if (cur == SBRK_FAILED)
         return PAL_ENOMEM;
-    pad = pal_align_up(cur, page_size) - cur;
-    if (pad != 0 && os_sbrk((intptr_t)pad) != cur)
-        return PAL_ENOMEM;
-    bloc = bloc_max = cur + pad;
+    restart_end(cur, cur);
     return PAL_OK;
 }
 
 /* Move the break from bloc_max up to end.  PAL_EEXIST if something else
- * (libc's malloc, on Linux) moved it since: what lies above bloc_max is
- * not ours. */
+ * moved it since this file last did: the end has started over above what
+ * is not ours, and the caller tries again there. */
 static int grow_break(uintptr_t end)
 {
-    uintptr_t cur = os_sbrk(0);
+    uintptr_t cur = os_sbrk(0), delta, r;
 
-    if (cur != bloc_max)
-        return cur == SBRK_FAILED ? PAL_ENOMEM : PAL_EEXIST;
-    if (end - bloc_max > (uintptr_t)INTPTR_MAX ||
-        os_sbrk((intptr_t)(end - bloc_max)) != bloc_max)
+    if (cur == SBRK_FAILED)
         return PAL_ENOMEM;
+    if (cur != bloc_max) {
+        restart_end(cur, cur);
+        return PAL_EEXIST;
+    }
+    delta = end - bloc_max;
+    if (delta > OS_SBRK_MAX)
+        return PAL_ENOMEM;
+    r = os_sbrk(delta);
+    if (r == SBRK_FAILED)
+        return PAL_ENOMEM;
+    if (r != bloc_max) {
+        /* Moved between the two calls: the break grew by delta all the
+         * same, from r, and [r, r + delta) is ours: the new end. */
+        restart_end(r, r + delta);
+        return PAL_EEXIST;
+    }
     bloc_max = end;
     return PAL_OK;
 }
 
-/* n bytes at the end of memory, at a multiple of align; the gap skipped
- * below them goes on the free list.  If the break was moved under us, what
- * is left of our end goes on the free list too and the end starts over at
- * the new break.  0 if the break cannot move. */
+/* [a, a+n) at or above the end (a >= bloc, both page aligned): from what
+ * the break already holds, or by growing it.  The gap below a goes on the
+ * free list.  PAL_EEXIST: the break was moved, try again. */
+static int take_at_end(uintptr_t a, size_t n)
+{
+    int err = a + n <= bloc_max ? PAL_OK : grow_break(a + n);
+
+    if (err == PAL_OK) {
+        if (a > bloc)
+            list_insert(bloc, a - bloc);
+        bloc = a + n;
+    }
+    return err;
+}
+
+/* n bytes at the end of memory, at a multiple of align.  0 if the break
+ * cannot move. */
 static uintptr_t take_from_break(size_t n, size_t align)
 {
-    uintptr_t a, end;
+    uintptr_t a;
     int tries, err;
 
     for (tries = 0; tries < 2; tries++) {
         a = pal_align_up(bloc, align);
-        end = a + n;
-        if (a < bloc || end < a)
+        if (a < bloc || a + n < a)
             return 0;
-        err = end <= bloc_max ? PAL_OK : grow_break(end);
-        if (err == PAL_OK) {
-            if (a > bloc)
-                list_insert(bloc, a - bloc);
-            bloc = end;
+        err = take_at_end(a, n);
+        if (err == PAL_OK)
             return a;
-        }
         if (err != PAL_EEXIST)
-            return 0;
-        if (bloc_max > bloc)
-            list_insert(bloc, bloc_max - bloc);
-        bloc = bloc_max = 0;
-        if (start_heap() != PAL_OK)
             return 0;
     }
     return 0;
@@ -383,21 +475,13 @@ int pal_os_reserve_at(void *addr, size_t n)
 
     lock();
     err = start_heap();
-    if (err == PAL_OK) {
-        if (list_take_at(a, n)) {
-            err = PAL_OK;
-        } else if (a < bloc) {
+    if (err == PAL_OK && !list_take_at(a, n)) {
+        if (a < bloc)
             err = PAL_EEXIST;
-        } else if (a + n < a) {
+        else if (a + n < a)
             err = PAL_ENOMEM;
-        } else {
-            err = a + n <= bloc_max ? PAL_OK : grow_break(a + n);
-            if (err == PAL_OK) {
-                if (a > bloc)
-                    list_insert(bloc, a - bloc);
-                bloc = a + n;
-            }
-        }
+        else if ((err = take_at_end(a, n)) == PAL_EEXIST && a >= bloc)
+            err = take_at_end(a, n); /* the end started over below a */
     }
     unlock();
     return err;
@@ -454,7 +538,7 @@ int pal_os_free(void *v, size_t n)
         return err;
     lock();
     if (a + n == bloc)
-        bloc = a;
+        lower_end(a);
     else
         list_insert(a, n);
     unlock();

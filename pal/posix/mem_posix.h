@@ -45,12 +45,27 @@ static inline int pal_posix_error(int e)
     case ENOMEM: return PAL_ENOMEM;
     case EINVAL: return PAL_EINVAL;
     case EACCES: return PAL_EACCES;
+    /* AIX's disclaim on memory the caller may not write.  No other call
+     * here is given a pointer the kernel could fault on but the mincore
+     * vector, which is ours. */
+    case EFAULT: return PAL_EACCES;
     case EAGAIN: return PAL_EAGAIN;
     case ENOSYS: return PAL_ENOSYS;
     case EEXIST: return PAL_EEXIST;
     case EPERM: return PAL_EPERM;
     default: return PAL_EOS;
     }
+}
+
+/* Errors of a call that sets a protection the caller chose (mprotect):
+ * OpenBSD refuses write together with execute (W^X) with ENOTSUP, which is
+ * the OS denying the access mode.  Elsewhere ENOTSUP means what
+ * pal_posix_error says. */
+static inline int pal_posix_prot_error(int e)
+{
+    if (e == ENOTSUP || e == EOPNOTSUPP)
+        return PAL_EACCES;
+    return pal_posix_error(e);
 }
 
 static inline void *pal_posix_mmap(void *v, size_t n, int prot, int flags)
@@ -79,10 +94,20 @@ static inline int pal_posix_madvise(void *v, size_t n, int advice)
 
 static inline int pal_posix_mincore(const void *v, size_t n, unsigned char *vec)
 {
+#if defined(__OpenBSD__)
+    /* OpenBSD removed mincore (its headers no longer declare it):
+     * resident is PAL_ENOSYS there, as the feature probe finds. */
+    (void)v;
+    (void)n;
+    (void)vec;
+    errno = ENOSYS;
+    return -1;
+#else
     pal_os_count_call();
     /* the vector is char * on the BSDs, Darwin and AIX, unsigned char * on
      * Linux */
     return mincore((void *)(uintptr_t)v, n, (void *)vec);
+#endif
 }
 
 /* PAL_PROT_* as PROT_*. */
@@ -157,8 +182,16 @@ static inline int pal_posix_probe_resident(void *scratch2, size_t page_size)
 
 /* ---- placement without a kernel shortcut (BSD, AIX) ------------------- */
 
-/* The address as a hint: the kernel takes it if the whole range is free,
- * and places the mapping elsewhere if not.  Then undo that. */
+/* The address as a hint, checked after the fact: a mapping placed
+ * elsewhere is undone and answered PAL_EEXIST.  That answer is right only
+ * where the kernel takes a hint whose whole range is free, as Linux does
+ * (outside a stack's guard gap).  Not every kernel does: NetBSD moves
+ * hints out of the heap's way unless MAP_TRYFIXED is given, FreeBSD moves
+ * them above the largest data segment, and OpenBSD may pick an address of
+ * its own.  So the BSD backend first passes flags that ask for exact
+ * placement where its headers have them (the check then costs nothing),
+ * and uses a plain hint only without them, or to tell a taken range from a
+ * lack of memory where such a flag answers ENOMEM for both. */
 static inline int pal_posix_reserve_at_hint(void *addr, size_t n, int flags)
 {
     void *p = pal_posix_mmap(addr, n, PROT_NONE, flags);

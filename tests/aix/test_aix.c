@@ -1,11 +1,51 @@
 /*
  * test_aix.c - the AIX backend's own paths: reservations that mprotect,
  * never remap; exact placement by hint and check; aligned reservations
- * trimmed; release at once under every policy.  On Linux (PAL_BACKEND=aix)
- * release is madvise(MADV_DONTNEED), whose zeroes the backend probes.
+ * trimmed; release at once under every policy, fault included.  On Linux
+ * (PAL_BACKEND=aix) release is madvise(MADV_DONTNEED), whose zeroes the
+ * backend probes, and what AIX refuses and Linux does not (MAP_FIXED over a
+ * mapping, disclaim without write access) is made up with seccomp.
  */
+#include <sys/mman.h>
+
 #include "maps.h"
 #include "pal_test.h"
+
+#if defined(__linux__) && defined(__LP64__)
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+/* In a child: from now on system call nr fails with errno e whenever its
+ * argument arg has any of bits set.  0, or -1 where seccomp cannot be
+ * used (qemu-user). */
+static int refuse_call(long nr, unsigned arg, uint32_t bits, int e)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    const unsigned lo = 4;
+#else
+    const unsigned lo = 0;
+#endif
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                 (uint32_t)(offsetof(struct seccomp_data, args) + 8 * arg + lo)),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, bits, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((uint32_t)e & SECCOMP_RET_DATA)),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = { (unsigned short)(sizeof f / sizeof f[0]), f };
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) != 0 ||
+        prctl(PR_SET_SECCOMP, (long)SECCOMP_MODE_FILTER, (long)&prog, 0L, 0L) != 0)
+        return -1;
+    return 0;
+}
+#endif
 
 static size_t fallbacks(void)
 {
@@ -50,6 +90,25 @@ static void reserve_at_by_hint(void)
     CHECK_OK(pal_mem_free(v, n));
 }
 
+/* A free range is reserved at exactly its address. */
+static void reserve_at_free_range(void)
+{
+    size_t n = 4 * pal_mem_page_size(), before;
+    char *v;
+    void *p;
+
+    CHECK_OK(pal_mem_reserve(NULL, 3 * n, &p)); /* a range known to be free */
+    v = p;
+    CHECK_OK(pal_mem_free(v, 3 * n));
+    before = th_mapped_bytes();
+    CHECK_OK(pal_mem_reserve_at(v + n, n));
+    if (before != 0)
+        CHECK_EQ(th_mapped_bytes() - before, n);
+    CHECK_EQ(pal_mem_reserve_at(v + n, n), PAL_EEXIST); /* it is there now */
+    CHECK_EQ(th_faults(v + n, 0), 1);
+    CHECK_OK(pal_mem_free(v + n, n));
+}
+
 /* No lazy release on AIX: every policy gives the pages back at once, and
  * unused_zeroes says whether they come back zero. */
 static void release_at_once_every_policy(void)
@@ -74,11 +133,78 @@ static void release_at_once_every_policy(void)
     CHECK_OK(pal_mem_set_policy(old));
 }
 
+/* fault gives the pages back: after fault, map and used the memory reads
+ * zero again (the contract's promise), though it was written before. */
+static void fault_then_map_reads_zero(void)
+{
+    size_t n = 4 * pal_mem_page_size();
+    void *v;
+
+    CHECK_OK(pal_mem_reserve(NULL, n, &v));
+    CHECK_OK(pal_mem_map(v, n));
+    CHECK_OK(pal_mem_used(v, n));
+    th_memset(v, 0x5a, n);
+    CHECK_OK(pal_mem_fault(v, n));
+    CHECK_EQ(th_faults(v, 0), 1);
+    CHECK_OK(pal_mem_map(v, n));
+    CHECK_OK(pal_mem_used(v, n));
+    CHECK(th_all_bytes(v, n, 0));
+    CHECK_OK(pal_mem_free(v, n));
+}
+
+/* One round of every access change on a fresh reservation: what mprotect
+ * keeps (the pages written and not released) and what the releases zero.
+ * The line that failed, or 0. */
+static int access_round(unsigned policy)
+{
+    size_t ps = pal_mem_page_size(), n = 4 * ps;
+    unsigned char *v;
+    void *p;
+
+    if (pal_mem_set_policy(policy) != PAL_OK || pal_mem_reserve(NULL, n, &p) != PAL_OK)
+        return __LINE__;
+    v = p;
+    if (pal_mem_map(v, n) != PAL_OK || pal_mem_used(v, n) != PAL_OK ||
+        !th_all_bytes(v, n, 0))
+        return __LINE__;
+    th_memset(v, 0x5a, n);
+    /* unused and used on the middle pages only: the outer pages, written
+     * and never released, keep their contents through both */
+    if (pal_mem_unused(v + ps, 2 * ps) != PAL_OK || pal_mem_used(v, n) != PAL_OK ||
+        !th_all_bytes(v, ps, 0x5a) || !th_all_bytes(v + 3 * ps, ps, 0x5a))
+        return __LINE__;
+    if (pal_mem_unused_zeroes() && !th_all_bytes(v + ps, 2 * ps, 0))
+        return __LINE__;
+    th_memset(v, 0x5b, n);
+    if (pal_mem_fault(v, n) != PAL_OK || pal_mem_map(v, n) != PAL_OK ||
+        pal_mem_used(v, n) != PAL_OK || !th_all_bytes(v, n, 0))
+        return __LINE__;
+    return pal_mem_free(v, n) == PAL_OK ? 0 : __LINE__;
+}
+
+#if defined(__linux__) && defined(__LP64__)
+/* Under AIX's rule, no mmap(MAP_FIXED) at all: 0 passed, 1 failed, 2 no
+ * seccomp here. */
+static int no_map_fixed_child(void *arg)
+{
+    unsigned policy = *(unsigned *)arg;
+
+    if (refuse_call(SYS_mmap, 3, MAP_FIXED, EINVAL) != 0)
+        return 2;
+    return access_round(policy) == 0 ? 0 : 1;
+}
+#endif
+
 /* map is mprotect on the reservation: the mapping is the same one, so the
- * process maps no more bytes than before. */
+ * process maps no more bytes than before, and AIX, which will not
+ * mmap(MAP_FIXED) over a mapping, is never asked to.  Under the default
+ * policy and under hard decommit (unused and fault remove access, and
+ * disclaim needs it back for a moment). */
 static void map_keeps_the_mapping(void)
 {
+    unsigned old = pal_mem_policy(), policies[2];
     size_t n = 4 * pal_mem_page_size(), before;
+    int k, line;
     void *v;
 
     CHECK_OK(pal_mem_reserve(NULL, n, &v));
@@ -90,12 +216,69 @@ static void map_keeps_the_mapping(void)
     CHECK_OK(pal_mem_fault(v, n));
     CHECK_EQ(th_faults(v, 0), 1);
     CHECK_OK(pal_mem_free(v, n));
+
+    policies[0] = old;
+    policies[1] = old | PAL_POLICY_HARD_DECOMMIT;
+    for (k = 0; k < 2; k++) {
+        line = access_round(policies[k]);
+        CHECK_OK(pal_mem_set_policy(old));
+        if (line != 0) {
+            th_fail_at(__FILE__, line, "access_round(0x%x)", policies[k]);
+            return;
+        }
+#if defined(__linux__) && defined(__LP64__)
+        {
+            int st = th_child(no_map_fixed_child, &policies[k]);
+
+            if (st != TH_CHILD_NONE && st != TH_CHILD_EXIT(2))
+                CHECK_EQ(st, TH_CHILD_EXIT(0));
+            else
+                th_note("without MAP_FIXED: not checked (no seccomp here)");
+        }
+#endif
+    }
+}
+
+#if defined(__linux__) && defined(__LP64__)
+/* AIX's disclaim fails with EFAULT on memory the caller may not write; on
+ * Linux the release is madvise, refused the same way here.  0 passed, 1
+ * failed, 2 no seccomp here. */
+static int no_write_child(void *arg)
+{
+    size_t n = pal_mem_page_size();
+    void *v;
+
+    (void)arg;
+    if (pal_mem_alloc(n, &v) != PAL_OK)
+        return 1;
+    if (refuse_call(SYS_madvise, 2, MADV_DONTNEED, EFAULT) != 0)
+        return 2;
+    return pal_mem_unused(v, n) == PAL_EACCES ? 0 : 1;
+}
+#endif
+
+static void release_without_write_access_is_eacces(void)
+{
+#if defined(__linux__) && defined(__LP64__)
+    int st = th_child(no_write_child, NULL);
+
+    if (st == TH_CHILD_NONE)
+        SKIP("no child processes here");
+    if (st == TH_CHILD_EXIT(2))
+        SKIP("no seccomp here");
+    CHECK_EQ(st, TH_CHILD_EXIT(0));
+#else
+    SKIP("needs seccomp to stand in for disclaim's EFAULT");
+#endif
 }
 
 const struct th_test th_tests[] = {
     TH(aligned_leaves_no_slop),
     TH(reserve_at_by_hint),
+    TH(reserve_at_free_range),
     TH(release_at_once_every_policy),
+    TH(fault_then_map_reads_zero),
     TH(map_keeps_the_mapping),
+    TH(release_without_write_access_is_eacces),
     TH_END,
 };

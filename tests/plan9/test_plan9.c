@@ -93,6 +93,24 @@ static void free_at_end_lowers_the_end(void)
     CHECK_OK(pal_mem_free(b, BIG));
 }
 
+/* Two neighbours at the end of memory, freed the lower first: the end comes
+ * down over both (the lower one was on the free list), so all of it can be
+ * placed exactly again, and is zero. */
+static void end_of_memory_takes_free_neighbour(void)
+{
+    char *a, *b;
+
+    a = reserve(BIG);
+    b = reserve(BIG);
+    CHECK(a != NULL && b == a + BIG); /* both from the end, side by side */
+    th_memset(a, 0x33, 2 * BIG);
+    CHECK_OK(pal_mem_free(a, BIG));
+    CHECK_OK(pal_mem_free(b, BIG));
+    CHECK_OK(pal_mem_reserve_at(a, 2 * BIG));
+    CHECK(th_all_bytes(a, 2 * BIG, 0));
+    CHECK_OK(pal_mem_free(a, 2 * BIG));
+}
+
 /* Exact placement: inside a free block, at the end of memory and past it
  * (the gap goes on the free list); refused over memory in use. */
 static void reserve_at_places_exactly(void)
@@ -206,18 +224,68 @@ static void break_moved_by_others(void)
     CHECK_OK(pal_mem_free(a, BIG));
     CHECK_OK(pal_mem_free(b, 8 * BIG));
 }
+
+#if defined(__GLIBC__)
+/* Another user of the break inside a library call, between its sbrk(0) and
+ * the sbrk that grows the break, as malloc on another thread could be:
+ * this sbrk takes the place of libc's for libpal (the program's own
+ * definition wins over the shared library's) and, when armed, first moves
+ * the break by a page of its own through glibc's __sbrk, which keeps
+ * glibc's idea of the break right. */
+extern void *__sbrk(intptr_t increment);
+static int move_break_first;
+static char *their_page;
+
+void *sbrk(intptr_t increment)
+{
+    if (increment > 0 && move_break_first) {
+        move_break_first = 0;
+        their_page = __sbrk((intptr_t)ps());
+    }
+    return __sbrk(increment);
+}
+
+/* More than all the tests before have reserved: from a new break. */
+#define BIGGEST (32 * BIG)
+
+/* The break grew all the same, above the other user's page: that memory is
+ * the new end, handed out, and the other user's page never is. */
+static void break_moved_inside_a_call(void)
+{
+    char *a, *b;
+
+    a = reserve(BIG);
+    CHECK(a != NULL);
+    CHECK_OK(pal_mem_free(a, BIG));
+    move_break_first = 1;
+    b = reserve(BIGGEST); /* more than the end holds: grows the break */
+    CHECK_EQ(move_break_first, 0); /* it did */
+    CHECK(their_page != (char *)-1);
+    CHECK(b != NULL);
+    CHECK(b >= their_page + ps() || b + BIGGEST <= their_page);
+    CHECK(th_all_bytes(b, BIGGEST, 0));
+    CHECK_EQ(pal_mem_reserve_at(their_page, ps()), PAL_EEXIST);
+    CHECK_OK(pal_mem_reserve_at(a, BIG)); /* the old end, on the list now */
+    CHECK_OK(pal_mem_free(a, BIG));
+    CHECK_OK(pal_mem_free(b, BIGGEST));
+}
+#endif
 #endif
 
 const struct th_test th_tests[] = {
     TH(free_list_reuses_and_zeroes),
     TH(neighbours_merge_and_split),
     TH(free_at_end_lowers_the_end),
+    TH(end_of_memory_takes_free_neighbour),
     TH(reserve_at_places_exactly),
     TH(aligned_skips_stay_free),
     TH(unused_releases_to_zero),
     TH(no_protection_here),
 #if defined(__linux__)
     TH(break_moved_by_others),
+#if defined(__GLIBC__)
+    TH(break_moved_inside_a_call),
+#endif
 #endif
     TH_END,
 };
