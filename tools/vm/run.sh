@@ -12,7 +12,7 @@
 set -eu
 build=$(cd "$1" && pwd); shift
 root=$(cd "$(dirname "$0")/../.." && pwd)
-cache=${PAL_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/libpal-vm}
+cache=${PAL_VM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/libpal-vm}
 vm=$build/vm
 mkdir -p "$cache" "$vm"
 
