@@ -1,7 +1,8 @@
 /*
  * test_aix.c - the AIX backend's own paths: reservations that mprotect,
- * never remap; exact placement by hint and check; aligned reservations
- * trimmed; release at once under every policy, fault included.  On Linux
+ * never remap; exact placement by hint and check, counted as a fallback;
+ * release at once under every policy, fault included.  (Placement as
+ * /proc/self/maps shows it is test_maps.c's, shared with linux and bsd.)  On Linux
  * (PAL_BACKEND=aix) release is madvise(MADV_DONTNEED), whose zeroes the
  * backend probes, and what AIX refuses and Linux does not (MAP_FIXED over a
  * mapping, disclaim without write access) is made up with seccomp.
@@ -11,67 +12,7 @@
 #include "maps.h"
 #include "pal_test.h"
 
-#if defined(__linux__) && defined(__LP64__)
-#include <errno.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <stddef.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-
-/* In a child: from now on system call nr fails with errno e whenever its
- * argument arg has any of bits set.  0, or -1 where seccomp cannot be
- * used (qemu-user). */
-static int refuse_call(long nr, unsigned arg, uint32_t bits, int e)
-{
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    const unsigned lo = 4;
-#else
-    const unsigned lo = 0;
-#endif
-    struct sock_filter f[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 3),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-                 (uint32_t)(offsetof(struct seccomp_data, args) + 8 * arg + lo)),
-        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, bits, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((uint32_t)e & SECCOMP_RET_DATA)),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    struct sock_fprog prog = { (unsigned short)(sizeof f / sizeof f[0]), f };
-
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) != 0 ||
-        prctl(PR_SET_SECCOMP, (long)SECCOMP_MODE_FILTER, (long)&prog, 0L, 0L) != 0)
-        return -1;
-    return 0;
-}
-#endif
-
-static size_t fallbacks(void)
-{
-    struct pal_mem_stats s;
-
-    pal_mem_get_stats(&s);
-    return s.fallbacks;
-}
-
-static void aligned_leaves_no_slop(void)
-{
-    static const size_t aligns[] = { (size_t)1 << 16, (size_t)1 << 21, (size_t)1 << 24 };
-    size_t n = 5 * pal_mem_page_size(), i, before, after;
-    void *v;
-
-    if (th_mapped_bytes() == 0)
-        SKIP("no /proc/self/maps to count mappings with");
-    for (i = 0; i < sizeof aligns / sizeof aligns[0]; i++) {
-        before = th_mapped_bytes();
-        CHECK_OK(pal_mem_reserve_aligned(n, aligns[i], &v));
-        after = th_mapped_bytes();
-        CHECK_EQ((uintptr_t)v % aligns[i], 0);
-        CHECK_EQ(after - before, n);
-        CHECK_OK(pal_mem_free(v, n));
-    }
-}
+#include "refuse_call.h"
 
 static void reserve_at_by_hint(void)
 {
@@ -80,33 +21,14 @@ static void reserve_at_by_hint(void)
 
     CHECK_OK(pal_mem_reserve(NULL, n, &v));
     before = th_mapped_bytes();
-    f0 = fallbacks();
+    f0 = th_fallbacks();
     CHECK_EQ(pal_mem_reserve_at(v, n), PAL_EEXIST);
-    CHECK_EQ(fallbacks() - f0, 1);
+    CHECK_EQ(th_fallbacks() - f0, 1);
     CHECK_EQ(th_mapped_bytes(), before);
     CHECK_OK(pal_mem_free(v, n));
     CHECK_OK(pal_mem_reserve_at(v, n));
     CHECK_EQ(th_faults(v, 0), 1);
     CHECK_OK(pal_mem_free(v, n));
-}
-
-/* A free range is reserved at exactly its address. */
-static void reserve_at_free_range(void)
-{
-    size_t n = 4 * pal_mem_page_size(), before;
-    char *v;
-    void *p;
-
-    CHECK_OK(pal_mem_reserve(NULL, 3 * n, &p)); /* a range known to be free */
-    v = p;
-    CHECK_OK(pal_mem_free(v, 3 * n));
-    before = th_mapped_bytes();
-    CHECK_OK(pal_mem_reserve_at(v + n, n));
-    if (before != 0)
-        CHECK_EQ(th_mapped_bytes() - before, n);
-    CHECK_EQ(pal_mem_reserve_at(v + n, n), PAL_EEXIST); /* it is there now */
-    CHECK_EQ(th_faults(v + n, 0), 1);
-    CHECK_OK(pal_mem_free(v + n, n));
 }
 
 /* No lazy release on AIX: every policy gives the pages back at once, and
@@ -273,9 +195,7 @@ static void release_without_write_access_is_eacces(void)
 }
 
 const struct th_test th_tests[] = {
-    TH(aligned_leaves_no_slop),
     TH(reserve_at_by_hint),
-    TH(reserve_at_free_range),
     TH(release_at_once_every_policy),
     TH(fault_then_map_reads_zero),
     TH(map_keeps_the_mapping),

@@ -68,6 +68,15 @@ int th_failed(void);
         return;                                                               \
     } while (0)
 
+/* stats.fallbacks now: tests compare it before and after a call. */
+static inline size_t th_fallbacks(void)
+{
+    struct pal_mem_stats s;
+
+    pal_mem_get_stats(&s);
+    return s.fallbacks;
+}
+
 /* Formatted output: %s %c %d %u %ld %lu %lld %llu %zu %x %lx %llx %zx %p %%. */
 void th_printf(const char *fmt, ...);
 size_t th_vformat(char *buf, size_t size, const char *fmt, va_list ap);

@@ -63,14 +63,6 @@ static size_t private_bytes(void)
     return total;
 }
 
-static size_t fallbacks(void)
-{
-    struct pal_mem_stats s;
-
-    pal_mem_get_stats(&s);
-    return s.fallbacks;
-}
-
 /* th_faults where it can tell.  Where it cannot (-1: the probes exist on
  * x86-64 only) the check is left out, the test goes on with the rest and
  * ends skipped (SKIP_IF_FAULTS_UNKNOWN) rather than passed. */
@@ -327,7 +319,7 @@ static void reserve_at_granularity(void)
 static void reserve_aligned_leaves_no_slop(void)
 {
     static const size_t aligns[] = { 4096, 65536, (size_t)1 << 20, (size_t)1 << 22 };
-    size_t n = 3 * GRANULARITY, i, before, after, f0 = fallbacks();
+    size_t n = 3 * GRANULARITY, i, before, after, f0 = th_fallbacks();
     void *v;
 
     for (i = 0; i < sizeof aligns / sizeof aligns[0]; i++) {
@@ -337,7 +329,7 @@ static void reserve_aligned_leaves_no_slop(void)
         CHECK_EQ((uintptr_t)v % aligns[i], 0);
         if (aligns[i] == ((size_t)1 << 22))
             th_note("VirtualAlloc2 with an alignment: %s",
-                    fallbacks() == f0 ? "used" : "not available, retried by hand");
+                    th_fallbacks() == f0 ? "used" : "not available, retried by hand");
         CHECK(query(v).AllocationBase == v);
         CHECK(all_in(v, n, MEM_RESERVE, 0));
         /* exactly n more held: nothing reserved around it */
@@ -363,16 +355,16 @@ static void used_spans_reservations(void)
     CHECK_OK(pal_mem_reserve_at(p + GRANULARITY, GRANULARITY));
     CHECK(query(p + GRANULARITY).AllocationBase == p + GRANULARITY);
 
-    f0 = fallbacks();
+    f0 = th_fallbacks();
     CHECK_OK(pal_mem_map(p, 2 * GRANULARITY));
-    CHECK(fallbacks() > f0);
+    CHECK(th_fallbacks() > f0);
     CHECK(all_in(p, 2 * GRANULARITY, MEM_COMMIT, PAGE_READWRITE));
     CHECK_OK(pal_mem_used(p, 2 * GRANULARITY));
     th_memset(p, 0x33, 2 * GRANULARITY);
 
-    f0 = fallbacks();
+    f0 = th_fallbacks();
     CHECK_OK(pal_mem_unused(p, 2 * GRANULARITY));
-    CHECK(fallbacks() > f0);
+    CHECK(th_fallbacks() > f0);
     CHECK(all_in(p, 2 * GRANULARITY, MEM_RESERVE, 0));
     CHECK_OK(pal_mem_used(p + GRANULARITY / 2, GRANULARITY));
     CHECK(all_in(p + GRANULARITY / 2, GRANULARITY, MEM_COMMIT, PAGE_READWRITE));
@@ -553,9 +545,9 @@ static void protect_spans_reservations(void)
     CHECK_OK(pal_mem_used(p, 2 * GRANULARITY));
     th_memset(p, 0x2e, 2 * GRANULARITY);
 
-    f0 = fallbacks();
+    f0 = th_fallbacks();
     CHECK_OK(pal_mem_protect(p, 2 * GRANULARITY, PAL_PROT_READ));
-    CHECK(fallbacks() > f0);
+    CHECK(th_fallbacks() > f0);
     CHECK(all_in(p, 2 * GRANULARITY, MEM_COMMIT, PAGE_READONLY));
     CHECK_FAULTS(p + GRANULARITY, 1, 1);
     CHECK_OK(pal_mem_guard(p, 2 * GRANULARITY));

@@ -15,14 +15,6 @@
 
 #define MIB ((size_t)1 << 20)
 
-static size_t fallbacks(void)
-{
-    struct pal_mem_stats s;
-
-    pal_mem_get_stats(&s);
-    return s.fallbacks;
-}
-
 /* Reserved or committed private bytes of the whole user address space. */
 static size_t private_bytes(void)
 {
@@ -212,13 +204,13 @@ static void retry_loop_without_virtual_alloc2(void)
 
     CHECK_OK(pal_mem_init());
     __atomic_store_n(&virtual_alloc2, NO_VA2, __ATOMIC_RELAXED);
-    f0 = fallbacks();
+    f0 = th_fallbacks();
     CHECK_EQ(reserve_checked(3 * 65536, MIB), PAL_OK);
     CHECK_EQ(reserve_checked(MIB, 16 * MIB), PAL_OK);
-    CHECK_EQ(fallbacks() - f0, 2);
+    CHECK_EQ(th_fallbacks() - f0, 2);
     /* at the granularity no alignment work is needed at all */
     CHECK_EQ(reserve_checked(65536, 65536), PAL_OK);
-    CHECK_EQ(fallbacks() - f0, 2);
+    CHECK_EQ(th_fallbacks() - f0, 2);
 }
 
 static int refusals;
@@ -243,11 +235,11 @@ static void virtual_alloc2_refusing_alignment(void)
     CHECK_OK(pal_mem_init());
     __atomic_store_n(&virtual_alloc2, (uintptr_t)refuses_alignment, __ATOMIC_RELAXED);
     refusals = 0;
-    f0 = fallbacks();
+    f0 = th_fallbacks();
     CHECK_EQ(reserve_checked(MIB, 4 * MIB), PAL_OK);
     CHECK_EQ(reserve_checked(MIB, 4 * MIB), PAL_OK);
     CHECK_EQ(refusals, 1);
-    CHECK_EQ(fallbacks() - f0, 2);
+    CHECK_EQ(th_fallbacks() - f0, 2);
     CHECK_EQ(__atomic_load_n(&virtual_alloc2, __ATOMIC_RELAXED), NO_VA2);
 }
 
@@ -269,9 +261,9 @@ static void virtual_alloc2_out_of_memory(void)
 
     CHECK_OK(pal_mem_init());
     __atomic_store_n(&virtual_alloc2, (uintptr_t)out_of_memory, __ATOMIC_RELAXED);
-    f0 = fallbacks();
+    f0 = th_fallbacks();
     CHECK_EQ(pal_mem_reserve_aligned(MIB, 4 * MIB, &v), PAL_ENOMEM);
-    CHECK_EQ(fallbacks(), f0);
+    CHECK_EQ(th_fallbacks(), f0);
     CHECK_EQ(__atomic_load_n(&virtual_alloc2, __ATOMIC_RELAXED), (uintptr_t)out_of_memory);
 }
 
@@ -284,11 +276,11 @@ static void virtual_alloc2_looked_up(void)
     CHECK_OK(pal_mem_init());
     __atomic_store_n(&virtual_alloc2, 0, __ATOMIC_RELAXED);
     CHECK_OK(pal_os_init(&ps, &hps));
-    f0 = fallbacks();
+    f0 = th_fallbacks();
     CHECK_EQ(reserve_checked(MIB, 8 * MIB), PAL_OK);
     if (__atomic_load_n(&virtual_alloc2, __ATOMIC_RELAXED) == NO_VA2)
         SKIP("no VirtualAlloc2 that takes an alignment here");
-    CHECK_EQ(fallbacks(), f0);
+    CHECK_EQ(th_fallbacks(), f0);
 }
 
 const struct th_test th_tests[] = {

@@ -1,8 +1,10 @@
 /*
  * test_maps.c - what the address space holds after each placement call,
  * read from /proc/self/maps: reserve_aligned leaves exactly the range it
- * returns, and a refused call (reserve_at onto a mapping, a reservation too
- * large to fit) leaves nothing behind.
+ * returns, reserve_at lands exactly where asked on a free range, and a
+ * refused call (reserve_at onto a mapping, a reservation too large to fit)
+ * leaves nothing behind.  For every backend that runs on a POSIX libc here
+ * (linux, bsd, aix): each has its own way to place and align.
  */
 #include "pal_test.h"
 #include "maps.h"
@@ -78,6 +80,27 @@ static void reserve_at_refused_leaves_nothing(void)
     CHECK_OK(pal_mem_free(v, 4 * ps));
 }
 
+/* A free range is reserved at exactly its address.  (A hint-and-check that
+ * the kernel moves, as NetBSD does with hints where the heap may grow,
+ * would answer PAL_EEXIST here.) */
+static void reserve_at_free_range(void)
+{
+    size_t n = 4 * pal_mem_page_size(), before;
+    char *v;
+    void *p;
+
+    CHECK_OK(pal_mem_reserve(NULL, 3 * n, &p)); /* a range known to be free */
+    v = p;
+    CHECK_OK(pal_mem_free(v, 3 * n));
+    before = th_mapped_bytes();
+    CHECK_OK(pal_mem_reserve_at(v + n, n));
+    if (maps_blind() == NULL)
+        CHECK_EQ(th_mapped_bytes() - before, n);
+    CHECK_EQ(pal_mem_reserve_at(v + n, n), PAL_EEXIST); /* it is there now */
+    CHECK_EQ(th_faults(v + n, 0), 1);
+    CHECK_OK(pal_mem_free(v + n, n));
+}
+
 /* A reservation that cannot fit fails with PAL_ENOMEM and maps nothing;
  * one whose size plus alignment wraps does too. */
 static void oversized_reservations_leave_nothing(void)
@@ -100,6 +123,7 @@ static void oversized_reservations_leave_nothing(void)
 
 const struct th_test th_tests[] = {
     TH(reserve_aligned_leaves_no_slop),
+    TH(reserve_at_free_range),
     TH(reserve_at_refused_leaves_nothing),
     TH(oversized_reservations_leave_nothing),
     TH_END,
