@@ -257,32 +257,9 @@ int th_child(int (*fn)(void *), void *arg)
     return TH_CHILD_EXIT((status >> 8) & 0xff);
 }
 
-struct access {
-    volatile char *p;
-    int write;
-};
-
-static int touch(void *arg)
-{
-    struct access *a = arg;
-
-    if (a->write)
-        *a->p = 1;
-    else
-        (void)*a->p;
-    return 0;
-}
-
 int th_faults(volatile void *addr, int write)
 {
-    struct access a = { (volatile char *)addr, write };
-    int st = th_child(touch, &a);
-
-    if (st == TH_CHILD_SIGNAL(LX_SIGSEGV) || st == TH_CHILD_SIGNAL(LX_SIGBUS))
-        return 1;
-    if (st == TH_CHILD_EXIT(0))
-        return 0;
-    return -1;
+    return th_faults_in_child(addr, write, LX_SIGSEGV, LX_SIGBUS);
 }
 
 /* libgcc's division-by-zero handlers (arm's __aeabi_ldiv0) call libc's

@@ -219,6 +219,36 @@ int th_failed(void)
     return cur_failed;
 }
 
+struct access {
+    volatile char *p;
+    int write;
+};
+
+static int touch(void *arg)
+{
+    struct access *a = arg;
+
+    if (a->write)
+        *a->p = 1;
+    else
+        (void)*a->p;
+    return 0;
+}
+
+/* th_faults where there are child processes: the access is made in one,
+ * which the platform's segv or bus signal ends if it faults. */
+int th_faults_in_child(volatile void *addr, int write, int segv, int bus)
+{
+    struct access a = { (volatile char *)addr, write };
+    int st = th_child(touch, &a);
+
+    if (st == TH_CHILD_SIGNAL(segv) || st == TH_CHILD_SIGNAL(bus))
+        return 1;
+    if (st == TH_CHILD_EXIT(0))
+        return 0;
+    return -1;
+}
+
 static int selected(const char *name, int argc, char **argv)
 {
     int i;

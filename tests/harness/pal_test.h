@@ -108,4 +108,8 @@ int th_faults(volatile void *addr, int write);
 #define TH_CHILD_SIGNAL(sig) (0x100 | (sig))
 int th_child(int (*fn)(void *), void *arg);
 
+/* th_faults for platforms with th_child (harness.c): the signals that end
+ * a child whose access faulted. */
+int th_faults_in_child(volatile void *addr, int write, int segv, int bus);
+
 #endif

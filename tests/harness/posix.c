@@ -42,32 +42,9 @@ int th_child(int (*fn)(void *), void *arg)
     return TH_CHILD_EXIT(WEXITSTATUS(status));
 }
 
-struct access {
-    volatile char *p;
-    int write;
-};
-
-static int touch(void *arg)
-{
-    struct access *a = arg;
-
-    if (a->write)
-        *a->p = 1;
-    else
-        (void)*a->p;
-    return 0;
-}
-
 int th_faults(volatile void *addr, int write)
 {
-    struct access a = { (volatile char *)addr, write };
-    int st = th_child(touch, &a);
-
-    if (st == TH_CHILD_SIGNAL(SIGSEGV) || st == TH_CHILD_SIGNAL(SIGBUS))
-        return 1;
-    if (st == TH_CHILD_EXIT(0))
-        return 0;
-    return -1;
+    return th_faults_in_child(addr, write, SIGSEGV, SIGBUS);
 }
 
 int main(int argc, char **argv)
