@@ -207,8 +207,9 @@ test_client() {
   PAL_CLIENT_OUT=$out JOBS=$jobs "${client[0]}" test "${client[1]}" >>"$log" 2>&1 || rc=$?
   read -r r_pass r_fail r_skip < <(grep -aE '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" |
     tail -1 | awk '{print $1+0, $3+0, $5+0}')
-  r_pass=${r_pass:-0} r_fail=${r_fail:-0} r_skip=${r_skip:-0}
-  if [ "$rc" -ne 0 ] && [ "$r_fail" -eq 0 ]; then
+  if [ -z "${r_pass:-}" ]; then
+    r_pass=0 r_fail=1 r_skip=0 r_note="no summary line (see $log)"
+  elif [ "$rc" -ne 0 ] && [ "$r_fail" -eq 0 ]; then
     r_fail=1 r_note="exited with $rc (see $log)"
   elif [ "$r_fail" -gt 0 ]; then
     r_note="see $log"
