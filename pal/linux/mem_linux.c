@@ -142,18 +142,23 @@ static size_t page_size_from_auxv(unsigned long *hwcap2)
 /* Without /proc (chroots, early boot): the kernel refuses a range that does
  * not start on a page boundary, so inside a region it returned (which does),
  * the smallest power of two k >= 4 KiB at which mprotect(base + k) succeeds
- * is the page size.  Up to 1 MiB pages (hexagon's largest is 256 KiB). */
+ * is the page size.  Up to 1 MiB pages (hexagon's largest is 256 KiB).
+ * Only EINVAL says "not on a page boundary": any other refusal (a sandbox,
+ * the mapping count at its limit) says nothing about the size, and the
+ * next power of two would be a wrong answer, so the size stays unknown. */
 static size_t page_size_by_probing(void)
 {
     const size_t max = (size_t)1 << 20;
-    long base = pal_sys_mmap(0, 2 * max, LX_PROT_NONE, MAP_ANON_PRIVATE, -1, 0);
+    long base = pal_sys_mmap(0, 2 * max, LX_PROT_NONE, MAP_ANON_PRIVATE, -1, 0), r = -LX_EINVAL;
     size_t k, found = 0;
 
     if (pal_sys_failed(base))
         return 0;
-    for (k = 4096; k <= max && found == 0; k *= 2)
-        if (pal_sys_mprotect((char *)base + k, k, LX_PROT_NONE) == 0)
+    for (k = 4096; k <= max && r == -LX_EINVAL; k *= 2) {
+        r = pal_sys_mprotect((char *)base + k, k, LX_PROT_NONE);
+        if (r == 0)
             found = k;
+    }
     pal_sys_munmap((void *)base, 2 * max);
     return found;
 }
