@@ -284,8 +284,9 @@ static int probe_seal(void)
  * in that order: under qemu-user with a guest page size bigger than the
  * host's, the vector is in host pages and this fails.  It is also that
  * long there (qemu-loongarch64: 16 KiB pages, 8 entries), so the vector
- * has room for 4 KiB units. */
-static int probe_resident(void *scratch2)
+ * has room for 4 KiB units.  *writable says whether the first page is
+ * writable again after (the probes after write it). */
+static int probe_resident(void *scratch2, int *writable)
 {
     unsigned char vec[2 * 65536 / 4096];
     int ok;
@@ -297,10 +298,12 @@ static int probe_resident(void *scratch2)
     /* The untouched page inaccessible, as Reserved memory is: qemu-user
      * (7.2) refuses mincore on PROT_NONE pages (ENOMEM, as if unmapped),
      * so there pal_mem_resident could not answer for Reserved memory. */
-    ok = pal_sys_mprotect(scratch2, os_page_size(), LX_PROT_NONE) == 0 &&
-         pal_sys_mincore(scratch2, 2 * os_page_size(), vec) == 0 &&
+    if (pal_sys_mprotect(scratch2, os_page_size(), LX_PROT_NONE) != 0)
+        return 0;
+    ok = pal_sys_mincore(scratch2, 2 * os_page_size(), vec) == 0 &&
          (vec[0] & 1) == 0 && (vec[1] & 1) == 1;
-    pal_sys_mprotect(scratch2, os_page_size(), PROT_RW); /* the probes after write it */
+    /* refused under strict overcommit at the commit limit, or by a sandbox */
+    *writable = pal_sys_mprotect(scratch2, os_page_size(), PROT_RW) == 0;
     return ok;
 }
 
@@ -429,12 +432,18 @@ static long bind_preferred(void *v, size_t n, unsigned node)
     return pal_sys_mbind(v, n, LX_MPOL_PREFERRED, mask, NODE_BITS + 1);
 }
 
+/* The features probed on the shared two-page scratch mapping. */
+#define SCRATCH_PROBES (PAL_FEAT_RESIDENT | PAL_FEAT_POPULATE | PAL_FEAT_BATCH | PAL_FEAT_NUMA | \
+                        PAL_FEAT_MADV_FREE | PAL_FEAT_MADV_DONTNEED | PAL_FEAT_VMA_NAME |        \
+                        PAL_FEAT_FIXED_NOREPLACE | PAL_FEAT_GUARD)
+
 /* Probe the features in want that are not known yet; return feat_have. */
 static unsigned probe(unsigned want)
 {
     unsigned known = __atomic_load_n(&feat_known, __ATOMIC_ACQUIRE);
     unsigned long hwcap2 = __atomic_load_n(&hwcap2_word, __ATOMIC_RELAXED);
     unsigned have = 0;
+    int writable = 1;
     long m;
     void *s;
 
@@ -454,16 +463,19 @@ static unsigned probe(unsigned want)
         have |= PAL_FEAT_THP_COLLAPSE;
     if ((want & PAL_FEAT_HUGETLB) && hugetlb_count() > 0)
         have |= PAL_FEAT_HUGETLB;
-    if (want & ~(PAL_FEAT_THP | PAL_FEAT_SEAL | PAL_FEAT_THP_COLLAPSE | PAL_FEAT_HUGETLB |
-                 PAL_FEAT_MTE | PAL_FEAT_BTI)) {
+    if (want & SCRATCH_PROBES) {
         m = pal_sys_mmap(0, 2 * os_page_size(), PROT_RW, MAP_ANON_PRIVATE, -1, 0);
         if (pal_sys_failed(m)) /* probe again next time */
             return __atomic_load_n(&feat_have, __ATOMIC_RELAXED);
         s = (void *)m;
         /* resident first: it needs the second page untouched; then
          * populate, which needs the first page untouched */
-        if ((want & PAL_FEAT_RESIDENT) && probe_resident(s))
+        if ((want & PAL_FEAT_RESIDENT) && probe_resident(s, &writable))
             have |= PAL_FEAT_RESIDENT;
+        /* a first page left inaccessible: the probes that write it wait
+         * for the next call, on a fresh scratch mapping */
+        if (!writable)
+            want &= ~SCRATCH_PROBES | PAL_FEAT_RESIDENT;
         if ((want & PAL_FEAT_POPULATE) && probe_populate(s))
             have |= PAL_FEAT_POPULATE;
         if ((want & PAL_FEAT_BATCH) && probe_batch(s))
