@@ -257,7 +257,8 @@ static int probe_vma_name(void *scratch)
  * spans two huge pages and its first page is written.  The advised range
  * is one page at a huge-page boundary, holding no whole huge page: 0
  * (nothing to do) where collapse exists, EINVAL (unknown advice) where it
- * does not.  Nothing is collapsed. */
+ * does not.  Nothing is collapsed.  -1 where the scratch mapping could not
+ * be had: nothing learnt. */
 static int probe_collapse(void)
 {
     long m = pal_sys_mmap(0, 2 * os_huge_page_size(), PROT_RW, MAP_ANON_PRIVATE, -1, 0);
@@ -265,7 +266,7 @@ static int probe_collapse(void)
     int ok;
 
     if (pal_sys_failed(m))
-        return 0;
+        return -1;
     *(volatile char *)m = 1;
     boundary = pal_align_up((uintptr_t)m + 1, os_huge_page_size());
     ok = probe_madvise((void *)boundary, LX_MADV_COLLAPSE);
@@ -443,7 +444,7 @@ static unsigned probe(unsigned want)
     unsigned known = __atomic_load_n(&feat_known, __ATOMIC_ACQUIRE);
     unsigned long hwcap2 = __atomic_load_n(&hwcap2_word, __ATOMIC_RELAXED);
     unsigned have = 0;
-    int writable = 1;
+    int writable = 1, collapse;
     long m;
     void *s;
 
@@ -459,14 +460,25 @@ static unsigned probe(unsigned want)
         have |= PAL_FEAT_BTI;
     if ((want & PAL_FEAT_SEAL) && probe_seal())
         have |= PAL_FEAT_SEAL;
-    if ((want & PAL_FEAT_THP_COLLAPSE) && os_huge_page_size() != 0 && probe_collapse())
-        have |= PAL_FEAT_THP_COLLAPSE;
+    /* A scratch mapping that cannot be had (out of address space or
+     * mappings) teaches nothing: those features are probed again next
+     * time, and the ones learnt without it are kept. */
+    if ((want & PAL_FEAT_THP_COLLAPSE) && os_huge_page_size() != 0) {
+        collapse = probe_collapse();
+        if (collapse > 0)
+            have |= PAL_FEAT_THP_COLLAPSE;
+        else if (collapse < 0)
+            want &= ~PAL_FEAT_THP_COLLAPSE;
+    }
     if ((want & PAL_FEAT_HUGETLB) && hugetlb_count() > 0)
         have |= PAL_FEAT_HUGETLB;
+    m = 0;
     if (want & SCRATCH_PROBES) {
         m = pal_sys_mmap(0, 2 * os_page_size(), PROT_RW, MAP_ANON_PRIVATE, -1, 0);
-        if (pal_sys_failed(m)) /* probe again next time */
-            return __atomic_load_n(&feat_have, __ATOMIC_RELAXED);
+        if (pal_sys_failed(m))
+            want &= ~SCRATCH_PROBES;
+    }
+    if (want & SCRATCH_PROBES) {
         s = (void *)m;
         /* resident first: it needs the second page untouched; then
          * populate, which needs the first page untouched */
