@@ -1017,9 +1017,15 @@ int pal_os_fault(void *v, size_t n)
         return pal_sys_error(r);
     if (__atomic_load_n(&advise_unused, __ATOMIC_RELAXED) != ADVISE_MMAP) {
         r = pal_sys_madvise(v, n, LX_MADV_DONTNEED);
-        if (r != -LX_ENOSYS)
+        if (r == 0)
             return PAL_OK;
-        downgrade(ADVISE_MMAP);
+        /* Refused (a sandbox's EPERM, EINVAL on locked pages): a fresh
+         * mapping gives the pages back all the same.  Only ENOSYS says
+         * madvise is missing for good. */
+        if (r == -LX_ENOSYS)
+            downgrade(ADVISE_MMAP);
+        else
+            pal_os_count_fallback();
     } else {
         pal_os_count_fallback();
     }
