@@ -586,9 +586,10 @@ static void downgrade(long advice)
 }
 
 /* Release the pages of [v, v+n) with the best advice this kernel takes,
- * remembering what it refused.  *remapped says whether a fresh mapping
- * replaced the range (it then has none of the old huge-page marks). */
-static int release(void *v, size_t n, unsigned policy, int *remapped)
+ * remembering what it refused.  A fresh mapping, where one replaces the
+ * range, has access prot; *remapped says whether one did (the range then
+ * has none of the old huge-page marks). */
+static int release(void *v, size_t n, unsigned policy, long prot, int *remapped)
 {
     long advice = __atomic_load_n(&advise_unused, __ATOMIC_RELAXED);
     long r;
@@ -610,7 +611,7 @@ static int release(void *v, size_t n, unsigned policy, int *remapped)
         if (!dontneed_gives_zeroes()) {
             pal_os_count_fallback();
             *remapped = 1;
-            return remap(v, n, PROT_RW);
+            return remap(v, n, prot);
         }
         r = pal_sys_madvise(v, n, LX_MADV_DONTNEED);
         if (r == 0)
@@ -622,7 +623,7 @@ static int release(void *v, size_t n, unsigned policy, int *remapped)
         pal_os_count_fallback();
     }
     *remapped = 1;
-    return remap(v, n, PROT_RW);
+    return remap(v, n, prot);
 }
 
 int pal_os_unused_zeroes(unsigned policy)
@@ -829,35 +830,45 @@ static int end_marks_wanted(unsigned policy, int strict)
     return 1;
 }
 
+/* Under harddecommit access goes first: an mprotect refused (the mapping
+ * count at vm.max_map_count, a sandbox) then leaves the range Ready with
+ * its contents, as a failed call must, where releasing first would have
+ * lost them; a release refused after it gives read-write access back. */
 int pal_os_unused(void *v, size_t n, unsigned policy)
 {
-    int strict = strict_commit(), remapped = strict;
-    int err = strict ? remap(v, n, LX_PROT_NONE) : release(v, n, policy, &remapped);
+    int strict = strict_commit(), remapped = strict, err;
+    int hard = (policy & PAL_POLICY_HARD_DECOMMIT) && !strict;
     struct pal_mem_range marks[2];
     int k, i;
     long r;
 
-    if (err != PAL_OK)
+    if (hard) {
+        r = pal_sys_mprotect(v, n, LX_PROT_NONE);
+        if (r != 0)
+            return pal_sys_error(r);
+    }
+    err = strict ? remap(v, n, LX_PROT_NONE)
+                 : release(v, n, policy, hard ? LX_PROT_NONE : PROT_RW, &remapped);
+    if (err != PAL_OK) {
+        if (hard)
+            (void)pal_sys_mprotect(v, n, PROT_RW);
         return err;
+    }
     /* a fresh mapping lost disablethp's mark: put it back */
     if (os_huge_page_size() != 0 && remapped && (policy & PAL_POLICY_NO_THP))
         madvise_hint((uintptr_t)v, n, LX_MADV_NOHUGEPAGE);
     if (end_marks_wanted(policy, strict))
         for (k = end_marks((uintptr_t)v, n, marks), i = 0; i < k; i++)
             madvise_hint((uintptr_t)marks[i].v, marks[i].n, LX_MADV_NOHUGEPAGE);
-    if ((policy & PAL_POLICY_HARD_DECOMMIT) && !strict) {
-        r = pal_sys_mprotect(v, n, LX_PROT_NONE);
-        if (r != 0)
-            return pal_sys_error(r);
-    }
     return PAL_OK;
 }
 
 /* The advice a batched release gives, or 0 where unused must go range by
  * range: a fresh mapping per range (no madvise, strict overcommit, a
- * DONTNEED that keeps contents) or an mprotect per range after the
- * release (harddecommit: a failed mprotect part way would leave ranges
- * beyond *done released, which the contract forbids). */
+ * DONTNEED that keeps contents) or an mprotect per range around its
+ * release (harddecommit: the ranges' access must go with their pages,
+ * one range at a time, so that a refusal leaves ranges beyond *done as
+ * they were). */
 static long batch_advice(unsigned policy)
 {
     long advice = __atomic_load_n(&advise_unused, __ATOMIC_RELAXED);
