@@ -762,7 +762,7 @@ int pal_os_reserve_at(void *addr, size_t n)
 }
 
 /* Reserve align - page more than asked, then unmap the slop either side of
- * the aligned part: at most three calls, nothing left over. */
+ * the aligned part: at most three calls on success, nothing left over. */
 int pal_os_reserve_aligned(size_t n, size_t align, void **out)
 {
     size_t total = n + (align - os_page_size());
@@ -778,10 +778,20 @@ int pal_os_reserve_aligned(size_t n, size_t align, void **out)
         return pal_sys_error(r);
     base = (uintptr_t)r;
     start = pal_align_up(base, align);
-    if (start > base)
-        pal_sys_munmap((void *)base, start - base);
-    if (start + n < base + total)
-        pal_sys_munmap((void *)(start + n), base + total - (start + n));
+    /* A slop that cannot be unmapped (a hole in the middle of a mapping,
+     * refused at vm.max_map_count when the new one merged with a
+     * neighbour; a sandbox) would stay reserved: then all of it goes back
+     * and the call fails.  Unmapping from the start of what is left takes
+     * the head of a mapping, which needs no new one. */
+    if (start > base && (r = pal_sys_munmap((void *)base, start - base)) != 0) {
+        pal_sys_munmap((void *)base, total);
+        return pal_sys_error(r);
+    }
+    if (start + n < base + total &&
+        (r = pal_sys_munmap((void *)(start + n), base + total - (start + n))) != 0) {
+        pal_sys_munmap((void *)start, base + total - start);
+        return pal_sys_error(r);
+    }
     *out = (void *)start;
     return PAL_OK;
 }
