@@ -1,13 +1,15 @@
 /*
  * test_faults.c - every system call the Linux backend issues, made to fail
- * on the real kernel with each error it can return, at its first
- * occurrence and at a later one.  For each case, every public function
- * that issues the call must return the code it is documented to return or
- * take its documented fallback; a call that fails must have changed
- * nothing (the whole process's mappings in /proc/self/maps, the contents
- * and residency of the range and of the Ready memory either side of it,
- * the output arguments), and one that
- * succeeds must have done its job (released, faulting, zero, ...).
+ * on the real kernel with each error it can return: at its first
+ * occurrence in a fresh process, at every occurrence (a sandbox), at the
+ * next one once the library has run the function, or at the second one
+ * of a call.  For each case, every public function that issues the call
+ * must return the code it is documented to return or take its documented
+ * fallback; a call that fails must have changed nothing (the whole
+ * process's mappings in /proc/self/maps, the contents and residency of
+ * the range and of the Ready memory either side of it, the output
+ * arguments), and one that succeeds must have done its job (released,
+ * faulting, zero, ...).
  *
  * How a call is made to fail.  A seccomp filter turns every call of the
  * chosen system call into SIGSYS (SECCOMP_RET_TRAP), except calls made
