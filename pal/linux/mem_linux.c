@@ -320,10 +320,11 @@ static int probe_batch(void *scratch)
  * mincore can tell, the page must be resident after. */
 static int probe_populate(void *untouched)
 {
-    unsigned char vec[65536 / 4096] = { 0 };
+    unsigned char vec[65536 / 4096]; /* as probe_resident: 4 KiB units */
 
     if (!probe_madvise(untouched, LX_MADV_POPULATE_WRITE))
         return 0;
+    vec[0] = 0;
     return pal_sys_mincore(untouched, os_page_size(), vec) != 0 || (vec[0] & 1) != 0;
 }
 
@@ -419,9 +420,15 @@ static unsigned numa_count(void)
  * caller, libnuma included, makes up for). */
 static long bind_preferred(void *v, size_t n, unsigned node)
 {
-    unsigned long mask[NODE_BITS / (8 * sizeof(unsigned long))] = { 0 };
+    unsigned long mask[NODE_BITS / (8 * sizeof(unsigned long))];
+    /* volatile: an initialiser or a plain loop may become a call to
+     * memset, which this library has none of (mips gcc does it) */
+    volatile unsigned long *m = mask;
+    size_t i;
 
-    mask[node / (8 * sizeof(unsigned long))] = 1UL << (node % (8 * sizeof(unsigned long)));
+    for (i = 0; i < sizeof mask / sizeof mask[0]; i++)
+        m[i] = 0;
+    m[node / (8 * sizeof(unsigned long))] = 1UL << (node % (8 * sizeof(unsigned long)));
     return pal_sys_mbind(v, n, LX_MPOL_PREFERRED, mask, NODE_BITS + 1);
 }
 

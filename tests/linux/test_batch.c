@@ -101,6 +101,8 @@ static int child_unmapped_part_way(void *arg)
     (void)arg;
     C_CHECK(ranges_setup(sizes, r, &base, &total));
     C_CHECK_OK(pal_mem_free(r[5].v, r[5].n));
+    if (pal_mem_unused(r[5].v, r[5].n) == PAL_OK)
+        C_SKIP("madvise of an unmapped range succeeds here (qemu-user)");
     C_CHECK_EQ(pal_mem_unused_ranges(r, RANGES, &done), PAL_ENOMEM);
     C_CHECK_EQ(done, 5);
     bad = check_split(r, done, 5);
