@@ -10,6 +10,7 @@
 #                           then "N passed, N failed, N skipped"
 #   run.sh bench            natively, bdwgc with its own os_dep.c and on
 #                           libpal side by side: a markdown section on stdout
+#                           (--no-build: measure the builds of the last bench)
 #
 # <target>: amd64 (this machine, gcc) or a cross target with a gcc toolchain
 # file in cmake/toolchains (arm64, s390x, ...), run under its qemu-user.
@@ -214,7 +215,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 bench_run() {
   local kind=$1 w=$2 bin envs=() tf=$bdir/time.out sf=$bdir/strace.out c n
   case $w in
-    gctest) bin=("$bdir/$kind/gc/gctest") ;;
+    gctest) bin=("$bdir/$kind/gc/gctest"); envs=(GC_DISABLE_INCREMENTAL=1) ;;
     churn) bin=("$bdir/$kind/churn" 300); envs=(GC_UNMAP_THRESHOLD=1) ;;
   esac
   env "${envs[@]}" /usr/bin/time -f "%e %M" -o "$tf" "${bin[@]}" >/dev/null 2>&1 ||
@@ -236,17 +237,21 @@ bench_row() { # label own libpal [note]
 }
 
 cmd_bench() {
-  local r k w c order own pal
+  local r k w c order own pal thp
   bdir=$out/bdwgc-bench
   command -v strace >/dev/null && [ -x /usr/bin/time ] ||
     die "bench needs strace and /usr/bin/time (apt-get install strace time)"
   triple="" qemu="" nm=nm
   [ "$(uname -m)" = x86_64 ] || die "bench runs on amd64"
   mkdir -p "$bdir"
-  echo "building own and libpal variants in $bdir" >&2
-  build_gc "$bdir/own" own amd64
-  build_gc "$bdir/pal" pal amd64
-  rm -f "$bdir"/*.wall "$bdir"/*.rss "$bdir"/*.m* "$bdir"/*.p*
+  if [ "${1:-}" = --no-build ] && [ -x "$bdir/own/churn" ] && [ -x "$bdir/pal/churn" ]; then
+    echo "measuring the variants built before in $bdir" >&2
+  else
+    echo "building own and libpal variants in $bdir" >&2
+    build_gc "$bdir/own" own amd64
+    build_gc "$bdir/pal" pal amd64
+  fi
+  rm -f "$bdir"/own.* "$bdir"/pal.*
   for r in $(seq "$BENCH_ROUNDS"); do
     order="own pal"
     [ $((r % 2)) -eq 0 ] && order="pal own"
@@ -258,7 +263,7 @@ cmd_bench() {
   echo "## bdwgc 8.2.2: its own os_dep.c against libpal"
   echo
   echo "Same build (--enable-munmap, threads, static) twice, amd64, $BENCH_ROUNDS interleaved rounds, medians; wall and peak RSS from /usr/bin/time, calls from \`strace -f -c\` (a separate run)."
-  echo "gctest is bdwgc's own test; churn (clients/bdwgc/churn.c, 300 cycles) with GC_UNMAP_THRESHOLD=1 unmaps after one idle collection (the minimum)."
+  echo "gctest is bdwgc's own test, not incremental (GC_DISABLE_INCREMENTAL=1: its write barrier's ~460000 mprotect calls, the same in both, would drown the rest and take minutes under strace); churn (clients/bdwgc/churn.c, 300 cycles) with GC_UNMAP_THRESHOLD=1 unmaps blocks after one idle collection (the minimum)."
   echo
   echo "| workload / measure | own os_dep.c | libpal | libpal / own |"
   echo "|---|---|---|---|"
@@ -273,12 +278,13 @@ cmd_bench() {
     done
   done
   echo
-  echo "libpal's extra madvise calls are its huge-page marks (default policy, thpgranular=1): unused marks the huge pages at the ends of a released range no-huge-page, so khugepaged does not fill released memory back in, and used marks the whole huge pages inside a reused range huge-page again; bdwgc's own Linux code only madvises MADV_DONTNEED."
+  thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || true)
+  echo "Per unmapped range bdwgc's own Linux code makes one madvise(MADV_DONTNEED) and nothing on remap; libpal's unused the same madvise, and its used nothing, except that where khugepaged would fill a partly released huge page back in (THP \"always\"; this machine: ${thp:-no THP}) unused also marks the huge pages at the range's ends no-huge-page and used marks the whole ones inside huge-page again (thpgranular). Once per process libpal also maps, advises and unmaps one page to check that MADV_DONTNEED gives back zeroes (qemu-user before 7.1 kept the contents), which is its one mmap and one munmap more. The other mmap calls are the heap's growth and libc's own."
 }
 
 case ${1:-} in
   build) shift; cmd_build "$@" ;;
   test) shift; cmd_test "$@" ;;
-  bench) shift; cmd_bench ;;
-  *) die "usage: run.sh build|test <target> | run.sh bench" ;;
+  bench) shift; cmd_bench "$@" ;;
+  *) die "usage: run.sh build|test <target> | run.sh bench [--no-build]" ;;
 esac
