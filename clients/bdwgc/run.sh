@@ -172,7 +172,7 @@ cmd_test() {
   [ -x "$dir/churn" ] || die "not built: run.sh build $t"
   tests=$(echo $ALL_TESTS)
   [ -n "$qemu" ] && tests=$(echo $QEMU_TESTS) envs=("${QEMU_ENV[@]}") cycles=$QEMU_CHURN_CYCLES
-  rm -f "$gc"/*.trs "$gc"/*.log
+  for x in $ALL_TESTS test-suite; do rm -f "$gc/$x.log" "$gc/$x.trs"; done
   env "${envs[@]}" make -C "$gc" -j "$jobs" -k check TESTS="$tests" \
     LOG_COMPILER="timeout $TEST_TIMEOUT $qemu" LDFLAGS=-all-static >"$dir/check.log" 2>&1 || true
   for x in $ALL_TESTS; do
