@@ -2,9 +2,9 @@
 """probe_check.py - palprobe's output holds every field, with sane values.
 
   probe_check.py -- [EMULATOR...] PALPROBE
-      runs the probe four times (JSON by --json and by PALPROBE_FORMAT=json,
-      with PAL_POLICY unset, valid and invalid; once for people) and checks
-      each output
+      runs the probe three times (--json with PAL_POLICY unset;
+      PALPROBE_FORMAT=json with an invalid PAL_POLICY; for people with a
+      valid one) and checks each output
   probe_check.py --file FILE
       checks one JSON object (a probe run elsewhere: tools/demo.sh --target)
 
@@ -131,6 +131,11 @@ def check_policy(pol, env):
     if env is None:
         need(pol.get("source") == "default" and pol["error"] is None and value == POLICY_DEFAULT,
              "no PAL_POLICY: source %r, value %r" % (pol.get("source"), value))
+    else:
+        # applied when it parses, else the default with the error
+        need((pol.get("source"), pol["error"] is None) in (("PAL_POLICY", True), ("default", False)),
+             "PAL_POLICY set: source %r with error %r" % (pol.get("source"), pol["error"]))
+        need(pol["error"] is None or value == POLICY_DEFAULT, "a refused PAL_POLICY changed the policy")
 
 
 def check_walk(w, policy):
@@ -221,33 +226,28 @@ def main(argv):
             report(False, "palprobe --json exited %d: %s" % (rc, err.strip()))
         elif doc is not None:
             check_doc(doc)
-        # a valid PAL_POLICY, JSON asked for by the environment
-        good = "madvdontneed=0,disablethp=1"
-        rc, out, err = run(probe, good, fmt_env=True)
-        doc = parse(out, "PALPROBE_FORMAT=json") if rc == 0 else None
-        if doc is not None and check_doc(doc, good, "PAL_POLICY=%s" % good):
-            pol = doc["policy"]
-            report(pol["source"] == "PAL_POLICY" and pol["madvdontneed"] == 0 and pol["disablethp"] == 1
-                   and pol["thpgranular"] == 1 and pol["error"] is None,
-                   "PAL_POLICY=%s applied on top of the default: %r" % (good, pol))
-        elif rc != 0:
-            report(False, "PALPROBE_FORMAT=json exited %d: %s" % (rc, err.strip()))
-        # an invalid one: the error shown, the default kept
+        # an invalid PAL_POLICY, JSON asked for by the environment: the
+        # error shown, the default kept
         bad = "madvdontneed=2"
-        rc, out, err = run(probe + ["--json"], bad)
-        doc = parse(out, "PAL_POLICY=%s" % bad) if rc == 0 else None
+        rc, out, err = run(probe, bad, fmt_env=True)
+        doc = parse(out, "PALPROBE_FORMAT=json") if rc == 0 else None
         if doc is not None and check_doc(doc, bad, "PAL_POLICY=%s" % bad):
             pol = doc["policy"]
             report(pol["source"] == "default" and pol["error_code"] == "PAL_EINVAL" and pol["error"]
                    and pol["value"] == POLICY_DEFAULT,
                    "PAL_POLICY=%s refused with its error, the default kept: %r" % (bad, pol))
         elif rc != 0:
-            report(False, "PAL_POLICY=%s: exited %d: %s" % (bad, rc, err.strip()))
-        # for people: every section, every bit, the error
-        rc, out, err = run(probe, bad)
-        missing = [w for w in ["platform", "features", "policy", "region of", "does not parse"] + FEATURES
+            report(False, "PALPROBE_FORMAT=json exited %d: %s" % (rc, err.strip()))
+        # a valid one, for people: applied on top of the default, said
+        # where it came from, every section and every bit shown
+        good = "madvdontneed=0,disablethp=1"
+        rc, out, err = run(probe, good)
+        missing = [w for w in ["platform", "features", "policy", "region of",
+                               'PAL_POLICY="%s"' % good,
+                               "madvdontneed=0,harddecommit=0,disablethp=1,thpgranular=1"] + FEATURES
                    if w not in out]
-        report(rc == 0 and not missing, "palprobe for people: exit %d, missing %r" % (rc, missing))
+        report(rc == 0 and not missing, "palprobe for people, PAL_POLICY=%s: exit %d, missing %r"
+               % (good, rc, missing))
     else:
         sys.stderr.write(__doc__)
         return 2
