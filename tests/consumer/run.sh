@@ -66,18 +66,29 @@ build_cmake_way() { # way cmake-args...
 }
 
 # One vendoring line, its compiler word replaced by cc_words, run in dir
-# with pal/ beside it; then the consumer linked with link_words.
-build_vendored() { # dir label command cc_words link_words
-  local dir=$1 label=$2 command=$3 cc_words=$4 link_words=$5
+# with pal/ beside it; then the consumer linked with link_words.  With
+# one_by_one, the line's sources are compiled one per call with the same
+# flags: zig cc (macOS here) refuses -c with two sources ("macho does not
+# support linking multiple objects into one"), which Apple's cc takes.
+build_vendored() { # dir label command cc_words link_words [one_by_one]
+  local dir=$1 label=$2 command=$3 cc_words=$4 link_words=$5 one_by_one=${6:-} w flags=() srcs=()
   rm -rf "$dir" && mkdir -p "$dir" && ln -s "$root/pal" "$dir/pal"
+  for w in ${command#* }; do
+    case $w in *.c) srcs+=("$w") ;; *) flags+=("$w") ;; esac
+  done
   # shellcheck disable=SC2086
-  (cd "$dir" && echo "$ $command" && $cc_words ${command#* } &&
+  (cd "$dir" && echo "$ $command" &&
+     if [ -n "$one_by_one" ]; then
+       for w in "${srcs[@]}"; do $cc_words "${flags[@]}" "$w" || exit 1; done
+     else
+       $cc_words "${flags[@]}" "${srcs[@]}"
+     fi &&
      objs=$(echo *.o) && echo "$ link: consumer.c $objs" &&
      $link_words -Ipal -o consumer "$root/tests/consumer/consumer.c" $objs) >"$dir.log" 2>&1
 }
 
 build() {
-  local cc ldflags tc sha dm line label command v
+  local cc ldflags tc sha dm line label command v cc_words link_words one_by_one
   rm -rf "$out" && mkdir -p "$out"
   # libpal of this target, installed: what package and pkgconfig use
   (cd "$root" && cmake --preset "$preset" -B "$lib" -DPAL_BUILD_TESTS=OFF \
@@ -138,6 +149,7 @@ build() {
         *pal/plan9/*) v=plan9 ;;
         *) continue ;;
       esac
+      one_by_one=""
       case $v in
         windows) cc_words=x86_64-w64-mingw32-gcc link_words="x86_64-w64-mingw32-gcc -static" ;;
         darwin)
@@ -146,11 +158,11 @@ build() {
             status "vendored-$v" "skipped: no zig (the darwin targets install it; PAL_ZIG)"
             continue
           fi
-          cc_words="$dm cc -target aarch64-macos" link_words=$cc_words ;;
+          cc_words="$dm cc -target aarch64-macos" link_words=$cc_words one_by_one=1 ;;
         *) cc_words=$cc link_words=$cc ;;
       esac
       if ZIG_GLOBAL_CACHE_DIR=$out/zig-cache ZIG_LOCAL_CACHE_DIR=$out/zig-cache \
-          build_vendored "$out/vendored-$v" "$label" "$command" "$cc_words" "$link_words"; then
+          build_vendored "$out/vendored-$v" "$label" "$command" "$cc_words" "$link_words" "$one_by_one"; then
         status "vendored-$v" built
       else
         status "vendored-$v" "build failed (see $out/vendored-$v.log)"
