@@ -302,9 +302,10 @@ static int probe_resident(void *scratch2)
 /* process_madvise on this process (PIDFD_SELF_THREAD, Linux 6.14: the
  * calling thread's memory, which is the process's; 6.18 answers EBADF to
  * PIDFD_SELF_THREAD_GROUP there; 6.13 allowed any advice on the calling
- * process): one page released through it reads back zero.  No pidfd from pidfd_open instead: an fd the
- * library kept open would outlive a fork (naming the parent, whose memory
- * the child would then release) and could be closed or reused by anyone. */
+ * process): one page released through it reads back zero.  No pidfd from
+ * pidfd_open instead: an fd the library kept open would outlive a fork
+ * (naming the parent, whose memory the child would then release) and
+ * could be closed or reused by anyone. */
 static int probe_batch(void *scratch)
 {
     struct pal_mem_range r = { scratch, os_page_size() };
