@@ -63,7 +63,9 @@
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
-#define PIDFD_SELF_THREAD_GROUP (-20000) /* Linux 6.14 */
+/* Linux 6.14 */
+#define PIDFD_SELF_THREAD (-10000)
+#define PIDFD_SELF_THREAD_GROUP (-20000)
 /* 32-bit ABIs map with mmap2 */
 #ifdef SYS_mmap
 #define NR_MMAP SYS_mmap
@@ -254,7 +256,7 @@ static struct {
     volatile int lib;          /* a libpal call is running: inject */
     volatile int armed;        /* the call under test is running: count */
     long seen, failed, bg_hits;
-    long pidfd;                /* >= 0: stands for PIDFD_SELF_THREAD_GROUP */
+    long pidfd;                /* >= 0: stands for PIDFD_SELF_* */
 } inj = { .pidfd = -1 };
 
 #ifdef TRAP_SUPPORTED
@@ -290,7 +292,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
     }
     /* a kernel before 6.14 has no PIDFD_SELF: a pidfd of this process
      * does the same */
-    if (!fail && nr == SYS_process_madvise && a[0] == PIDFD_SELF_THREAD_GROUP && inj.pidfd >= 0)
+    if (!fail && nr == SYS_process_madvise && inj.pidfd >= 0 &&
+        (a[0] == PIDFD_SELF_THREAD || a[0] == PIDFD_SELF_THREAD_GROUP))
         a[0] = inj.pidfd;
     r = fail ? -err : faults_reissue(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 #if defined(__x86_64__)
@@ -431,7 +434,7 @@ static int control_child(void *arg)
 }
 
 #ifdef TRAP_SUPPORTED
-/* The features with PIDFD_SELF (Linux 6.14) answered through a pidfd. */
+/* The features with PIDFD_SELF_* (Linux 6.14) answered through a pidfd. */
 static int control_batch_child(void *arg)
 {
     static const long nrs[] = { SYS_process_madvise };
@@ -1239,10 +1242,12 @@ static const struct row rows[] = {
         "populate: PAL_FEAT_POPULATE clear (its probe refused): 'each page gets a write "
         "that keeps its value'"),
     ROW(F_POPULATE, S_MADV_POPULATE, PH_LATER, O_MAP,
-        {{EFAULT, PAL_EACCES}, {EINVAL, O_FB}, {ENOSYS, O_FB}, {EPERM, O_FB}}, E_BASE, N_POPULATE, 0, 0, 0,
+        {{EFAULT, PAL_EACCES}, {EINVAL, PAL_EACCES}, {ENOSYS, O_FB}, {EPERM, O_FB}}, E_BASE,
+        N_POPULATE, 0, 0, 0,
         "populate: 'PAL_ENOMEM when the memory cannot be had; memory not Ready and "
-        "writable is PAL_EACCES'; mem_linux.c: 'unknown (EINVAL) or forbidden (ENOSYS, "
-        "EPERM): each page is touched instead'"),
+        "writable is PAL_EACCES'; mem_linux.c: 'a sandbox forbids it later (ENOSYS, EPERM), "
+        "each page is touched instead.  Once the probe found it, EINVAL ... and EFAULT ...: "
+        "both PAL_EACCES'"),
     ROW(F_COLLAPSE, S_MADV_COLLAPSE, PH_FIRST, PAL_ENOSYS, {{0}}, E_BASE, N_COLLAPSE, 0, 0, 0,
         "collapse: 'Best effort: PAL_OK, PAL_EAGAIN (not now) or PAL_ENOSYS' (the probe "
         "refused)"),
@@ -1837,7 +1842,7 @@ static void run_rows(const int *site_list, int count)
     if (!any)
         SKIP("no row can run here (see the notes)");
     if (M.batch_emulated && list_has(site_list, count, S_PM_DONTNEED))
-        th_note("this kernel predates PIDFD_SELF (6.14): process_madvise passed through with a "
+        th_note("this kernel has no PIDFD_SELF (6.14): process_madvise passed through with a "
                 "pidfd of the process instead");
     if (bad > 0)
         th_fail_at(__FILE__, __LINE__, "%d cases differ from the documentation (MISMATCH notes; "
