@@ -56,6 +56,19 @@
 #define EXACT_NOREPLACE 0
 #endif
 
+/* NetBSD's PaX MPROTECT (on by default) refuses to mprotect a mapping to
+ * any access it was not created with, unless mmap raised that ceiling
+ * with PROT_MPROTECT.  Of the PROT_NONE mappings made here, only a hard
+ * decommit's is later made writable by mprotect (used); reservations and
+ * faulted ranges are replaced by a new mapping (map), and guard and
+ * protect change mappings created read-write.  Where the headers have no
+ * PROT_MPROTECT there is no such ceiling. */
+#ifdef PROT_MPROTECT
+#define PROT_NONE_UNTIL_USED (PROT_NONE | PROT_MPROTECT(PROT_READ | PROT_WRITE))
+#else
+#define PROT_NONE_UNTIL_USED PROT_NONE
+#endif
+
 /* Stored by every racing initialiser and read by every call, so atomic
  * both ways (a plain read beside a store is a data race in C11, whatever
  * the value); relaxed loads cost what plain ones do. */
@@ -275,9 +288,9 @@ int pal_os_used(void *v, size_t n, unsigned policy)
 int pal_os_unused(void *v, size_t n, unsigned policy)
 {
     /* Hard decommit: one fresh PROT_NONE mapping both releases the pages
-     * and takes the access away. */
+     * and takes the access away; used gives it back with mprotect. */
     if (policy & PAL_POLICY_HARD_DECOMMIT)
-        return remap(v, n, PROT_NONE);
+        return remap(v, n, PROT_NONE_UNTIL_USED);
     if (!(policy & PAL_POLICY_DONTNEED) &&
         __atomic_load_n(&madv_free_works, __ATOMIC_RELAXED)) {
         if (pal_posix_madvise(v, n, MADV_FREE) == 0)
