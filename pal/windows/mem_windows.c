@@ -5,12 +5,13 @@
  * except VirtualAlloc2, which kernelbase.dll exports (looked up once, at
  * init).
  *
- * The states map onto Windows' own: Reserved is MEM_RESERVE, Prepared and
- * Ready are MEM_COMMIT (map commits, as Go's sysMap does, so that the commit
- * charge is taken when the caller plans for it), and unused and fault
- * decommit (MEM_DECOMMIT), which hands back both the pages and the commit
- * charge and leaves the range reserved: it faults until committed again,
- * and a fresh commit reads as zero.
+ * The states map onto Windows' own: Reserved is MEM_RESERVE (or a
+ * placeholder), Prepared and Ready are MEM_COMMIT (map commits, as Go's
+ * sysMap does, so that the commit charge is taken when the caller plans
+ * for it), and unused and fault decommit (MEM_DECOMMIT), which hands back
+ * both the pages and the commit charge and leaves the range reserved: it
+ * faults until committed again, and a fresh commit reads as zero.  Under
+ * madvdontneed=0, unused is MEM_RESET instead (lazy, the charge kept).
  *
  * Two Windows rules shape the rest:
  *   - Reservations start on the allocation granularity (64 KiB), not the
@@ -25,11 +26,18 @@
  * ordinary allocation of exactly its size (VirtualAlloc2
  * MEM_REPLACE_PLACEHOLDER), and an allocation made so can be turned back
  * into one (see "placeholders").  Where they exist, reservations are
- * placeholders, so that free takes any page-aligned part of them and
- * reserve_at any page-aligned address whose granule is free.  Where they
- * do not (before 1803; wine 8), reserve_at refuses a free address off the
- * granularity with PAL_EINVAL, free anything but a whole region, and
- * both answer PAL_EEXIST and PAL_EINVAL as before.
+ * placeholders, so that free takes any page-aligned part of them that
+ * cuts no allocation holding memory (what one map made usable is one
+ * allocation; Windows cannot cut those), and reserve_at any page-aligned
+ * address whose granule is free.  Where they do not exist (before 1803;
+ * wine 8), reserve_at refuses a free address off the granularity with
+ * PAL_EINVAL, and free anything but a whole region.
+ *
+ * Placeholders and threads: every split or fill acts on a placeholder
+ * (no memory, no contents) or on the caller's own range, and each call is
+ * atomic in the kernel, so threads working on disjoint ranges of one
+ * reservation cannot undo each other's work; a call that finds the range
+ * changed under it fails with an error.
  *
  * State is a few words written with atomics; no locks.  There are no
  * signals on Windows, so async-signal-safety asks nothing more.
@@ -361,19 +369,35 @@ static int is_placeholder(const MEMORY_BASIC_INFORMATION *mbi)
            mbi->AllocationProtect == PAGE_NOACCESS;
 }
 
-/* Split the placeholder [base, base+size) so that [lo, hi) inside it is a
- * placeholder of its own: at most two calls, each cutting a leading part
- * off a placeholder (the form the documentation gives).  The parts around
- * stay placeholders: held, and nothing a caller can see changed. */
-static int carve(uintptr_t base, size_t size, uintptr_t lo, uintptr_t hi)
+/* Make [lo, hi) a placeholder of its own, cut out of the placeholder
+ * that holds it: at most two calls, each cutting a leading part off a
+ * placeholder (the form the documentation gives).  The parts around stay
+ * placeholders: held, and nothing a caller sees changed.  Another thread
+ * cutting the same placeholder for a range of its own beside ours may
+ * cut first (then our cut of the whole placeholder it left fails): look
+ * again and go on, a few times, before calling it a failure. */
+static int carve(uintptr_t lo, uintptr_t hi)
 {
-    if (lo > base &&
-        !vfree((void *)base, lo - base, MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER_FLAG))
-        return last_error();
-    if (hi < base + size &&
-        !vfree((void *)lo, hi - lo, MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER_FLAG))
-        return last_error();
-    return PAL_OK;
+    MEMORY_BASIC_INFORMATION mbi;
+    uintptr_t base, end;
+    int tries;
+
+    for (tries = 0; tries < 8; tries++) {
+        if (vquery((void *)lo, &mbi) == 0 || !is_placeholder(&mbi))
+            return PAL_ENOMEM;
+        base = (uintptr_t)mbi.BaseAddress;
+        end = base + mbi.RegionSize;
+        if (end < hi)
+            return PAL_ENOMEM;
+        if (base < lo &&
+            !vfree((void *)base, lo - base, MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER_FLAG))
+            continue;
+        if (hi < end &&
+            !vfree((void *)lo, hi - lo, MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER_FLAG))
+            continue;
+        return PAL_OK;
+    }
+    return PAL_ENOMEM;
 }
 
 /* Fill the placeholder [lo, hi) with committed read-write memory. */
@@ -428,8 +452,7 @@ struct stretches {
     size_t count;
     struct {
         uintptr_t lo, hi;
-        uintptr_t base; /* placeholder: its whole extent; else 0 */
-        size_t size;
+        int placeholder; /* in a placeholder: cut out and filled */
     } s[MAX_STRETCHES];
 };
 
@@ -475,12 +498,7 @@ static int check(uintptr_t p, uintptr_t end, DWORD states, struct stretches *rs,
                 return PAL_ENOMEM;
             rs->s[rs->count].lo = p;
             rs->s[rs->count].hi = hi;
-            rs->s[rs->count].base = 0;
-            rs->s[rs->count].size = 0;
-            if (ph && is_placeholder(&mbi)) {
-                rs->s[rs->count].base = (uintptr_t)mbi.BaseAddress;
-                rs->s[rs->count].size = mbi.RegionSize;
-            }
+            rs->s[rs->count].placeholder = ph && is_placeholder(&mbi);
             rs->count++;
         }
         p = hi;
@@ -543,7 +561,7 @@ static void uncommit_runs(const struct stretches *rs, size_t count)
     size_t i;
 
     for (i = 0; i < count; i++) {
-        if (rs->s[i].base != 0)
+        if (rs->s[i].placeholder)
             unfill(rs->s[i].lo, rs->s[i].hi);
         else
             decommit_call(rs->s[i].lo, rs->s[i].hi - rs->s[i].lo, 0);
@@ -560,8 +578,8 @@ static int commit_runs(struct stretches *rs)
     int err;
 
     for (i = 0; i < rs->count; i++) {
-        if (rs->s[i].base != 0) {
-            err = carve(rs->s[i].base, rs->s[i].size, rs->s[i].lo, rs->s[i].hi);
+        if (rs->s[i].placeholder) {
+            err = carve(rs->s[i].lo, rs->s[i].hi);
             if (err == PAL_OK)
                 err = fill(rs->s[i].lo, rs->s[i].hi);
         } else if (!commit_call(rs->s[i].lo, rs->s[i].hi - rs->s[i].lo, PAGE_READWRITE)) {
@@ -602,7 +620,7 @@ static int commit(void *v, size_t n, int first_call)
     if (first_call) {
         /* one reservation and no placeholder: the one call should have
          * done; the range is not in a state Windows can commit */
-        if (!spans && (rs.count == 0 || rs.s[0].base == 0))
+        if (!spans && (rs.count == 0 || !rs.s[0].placeholder))
             return PAL_ENOMEM;
         pal_os_count_fallback();
     }
@@ -757,7 +775,7 @@ static int reserve_aligned_cut(size_t n, size_t align, void **out)
     if (p == 0)
         return last_error();
     a = pal_align_up(p, align);
-    if (carve(p, total, a, a + n) != PAL_OK) {
+    if (carve(a, a + n) != PAL_OK) {
         vfree((void *)p, 0, MEM_RELEASE);
         return PAL_ENOMEM;
     }
@@ -928,15 +946,14 @@ static int free_parts(uintptr_t p, uintptr_t end)
         return PAL_EINVAL;
     /* the ends: cut out of their placeholders */
     if (vquery((void *)p, &mbi) != 0 && (uintptr_t)mbi.BaseAddress < p) {
-        err = carve((uintptr_t)mbi.BaseAddress, mbi.RegionSize, p,
-                    (uintptr_t)mbi.BaseAddress + mbi.RegionSize);
+        hi = (uintptr_t)mbi.BaseAddress + mbi.RegionSize;
+        err = carve(p, hi < end ? hi : end);
         if (err != PAL_OK)
             return err;
     }
     if (vquery((void *)(end - 1), &mbi) != 0 &&
         (uintptr_t)mbi.BaseAddress + mbi.RegionSize > end) {
-        err = carve((uintptr_t)mbi.BaseAddress, mbi.RegionSize,
-                    (uintptr_t)mbi.BaseAddress, end);
+        err = carve((uintptr_t)mbi.BaseAddress, end);
         if (err != PAL_OK)
             return err;
     }

@@ -912,6 +912,64 @@ static void populate_checks_then_touches(void)
     CHECK_OK(pal_mem_free(p, n));
 }
 
+/* Threads on their own halves of one fresh reservation, again and
+ * again: with placeholders, each map cuts the one placeholder that the
+ * other thread is cutting too; neither may fail for the other's work. */
+struct half {
+    char *p;
+    size_t n;
+    HANDLE go;
+    int failures;
+};
+
+static DWORD WINAPI half_worker(void *arg)
+{
+    struct half *h = arg;
+
+    WaitForSingleObject(h->go, INFINITE);
+    if (pal_mem_map(h->p, h->n) != PAL_OK || pal_mem_used(h->p, h->n) != PAL_OK) {
+        h->failures++;
+        return 0;
+    }
+    th_memset(h->p, 0x5a, h->n);
+    if (!th_all_bytes(h->p, h->n, 0x5a) || pal_mem_fault(h->p, h->n) != PAL_OK)
+        h->failures++;
+    return 0;
+}
+
+static void threads_on_halves(void)
+{
+    size_t n = 4 * pal_mem_page_size();
+    struct half h[2];
+    HANDLE t[2], go;
+    int i, round, failures = 0;
+    void *v;
+
+    go = CreateEventW(NULL, TRUE, FALSE, NULL);
+    CHECK(go != NULL);
+    for (round = 0; round < 200; round++) {
+        CHECK_OK(pal_mem_reserve(NULL, 2 * n, &v));
+        ResetEvent(go);
+        for (i = 0; i < 2; i++) {
+            h[i].p = (char *)v + i * n;
+            h[i].n = n;
+            h[i].go = go;
+            h[i].failures = 0;
+            t[i] = CreateThread(NULL, 0, half_worker, &h[i], 0, NULL);
+            CHECK(t[i] != NULL);
+        }
+        SetEvent(go);
+        WaitForMultipleObjects(2, t, TRUE, INFINITE);
+        CloseHandle(t[0]);
+        CloseHandle(t[1]);
+        failures += h[0].failures + h[1].failures;
+        CHECK(all_in(v, 2 * n, MEM_RESERVE, 0));
+        CHECK_OK(pal_mem_free(v, 2 * n));
+    }
+    CloseHandle(go);
+    CHECK_EQ(failures, 0);
+}
+
 const struct th_test th_tests[] = {
     TH(facts),
     TH(states_follow_transitions),
@@ -936,5 +994,6 @@ const struct th_test th_tests[] = {
     TH(large_pages),
     TH(numa_nodes),
     TH(populate_checks_then_touches),
+    TH(threads_on_halves),
     TH_END,
 };
