@@ -27,3 +27,20 @@ if(NOT PAL_TEST_FREESTANDING AND CMAKE_SYSTEM_NAME STREQUAL "Linux")
   set(pal_test_library pal::pal)
   set(pal_test_sources "")
 endif()
+
+# The branches of each BSD that Linux cannot take, compiled (not run: the
+# flags mean other things to Linux) against stand-in declarations with the
+# BSDs' own values (standin/<os>.h): FreeBSD's MAP_GUARD, MAP_EXCL,
+# MAP_ALIGNED, largepage shm and vm.ndomains; NetBSD's MAP_TRYFIXED,
+# MAP_ALIGNED and PROT_MPROTECT; OpenBSD's __MAP_NOREPLACE and mimmutable.
+# A backend that no longer compiles there fails the build.
+foreach(os freebsd netbsd openbsd)
+  add_library(pal_standin_${os} OBJECT ${PROJECT_SOURCE_DIR}/pal/pal_mem.c
+    ${PROJECT_SOURCE_DIR}/pal/bsd/mem_bsd.c)
+  target_include_directories(pal_standin_${os} PRIVATE ${PROJECT_SOURCE_DIR}/pal
+    ${CMAKE_CURRENT_SOURCE_DIR}/bsd/standin)
+  set_target_properties(pal_standin_${os} PROPERTIES C_STANDARD 99 C_EXTENSIONS ON
+    UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 0)
+  target_compile_options(pal_standin_${os} PRIVATE -Wall -Wextra -Werror
+    -include ${CMAKE_CURRENT_SOURCE_DIR}/bsd/standin/${os}.h)
+endforeach()
