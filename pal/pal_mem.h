@@ -175,9 +175,11 @@ int pal_mem_unused(void *v, size_t n);
  * NULL).  PAL_ENOMEM when memory or address space runs out.  Plan 9: not
  * async-signal-safe. */
 int pal_mem_alloc(size_t n, void **out);
-/* any -> None (v, n: a range).  Windows without placeholders: v, n must
- * be a whole region that reserve or alloc returned (PAL_EINVAL otherwise).
- * Sealed memory: PAL_EPERM.  Plan 9: not async-signal-safe. */
+/* any -> None (v, n: a range).  Windows: with placeholders (Windows 10
+ * 1803 and later) any part that does not cut through what one map or
+ * alloc made usable, without them a whole region that reserve or alloc
+ * returned (PAL_EINVAL otherwise).  Sealed memory: PAL_EPERM.  Plan 9:
+ * not async-signal-safe. */
 int pal_mem_free(void *v, size_t n);
 /* Ready or Prepared -> Reserved (v, n: a range): any access faults from
  * now on and the pages go back to the OS; map and used make it Ready

@@ -681,8 +681,8 @@ static int khugepaged_refills(void)
  * default, with no huge pages asked for) a mark changes nothing the
  * kernel will do, costs a call, and, undone by used, would opt memory
  * into huge pages nobody asked for: under defrag "madvise" faults there
- * may stall in direct compaction (the Go runtime stopped marking in
- * 1.21.4 for this, golang/go #61718, #64342).  Which ranges the caller
+ * may stall in direct compaction (the Go runtime stopped marking memory
+ * for this in 1.21.4, golang/go #61718, #64342).  Which ranges the caller
  * asked for is not known without per-range state, so one such request
  * turns the marks on for every range from then on. */
 static int marks_needed(void)
@@ -695,7 +695,7 @@ static int marks_needed(void)
 }
 
 /* Mark no-huge-page only the huge pages holding v and v+n-1, when those
- * ends are not huge-page aligned (Go 1.21's sysUnusedOS).  Marking every
+ * ends are not huge-page aligned (the Go runtime's sysUnused up to 1.20).  Marking every
  * released range instead splits the VMA at each one: a heap with every
  * other page released reaches vm.max_map_count (65530) and mmap starts
  * failing with memory to spare.  Marks are hints; errors are ignored
