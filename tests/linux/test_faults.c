@@ -508,7 +508,6 @@ enum { RG_READY, RG_HALF, RG_RESERVED, RG_HOLE };
 enum { AL_PAGE, AL_HUGE, AL_HUGE_PLUS_PAGE };
 
 struct fix {
-    char *map;
     size_t map_len;
     char *left, *range, *right;
     size_t n;
@@ -1390,7 +1389,6 @@ static int setup_fixture(struct fix *x, const struct fn *f)
     m = mmap(NULL, x->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED)
         return 0;
-    x->map = m;
     x->range = m + NB * ps;
     if (f->align != AL_PAGE)
         x->range = (char *)((((uintptr_t)m + NB * ps + M.hps - 1) & ~(uintptr_t)(M.hps - 1)) +

@@ -26,7 +26,6 @@
 #include <linux/capability.h>
 #include <sched.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
