@@ -169,7 +169,10 @@ int pal_mem_map(void *v, size_t n);
 int pal_mem_used(void *v, size_t n);
 /* Ready -> Prepared (v, n: a range): the physical pages go back to the
  * OS; contents are forfeit.  A range mixing Ready and Prepared memory is
- * fine.  Linux: PAL_ENOMEM where part of the range is not mapped. */
+ * fine.  Where madvise is refused (ENOSYS, or EPERM from a sandbox) a
+ * fresh mapping releases the pages; PAL_EAGAIN where they are locked
+ * (mlock, mlockall).  Linux: PAL_ENOMEM where part of the range is not
+ * mapped. */
 int pal_mem_unused(void *v, size_t n);
 /* None -> Ready, zero-filled, n bytes (as for reserve) into *out (not
  * NULL).  PAL_ENOMEM when memory or address space runs out.  Plan 9: not
@@ -228,7 +231,9 @@ int pal_mem_collapse(void *v, size_t n);
 
 /* Ready or Prepared -> Reserved for [v, v+n) (a range): any access faults,
  * without an extra mapping where the kernel can (PAL_FEAT_GUARD), else by
- * protection; map and used undo it.  PAL_ENOSYS on Plan 9. */
+ * protection; a guard region refused (locked pages, a sandbox) falls back
+ * to protection; map and used undo it.  PAL_ENOMEM where part of the range
+ * is not mapped.  PAL_ENOSYS on Plan 9. */
 int pal_mem_guard(void *v, size_t n);
 /* Forbid any later change of the mapping of [v, v+n) (a range; no state
  * change): free, protect and other changes of the mapping then fail with
@@ -238,12 +243,13 @@ int pal_mem_seal(void *v, size_t n);
 /* Name the mapping of [v, v+n) (a range; no state change) for
  * /proc/PID/maps and debuggers: 1 to 79 printable characters, none of
  * [ ] \ $ ` (else PAL_EINVAL); PAL_ENOSYS where unsupported
- * (PAL_FEAT_VMA_NAME clear). */
+ * (PAL_FEAT_VMA_NAME clear), PAL_ENOMEM while its probe cannot run. */
 int pal_mem_name(void *v, size_t n, const char *name);
 /* How many bytes of [v, v+n) (a range, any state but None) are backed by
  * physical memory now, into *bytes (not NULL); PAL_ENOMEM where part of
  * the range is not mapped, PAL_ENOSYS where the OS cannot tell
- * (PAL_FEAT_RESIDENT clear). */
+ * (PAL_FEAT_RESIDENT clear), PAL_ENOMEM while its probe cannot run (no
+ * scratch mapping to be had). */
 int pal_mem_resident(const void *v, size_t n, size_t *bytes);
 
 /* ---- explicit huge pages: thread- and async-signal-safe ----------------- */
@@ -268,7 +274,8 @@ int pal_mem_alloc_huge(size_t n, size_t page, void **out);
  * or shows one node). */
 unsigned pal_mem_numa_nodes(void);
 /* The node of the CPU the caller runs on now (a hint: it may change at
- * once) into *node (not NULL).  PAL_ENOSYS where unknown. */
+ * once) into *node (not NULL).  PAL_ENOSYS where unknown (no such call,
+ * or the OS refuses it). */
 int pal_mem_current_node(unsigned *node);
 /* Pages of [v, v+n) (a range; no state change) faulted in from now on
  * come from node where it has memory, from elsewhere when it has none (a

@@ -98,13 +98,16 @@ static long read_file(const char *path, char *buf, size_t size)
     long fd = pal_sys_openat(LX_AT_FDCWD, path, LX_O_RDONLY | LX_O_CLOEXEC);
     long got = 0, r;
     size_t want;
+    int interrupted = 0;
 
     if (pal_sys_failed(fd))
         return -1;
     while ((size_t)got < size - 1) {
         want = size - 1 - (size_t)got;
         r = pal_sys_read(fd, buf + got, want);
-        if (r == -LX_EINTR)
+        /* a signal storm must not hang set-up: a few retries, then as if
+         * the file ended */
+        if (r == -LX_EINTR && ++interrupted < 8)
             continue;
         if (pal_sys_failed(r) || r == 0)
             break;
@@ -525,6 +528,14 @@ static int have(unsigned feature)
     return (probe(feature) & feature) != 0;
 }
 
+/* The answer of a function whose feature is missing: PAL_ENOSYS once the
+ * probe has said so, PAL_ENOMEM while it could not run (no scratch
+ * mapping to be had: out of address space or mappings). */
+static int missing(unsigned feature)
+{
+    return (__atomic_load_n(&feat_known, __ATOMIC_ACQUIRE) & feature) ? PAL_ENOSYS : PAL_ENOMEM;
+}
+
 unsigned pal_os_features(void)
 {
     unsigned f = probe(~0u) | PAL_FEAT_PROTECT;
@@ -594,13 +605,40 @@ static void downgrade(long advice)
     pal_os_count_fallback();
 }
 
+/* madvise refused to release [v, v+n); what the refusal means:
+ *  - EINVAL (of MADV_DONTNEED, which every kernel knows): pages the caller
+ *    locked (mlock, mlockall) cannot be released now (PAL_EAGAIN);
+ *  - ENOSYS (no madvise: CONFIG_ADVISE_SYSCALLS=n) or EPERM (a sandbox, or
+ *    a sealed range): a fresh mapping releases the pages instead.  A sealed
+ *    range refuses that too, and its error is the answer, with nothing
+ *    learnt; otherwise madvise is taken to be gone for good. */
+static int release_refused(void *v, size_t n, long prot, long r, int *remapped)
+{
+    int err;
+
+    if (r == -LX_EINVAL)
+        return PAL_EAGAIN;
+    if (r != -LX_ENOSYS && r != -LX_EPERM)
+        return pal_sys_error(r);
+    err = remap(v, n, prot);
+    if (err != PAL_OK)
+        return err;
+    downgrade(ADVISE_MMAP);
+    *remapped = 1;
+    return PAL_OK;
+}
+
 /* Release the pages of [v, v+n) with the best advice this kernel takes,
- * remembering what it refused.  A fresh mapping, where one replaces the
- * range, has access prot; *remapped says whether one did (the range then
- * has none of the old huge-page marks). */
+ * remembering what it refused.  MADV_FREE refused with EINVAL is unknown
+ * (before 4.5) or the pages are locked; MADV_DONTNEED tells which: locked
+ * pages refuse it too, and then nothing is learnt, else MADV_DONTNEED it
+ * is from now on.  A fresh mapping, where one replaces the range, has
+ * access prot; *remapped says whether one did (the range then has none of
+ * the old huge-page marks). */
 static int release(void *v, size_t n, unsigned policy, long prot, int *remapped)
 {
     long advice = __atomic_load_n(&advise_unused, __ATOMIC_RELAXED);
+    int free_refused = 0;
     long r;
 
     if ((policy & PAL_POLICY_DONTNEED) && advice != ADVISE_MMAP)
@@ -609,10 +647,10 @@ static int release(void *v, size_t n, unsigned policy, long prot, int *remapped)
         r = pal_sys_madvise(v, n, LX_MADV_FREE);
         if (r == 0)
             return PAL_OK;
-        if (r != -LX_EINVAL && r != -LX_ENOSYS)
-            return pal_sys_error(r);
-        advice = r == -LX_EINVAL ? LX_MADV_DONTNEED : ADVISE_MMAP;
-        downgrade(advice);
+        if (r != -LX_EINVAL)
+            return release_refused(v, n, prot, r, remapped);
+        advice = LX_MADV_DONTNEED;
+        free_refused = 1;
     }
     if (advice == LX_MADV_DONTNEED) {
         /* where DONTNEED keeps the contents, a fresh mapping keeps the
@@ -623,14 +661,13 @@ static int release(void *v, size_t n, unsigned policy, long prot, int *remapped)
             return remap(v, n, prot);
         }
         r = pal_sys_madvise(v, n, LX_MADV_DONTNEED);
-        if (r == 0)
-            return PAL_OK;
-        if (r != -LX_ENOSYS)
-            return pal_sys_error(r);
-        downgrade(ADVISE_MMAP);
-    } else {
-        pal_os_count_fallback();
+        if (r != 0)
+            return release_refused(v, n, prot, r, remapped);
+        if (free_refused)
+            downgrade(LX_MADV_DONTNEED);
+        return PAL_OK;
     }
+    pal_os_count_fallback();
     *remapped = 1;
     return remap(v, n, prot);
 }
@@ -1133,11 +1170,14 @@ int pal_os_collapse(void *v, size_t n)
     r = pal_sys_madvise(v, n, LX_MADV_COLLAPSE);
     if (r == 0)
         return PAL_OK;
-    /* EINVAL: not eligible (a no-huge-page range); EBUSY: the cgroup
-     * charge failed; EAGAIN: locked pages.  All "not now". */
-    if (r == -LX_EINVAL || r == -LX_EAGAIN || r == -LX_EBUSY)
-        return PAL_EAGAIN;
-    return pal_sys_error(r);
+    /* A best effort answers "not now" or "not here", nothing else: not
+     * now for EINVAL (not eligible: a no-huge-page range), EBUSY (the
+     * cgroup charge failed), EAGAIN (locked pages), ENOMEM (no huge page
+     * to be had, or part of the range not mapped) and EFAULT; not here for
+     * a sandbox's EPERM, EACCES or ENOSYS. */
+    if (r == -LX_EPERM || r == -LX_EACCES || r == -LX_ENOSYS)
+        return PAL_ENOSYS;
+    return PAL_EAGAIN;
 }
 
 /* ---- beyond the Go runtime -------------------------------------------- */
@@ -1150,10 +1190,14 @@ int pal_os_guard(void *v, size_t n)
 
     if (have(PAL_FEAT_GUARD)) {
         r = pal_sys_madvise(v, n, LX_MADV_GUARD_INSTALL);
-    } else {
-        pal_os_count_fallback();
-        r = pal_sys_mprotect(v, n, LX_PROT_NONE);
+        /* ENOMEM: part of the range not mapped, which protection cannot
+         * mend either; any other refusal (EINVAL on locked pages, a
+         * sandbox's EPERM) leaves protection to do it */
+        if (r == 0 || r == -LX_ENOMEM)
+            return r == 0 ? PAL_OK : PAL_ENOMEM;
     }
+    pal_os_count_fallback();
+    r = pal_sys_mprotect(v, n, LX_PROT_NONE);
     return r == 0 ? PAL_OK : pal_sys_error(r);
 }
 
@@ -1172,7 +1216,7 @@ int pal_os_name(void *v, size_t n, const char *name)
     long r;
 
     if (!have(PAL_FEAT_VMA_NAME))
-        return PAL_ENOSYS;
+        return missing(PAL_FEAT_VMA_NAME);
     r = pal_sys_prctl(LX_PR_SET_VMA, LX_PR_SET_VMA_ANON_NAME, (long)v, (long)n,
                       (long)name);
     return r == 0 ? PAL_OK : pal_sys_error(r);
@@ -1190,7 +1234,7 @@ int pal_os_resident(const void *v, size_t n, size_t *bytes)
     long r;
 
     if (!have(PAL_FEAT_RESIDENT))
-        return PAL_ENOSYS;
+        return missing(PAL_FEAT_RESIDENT);
     while (n > 0) {
         chunk = n < chunk_max ? n : chunk_max;
         if (chunk > os_page_size())
@@ -1250,8 +1294,8 @@ int pal_os_current_node(unsigned *node)
     unsigned cpu, nd;
     long r = pal_sys_getcpu(&cpu, &nd);
 
-    if (r != 0)
-        return pal_sys_error(r);
+    if (r != 0) /* no getcpu (a sandbox): the node is unknown */
+        return PAL_ENOSYS;
     *node = nd;
     return PAL_OK;
 }

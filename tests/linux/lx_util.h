@@ -458,6 +458,19 @@ static LX_UNUSED int lx_seccomp(const struct lx_rule *rules, int nrules, uint32_
             C_SKIP("seccomp filter refused");                                 \
     } while (0)
 
+static int lx_seccomp_child(void *arg)
+{
+    (void)arg;
+    return lx_seccomp(NULL, 0, SECCOMP_RET_ALLOW);
+}
+
+/* Whether this runs under qemu-user, which refuses every seccomp filter
+ * with EINVAL (a kernel that has seccomp takes an allow-all one). */
+static LX_UNUSED int lx_qemu_user(void)
+{
+    return th_child(lx_seccomp_child, NULL) == TH_CHILD_EXIT(EINVAL);
+}
+
 /* Whether the library has issued no call yet in this process: a child
  * forked now starts with nothing learnt or probed. */
 static LX_UNUSED int lx_library_fresh(void)

@@ -1163,9 +1163,8 @@ static const struct row rows[] = {
         SCRATCH_FEATS | PAL_FEAT_THP_COLLAPSE,
         "features: scratch mapping refused: those features absent now, 'probe again "
         "next time'"),
-    ROW(F_RESIDENT, S_MMAP_RW, PH_FIRST, PAL_ENOSYS, {{0}}, E_BASE, 0, 0, 0, 0,
-        "README support: 'Where an OS has no such thing, the function answers "
-        "PAL_ENOSYS' (the probe could not run: PAL_FEAT_RESIDENT clear)"),
+    ROW(F_RESIDENT, S_MMAP_RW, PH_FIRST, PAL_ENOMEM, {{0}}, E_BASE, 0, 0, 0, 0,
+        "resident: 'PAL_ENOMEM while its probe cannot run (no scratch mapping to be had)'"),
     ROW(F_INIT, S_MMAP_NONE, PH_ALL, PAL_EOS, {{0}}, E_BASE, 0, S_OPENAT, ENOENT, 0,
         "pal_mem_init: 'PAL_EOS if the OS will not tell the page size'"),
 
@@ -1220,15 +1219,25 @@ static const struct row rows[] = {
     ROW(F_UNUSED, S_MADV_DONTNEED, PH_FIRST, O_OK, {{0}}, E_BASE, 0, 0, 0, 0,
         "README: 'The first time MADV_DONTNEED is relied on, the library writes a scratch "
         "page, advises and reads it back' (that call fails; unused's own does not)"),
-    ROW(F_UNUSED, S_MADV_DONTNEED, PH_ALL, O_MAP, {{ENOSYS, O_FB}}, E_BASE, 0, 0, 0, 0,
+    ROW(F_UNUSED, S_MADV_DONTNEED, PH_ALL, O_MAP,
+        {{ENOSYS, O_FB}, {EPERM, O_FB}, {EINVAL, PAL_EAGAIN}}, E_BASE, 0, 0, 0, 0,
         "README: 'if madvise itself is missing (ENOSYS ...) it replaces the range with a "
-        "fresh mmap(MAP_FIXED) mapping'; " D_CODES),
-    ROW(F_UNUSED, S_MADV_DONTNEED, PH_LATER, O_MAP, {{ENOSYS, O_FB}}, E_BASE, 0, 0, 0, 0, D_CODES),
-    ROW(F_UNUSED_FREE, S_MADV_FREE, PH_FIRST, O_MAP, {{EINVAL, O_FB}, {ENOSYS, O_FB}}, E_BASE, 0, 0, 0, 0,
+        "fresh mmap(MAP_FIXED) mapping'; " "unused: 'where madvise is refused (ENOSYS, or EPERM from a sandbox) a fresh "
+        "mapping releases the pages; PAL_EAGAIN where they are locked (mlock)'; " D_CODES),
+    ROW(F_UNUSED, S_MADV_DONTNEED, PH_LATER, O_MAP,
+        {{ENOSYS, O_FB}, {EPERM, O_FB}, {EINVAL, PAL_EAGAIN}}, E_BASE, 0, 0, 0, 0,
+        "unused: 'where madvise is refused (ENOSYS, or EPERM from a sandbox) a fresh "
+        "mapping releases the pages; PAL_EAGAIN where they are locked (mlock)'; " D_CODES),
+    ROW(F_UNUSED_FREE, S_MADV_FREE, PH_FIRST, O_MAP,
+        {{EINVAL, O_FB}, {ENOSYS, O_FB}, {EPERM, O_FB}}, E_BASE, 0, 0, 0, 0,
         "README: 'If MADV_FREE is refused (EINVAL ...) it falls back to MADV_DONTNEED; if "
         "madvise itself is missing (ENOSYS ...) a fresh mmap(MAP_FIXED)'; " D_CODES),
-    ROW(F_UNUSED_FREE, S_MADV_FREE, PH_LATER, O_MAP, {{EINVAL, O_FB}, {ENOSYS, O_FB}}, E_BASE, 0, 0, 0, 0, D_CODES),
-    ROW(F_UNUSED_HD, S_MADV_DONTNEED, PH_LATER, O_MAP, {{ENOSYS, O_FB}}, E_BASE, 0, 0, 0, 0, D_CODES),
+    ROW(F_UNUSED_FREE, S_MADV_FREE, PH_LATER, O_MAP,
+        {{EINVAL, O_FB}, {ENOSYS, O_FB}, {EPERM, O_FB}}, E_BASE, 0, 0, 0, 0, "unused: 'where madvise is refused (ENOSYS, or EPERM from a sandbox) a fresh "
+        "mapping releases the pages; PAL_EAGAIN where they are locked (mlock)'; " D_CODES),
+    ROW(F_UNUSED_HD, S_MADV_DONTNEED, PH_LATER, O_MAP,
+        {{ENOSYS, O_FB}, {EPERM, O_FB}, {EINVAL, PAL_EAGAIN}}, E_BASE, 0, 0, 0, 0, "unused: 'where madvise is refused (ENOSYS, or EPERM from a sandbox) a fresh "
+        "mapping releases the pages; PAL_EAGAIN where they are locked (mlock)'; " D_CODES),
     ROW(F_UNUSED_MARKS, S_MADV_NOHUGEPAGE, PH_LATER, O_OK, {{0}}, E_BASE, N_THP, 0, 0, 0, D_HINTS),
     ROW(F_UNUSED_MARKS, S_MADV_NOHUGEPAGE, PH_LATER2, O_OK, {{0}}, E_BASE, N_THP, 0, 0, 0, D_HINTS),
     ROW(F_USED_MARKS, S_MADV_HUGEPAGE, PH_LATER, O_OK, {{0}}, E_BASE, N_THP, 0, 0, 0, D_HINTS),
@@ -1250,11 +1259,11 @@ static const struct row rows[] = {
     ROW(F_COLLAPSE, S_MADV_COLLAPSE, PH_FIRST, PAL_ENOSYS, {{0}}, E_BASE, N_COLLAPSE, 0, 0, 0,
         "collapse: 'Best effort: PAL_OK, PAL_EAGAIN (not now) or PAL_ENOSYS' (the probe "
         "refused)"),
-    ROW(F_COLLAPSE, S_MADV_COLLAPSE, PH_LATER, O_UNDOC,
-        {{EINVAL, PAL_EAGAIN}, {EAGAIN, PAL_EAGAIN}, {EBUSY, PAL_EAGAIN}, {ENOSYS, PAL_ENOSYS}},
+    ROW(F_COLLAPSE, S_MADV_COLLAPSE, PH_LATER, PAL_EAGAIN,
+        {{ENOSYS, PAL_ENOSYS}, {EPERM, PAL_ENOSYS}, {EACCES, PAL_ENOSYS}},
         E_BASE, N_COLLAPSE, 0, 0, 0,
         "collapse: 'Best effort: PAL_OK, PAL_EAGAIN (not now) or PAL_ENOSYS'; mem_linux.c: "
-        "EINVAL, EBUSY, EAGAIN are 'not now'"),
+        "a sandbox's EPERM, EACCES or ENOSYS are 'not here', the rest 'not now'"),
     ROW(F_HUGEPAGE, S_MADV_HUGEPAGE, PH_FIRST, O_MAP, {{0}}, E_BASE, N_THP, 0, 0, 0, D_CODES),
     ROW(F_HUGEPAGE, S_MADV_HUGEPAGE, PH_LATER, O_MAP, {{0}}, E_BASE, N_THP, 0, 0, 0, D_CODES),
     ROW(F_NOHUGEPAGE, S_MADV_NOHUGEPAGE, PH_FIRST, O_MAP, {{0}}, E_BASE, N_THP, 0, 0, 0, D_CODES),
@@ -1262,8 +1271,11 @@ static const struct row rows[] = {
     ROW(F_GUARD, S_MADV_GUARD, PH_FIRST, O_FB, {{0}}, E_BASE, N_GUARD, 0, 0, 0,
         "guard: 'without an extra mapping where the kernel can (PAL_FEAT_GUARD), else by "
         "protection'"),
-    ROW(F_GUARD, S_MADV_GUARD, PH_LATER, O_MAP, {{0}}, E_BASE, N_GUARD, 0, 0, 0, D_CODES),
-    ROW(F_UNUSED_RANGES, S_MADV_DONTNEED, PH_LATER, O_MAP, {{ENOSYS, O_FB}}, E_BASE, 0,
+    ROW(F_GUARD, S_MADV_GUARD, PH_LATER, O_FB, {{ENOMEM, PAL_ENOMEM}}, E_BASE, N_GUARD, 0, 0, 0,
+        "guard: 'a guard region refused (locked pages, a sandbox) falls back to protection; "
+        "PAL_ENOMEM where part of the range is not mapped'"),
+    ROW(F_UNUSED_RANGES, S_MADV_DONTNEED, PH_LATER, O_MAP,
+        {{ENOSYS, O_FB}, {EPERM, O_FB}, {EINVAL, PAL_EAGAIN}}, E_BASE, 0,
         S_PM_DONTNEED, EPERM, 0,
         "unused_ranges: 'each range exactly as pal_mem_unused'; 'on an error, ranges from "
         "*done on are as they were'"),
@@ -1306,9 +1318,10 @@ static const struct row rows[] = {
     ROW(F_SEAL, S_MSEAL, PH_LATER, O_MAP, {{0}}, E_BASE, N_SEAL, 0, 0, 0, D_CODES),
 
     /* ---- NUMA ---- */
-    ROW(F_CURRENT_NODE, S_GETCPU, PH_FIRST, O_MAP, {{0}}, E_BASE, 0, 0, 0, 0,
-        "current_node: 'PAL_ENOSYS where unknown'; " D_CODES),
-    ROW(F_CURRENT_NODE, S_GETCPU, PH_LATER, O_MAP, {{0}}, E_BASE, 0, 0, 0, 0, D_CODES),
+    ROW(F_CURRENT_NODE, S_GETCPU, PH_FIRST, PAL_ENOSYS, {{0}}, E_BASE, 0, 0, 0, 0,
+        "current_node: 'PAL_ENOSYS where unknown' (getcpu refused: unknown)"),
+    ROW(F_CURRENT_NODE, S_GETCPU, PH_LATER, PAL_ENOSYS, {{0}}, E_BASE, 0, 0, 0, 0,
+        "current_node: 'PAL_ENOSYS where unknown'"),
     ROW(F_BIND_NODE, S_MBIND, PH_FIRST, O_MAP, {{0}}, E_BASE, 0, 0, 0, 0, D_CODES),
     ROW(F_BIND_NODE, S_MBIND, PH_LATER, O_MAP, {{0}}, E_BASE, 0, 0, 0, 0, D_CODES),
 
