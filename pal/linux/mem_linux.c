@@ -260,8 +260,11 @@ static int probe_vma_name(void *scratch)
  * spans two huge pages and its first page is written.  The advised range
  * is one page at a huge-page boundary, holding no whole huge page: 0
  * (nothing to do) where collapse exists, EINVAL (unknown advice) where it
- * does not.  Nothing is collapsed.  -1 where the scratch mapping could not
- * be had: nothing learnt. */
+ * does not.  Nothing is collapsed.  qemu-user (7.2) answers 0 to advice it
+ * does not know, so the answer is checked against one only a real
+ * collapse gives: the same range marked no-huge-page is refused (EINVAL:
+ * not eligible).  -1 where the scratch mapping could not be had: nothing
+ * learnt. */
 static int probe_collapse(void)
 {
     long m = pal_sys_mmap(0, 2 * os_huge_page_size(), PROT_RW, MAP_ANON_PRIVATE, -1, 0);
@@ -272,7 +275,9 @@ static int probe_collapse(void)
         return -1;
     *(volatile char *)m = 1;
     boundary = pal_align_up((uintptr_t)m + 1, os_huge_page_size());
-    ok = probe_madvise((void *)boundary, LX_MADV_COLLAPSE);
+    ok = probe_madvise((void *)boundary, LX_MADV_COLLAPSE) &&
+         pal_sys_madvise((void *)m, 2 * os_huge_page_size(), LX_MADV_NOHUGEPAGE) == 0 &&
+         pal_sys_madvise((void *)boundary, os_page_size(), LX_MADV_COLLAPSE) == -LX_EINVAL;
     pal_sys_munmap((void *)m, 2 * os_huge_page_size());
     return ok;
 }
