@@ -10,16 +10,23 @@
 #include "pal_mem.h"
 #include "pal_os.h"
 
-size_t pal_os_call_count;
-size_t pal_os_fallback_count;
+struct pal_os_stripe pal_os_stripes[PAL_STRIPES];
 
 static size_t known_page_size;      /* 0 until initialised */
 static size_t known_huge_page_size; /* written before known_page_size is published */
 static unsigned policy = PAL_POLICY_DEFAULT;
 
+/* Set once the first unused runs under PAL_POLICY_HARD_DECOMMIT, never
+ * cleared: from then on some released memory may be inaccessible, and
+ * used restores access (one mprotect more) whatever the policy in force,
+ * since the policy may have changed since that memory was released.  A
+ * process that never asks for hard decommit pays nothing for this. */
+static unsigned hard_decommitted;
+
 #define POLICY_ALL (PAL_POLICY_DONTNEED | PAL_POLICY_HARD_DECOMMIT | \
                     PAL_POLICY_NO_THP | PAL_POLICY_THP_GRANULAR)
-#define PROT_ALL (PAL_PROT_READ | PAL_PROT_WRITE | PAL_PROT_EXEC)
+#define PROT_ALL (PAL_PROT_READ | PAL_PROT_WRITE | PAL_PROT_EXEC | \
+                  PAL_PROT_MTE | PAL_PROT_BTI)
 
 const char *pal_strerror(int err)
 {
@@ -155,10 +162,17 @@ int pal_mem_unused_zeroes(void)
 
 void pal_mem_get_stats(struct pal_mem_stats *out)
 {
+    size_t calls = 0, fallbacks = 0;
+    int i;
+
     if (out == NULL)
         return;
-    out->os_calls = __atomic_load_n(&pal_os_call_count, __ATOMIC_RELAXED);
-    out->fallbacks = __atomic_load_n(&pal_os_fallback_count, __ATOMIC_RELAXED);
+    for (i = 0; i < PAL_STRIPES; i++) {
+        calls += __atomic_load_n(&pal_os_stripes[i].calls, __ATOMIC_RELAXED);
+        fallbacks += __atomic_load_n(&pal_os_stripes[i].fallbacks, __ATOMIC_RELAXED);
+    }
+    out->os_calls = calls;
+    out->fallbacks = fallbacks;
 }
 
 /* Argument checks.  A zero page size means the OS would not tell it: every
@@ -207,18 +221,65 @@ int pal_mem_map(void *v, size_t n)
     return pal_os_map(v, n, pal_mem_policy());
 }
 
+/* The policy used passes on: with PAL_POLICY_HARD_DECOMMIT once any range
+ * was released under it, so that the backend restores access. */
+static unsigned used_policy(void)
+{
+    unsigned p = pal_mem_policy();
+
+    if (__atomic_load_n(&hard_decommitted, __ATOMIC_RELAXED))
+        p |= PAL_POLICY_HARD_DECOMMIT;
+    return p;
+}
+
+/* The policy unused passes on, noting a first hard decommit before the
+ * backend removes any access. */
+static unsigned unused_policy(void)
+{
+    unsigned p = pal_mem_policy();
+
+    if ((p & PAL_POLICY_HARD_DECOMMIT) &&
+        !__atomic_load_n(&hard_decommitted, __ATOMIC_RELAXED))
+        __atomic_store_n(&hard_decommitted, 1, __ATOMIC_RELAXED);
+    return p;
+}
+
 int pal_mem_used(void *v, size_t n)
 {
     if (bad_range(v, n))
         return PAL_EINVAL;
-    return pal_os_used(v, n, pal_mem_policy());
+    return pal_os_used(v, n, used_policy());
 }
 
 int pal_mem_unused(void *v, size_t n)
 {
     if (bad_range(v, n))
         return PAL_EINVAL;
-    return pal_os_unused(v, n, pal_mem_policy());
+    return pal_os_unused(v, n, unused_policy());
+}
+
+int pal_mem_unused_ranges(const struct pal_mem_range *r, size_t count, size_t *done)
+{
+    size_t i, ignored;
+
+    if (done == NULL)
+        done = &ignored;
+    if (count > 0 && r == NULL)
+        return PAL_EINVAL;
+    for (i = 0; i < count; i++)
+        if (bad_range(r[i].v, r[i].n))
+            return PAL_EINVAL;
+    *done = 0;
+    if (count == 0)
+        return PAL_OK;
+    return pal_os_unused_ranges(r, count, unused_policy(), done);
+}
+
+int pal_mem_populate(void *v, size_t n)
+{
+    if (bad_range(v, n))
+        return PAL_EINVAL;
+    return pal_os_populate(v, n);
 }
 
 int pal_mem_alloc(size_t n, void **out)
@@ -242,9 +303,17 @@ int pal_mem_fault(void *v, size_t n)
     return pal_os_fault(v, n);
 }
 
+/* Tag checking needs data access, branch protection needs code. */
+static int bad_prot(unsigned prot)
+{
+    return (prot & ~PROT_ALL) != 0 ||
+           ((prot & PAL_PROT_MTE) && !(prot & (PAL_PROT_READ | PAL_PROT_WRITE))) ||
+           ((prot & PAL_PROT_BTI) && !(prot & PAL_PROT_EXEC));
+}
+
 int pal_mem_protect(void *v, size_t n, unsigned prot)
 {
-    if (bad_range(v, n) || (prot & ~PROT_ALL) != 0)
+    if (bad_range(v, n) || bad_prot(prot))
         return PAL_EINVAL;
     return pal_os_protect(v, n, prot);
 }
@@ -316,4 +385,72 @@ int pal_mem_resident(const void *v, size_t n, size_t *bytes)
     if (bytes == NULL || bad_range(v, n))
         return PAL_EINVAL;
     return pal_os_resident(v, n, bytes);
+}
+
+/* ---- explicit huge pages ---------------------------------------------- */
+
+size_t pal_mem_huge_page_sizes(size_t *sizes, size_t max)
+{
+    if (page() == 0)
+        return 0;
+    if (sizes == NULL)
+        max = 0;
+    return pal_os_huge_page_sizes(sizes, max);
+}
+
+int pal_mem_alloc_huge(size_t n, size_t page_bytes, void **out)
+{
+    size_t sizes[8], count, i;
+
+    if (out == NULL || bad_size(n))
+        return PAL_EINVAL;
+    if (page_bytes != 0 && (page_bytes < page() || (page_bytes & (page_bytes - 1)) != 0))
+        return PAL_EINVAL;
+    count = pal_os_huge_page_sizes(sizes, sizeof sizes / sizeof sizes[0]);
+    if (count == 0)
+        return PAL_ENOSYS;
+    if (count > sizeof sizes / sizeof sizes[0])
+        count = sizeof sizes / sizeof sizes[0];
+    if (page_bytes == 0)
+        page_bytes = sizes[0];
+    for (i = 0; i < count && sizes[i] != page_bytes; i++)
+        ;
+    if (i == count || (n & (page_bytes - 1)) != 0)
+        return PAL_EINVAL;
+    return pal_os_alloc_huge(n, page_bytes, out);
+}
+
+/* ---- NUMA ------------------------------------------------------------- */
+
+unsigned pal_mem_numa_nodes(void)
+{
+    unsigned nodes;
+
+    if (page() == 0)
+        return 1;
+    nodes = pal_os_numa_nodes();
+    return nodes == 0 ? 1 : nodes;
+}
+
+int pal_mem_current_node(unsigned *node)
+{
+    if (node == NULL)
+        return PAL_EINVAL;
+    if (page() == 0)
+        return PAL_ENOSYS;
+    return pal_os_current_node(node);
+}
+
+int pal_mem_bind_node(void *v, size_t n, unsigned node)
+{
+    unsigned nodes;
+
+    if (bad_range(v, n))
+        return PAL_EINVAL;
+    nodes = pal_mem_numa_nodes();
+    if (node >= nodes)
+        return PAL_EINVAL;
+    if (nodes == 1)
+        return PAL_OK;
+    return pal_os_bind_node(v, n, node);
 }

@@ -9,11 +9,28 @@
  *                          +--------------fault----------------+
  *     any state --free--> None          None --alloc--> Ready
  *
- * Every int function returns PAL_OK or one positive PAL_E* code; a call that
- * fails has changed nothing the caller can observe.  Unless a function says
- * otherwise, v must be non-NULL, v and n non-zero multiples of
- * pal_mem_page_size(), and v + n must not wrap; otherwise PAL_EINVAL.
- * Every function is thread-safe and async-signal-safe.
+ *   None      not owned by the caller.
+ *   Reserved  address space owned; any access faults; no memory charged.
+ *   Prepared  may or may not be backed; must not be touched before used;
+ *             cheap to make Ready.
+ *   Ready     may be read and written.
+ *
+ * Rules for every function below, unless its comment says otherwise:
+ *
+ *   Ranges    v must be non-NULL; v and n non-zero multiples of
+ *             pal_mem_page_size(); v + n must not wrap or end at the very
+ *             top of the address space.
+ *   Errors    an int function returns PAL_OK or one positive PAL_E* code.
+ *             Bad arguments are PAL_EINVAL, checked before the OS is asked
+ *             (so PAL_EINVAL wins over PAL_ENOSYS), and a call that fails
+ *             has changed nothing the caller can observe.
+ *   Threads   every function is thread-safe and async-signal-safe (no
+ *             locks, no allocation; Plan 9's reserve, alloc and free are
+ *             the one exception: thread-safe, not async-signal-safe).
+ *             Transitions of one range by two threads at once are the
+ *             caller's race, as with the system calls themselves.
+ *   Set-up    the first call of any function initialises the library
+ *             (pal_mem_init); optional features are probed on first use.
  */
 #ifndef PAL_MEM_H
 #define PAL_MEM_H
@@ -42,21 +59,26 @@ extern "C" {
 #define PAL_PROT_READ  1u
 #define PAL_PROT_WRITE 2u
 #define PAL_PROT_EXEC  4u
+#define PAL_PROT_MTE   8u  /* with READ|WRITE: tag-checked memory (arm64) */
+#define PAL_PROT_BTI   16u /* with EXEC: only landing pads may be branched to (arm64) */
 
 /* pal_mem_features(): what this OS/kernel supports, probed once */
-#define PAL_FEAT_MADV_FREE       (1u << 0) /* lazy release (MADV_FREE) */
-#define PAL_FEAT_MADV_DONTNEED   (1u << 1) /* immediate release */
-#define PAL_FEAT_THP             (1u << 2) /* transparent huge pages usable */
-#define PAL_FEAT_THP_COLLAPSE    (1u << 3) /* synchronous collapse (MADV_COLLAPSE) */
-#define PAL_FEAT_VMA_NAME        (1u << 4) /* naming anonymous mappings */
-#define PAL_FEAT_FIXED_NOREPLACE (1u << 5) /* exact placement without clobbering */
-#define PAL_FEAT_GUARD           (1u << 6) /* guard pages that cost no extra mapping */
-#define PAL_FEAT_SEAL            (1u << 7) /* sealing a mapping against change */
-#define PAL_FEAT_RESIDENT        (1u << 8) /* pal_mem_resident works */
-/* Beyond the contract's fixed set: Reserved and freed memory fault, and
- * fault, protect and guard remove access.  Every OS but Plan 9, which has
- * no page protection. */
-#define PAL_FEAT_PROTECT         (1u << 9)
+#define PAL_FEAT_MADV_FREE       (1u << 0)  /* lazy release (MADV_FREE) */
+#define PAL_FEAT_MADV_DONTNEED   (1u << 1)  /* immediate release */
+#define PAL_FEAT_THP             (1u << 2)  /* transparent huge pages usable */
+#define PAL_FEAT_THP_COLLAPSE    (1u << 3)  /* synchronous collapse (MADV_COLLAPSE) */
+#define PAL_FEAT_VMA_NAME        (1u << 4)  /* naming anonymous mappings */
+#define PAL_FEAT_FIXED_NOREPLACE (1u << 5)  /* exact placement without clobbering */
+#define PAL_FEAT_GUARD           (1u << 6)  /* guard pages that cost no extra mapping */
+#define PAL_FEAT_SEAL            (1u << 7)  /* sealing a mapping against change */
+#define PAL_FEAT_RESIDENT        (1u << 8)  /* pal_mem_resident works */
+#define PAL_FEAT_PROTECT         (1u << 9)  /* page protection exists (all but Plan 9) */
+#define PAL_FEAT_BATCH           (1u << 10) /* pal_mem_unused_ranges releases many ranges per OS call */
+#define PAL_FEAT_POPULATE        (1u << 11) /* pal_mem_populate without touching each page */
+#define PAL_FEAT_HUGETLB         (1u << 12) /* explicit huge pages (pal_mem_alloc_huge) */
+#define PAL_FEAT_NUMA            (1u << 13) /* more than one NUMA node and binding works */
+#define PAL_FEAT_MTE             (1u << 14) /* PAL_PROT_MTE: hardware memory tagging (arm64) */
+#define PAL_FEAT_BTI             (1u << 15) /* PAL_PROT_BTI: branch target enforcement (arm64) */
 
 /* policy flags, the equivalents of GODEBUG madvdontneed, harddecommit, disablethp */
 #define PAL_POLICY_DONTNEED      (1u << 0) /* unused releases at once; memory reads back zero */
@@ -70,41 +92,161 @@ struct pal_mem_stats {
     size_t fallbacks; /* times a fallback path was taken */
 };
 
+/* One range for pal_mem_unused_ranges (the layout of struct iovec). */
+struct pal_mem_range {
+    void *v;
+    size_t n;
+};
+
+/* A fixed, non-NULL English string for every value, unknown ones too. */
 const char *pal_strerror(int err);
 
-/* Set-up and facts. */
+/* ---- set-up and facts ---------------------------------------------------
+ * None of these changes memory.  Thread- and async-signal-safe. */
+
+/* Learn the page size and the huge page size.  Optional (every function
+ * initialises on first use) and idempotent; optional features are not
+ * probed here.  PAL_EOS if the OS will not tell the page size. */
 int pal_mem_init(void);
+/* The page size (never assume 4 KiB: 16 and 64 KiB exist); 0 only if
+ * pal_mem_init fails. */
 size_t pal_mem_page_size(void);
+/* The transparent huge page size, 0 where there is none (THP "never"). */
 size_t pal_mem_huge_page_size(void);
+/* PAL_FEAT_* bits; the first call probes each optional feature once, on
+ * scratch mappings of its own. */
 unsigned pal_mem_features(void);
+/* The policy in force (PAL_POLICY_*); PAL_POLICY_DEFAULT at start. */
 unsigned pal_mem_policy(void);
+/* Set the policy, at any time, for the calls that start after it.  Memory
+ * released under PAL_POLICY_HARD_DECOMMIT becomes accessible again with
+ * used under any later policy.  PAL_EINVAL for unknown bits. */
 int pal_mem_set_policy(unsigned flags);
+/* Parse a GODEBUG-style string ("madvdontneed=0,harddecommit=1,
+ * disablethp=1,thpgranular=0"; values 0 or 1; a later key overrides an
+ * earlier one; "" changes nothing) on top of the current policy into
+ * *flags; does not apply it.  PAL_EINVAL for anything else, *flags
+ * untouched. */
 int pal_mem_parse_policy(const char *s, unsigned *flags);
+/* 1 if memory that went through unused then used reads back zero under
+ * the current policy, else 0. */
 int pal_mem_unused_zeroes(void);
+/* The counters since start (summed over every thread; out may be NULL). */
 void pal_mem_get_stats(struct pal_mem_stats *out);
 
-/* Transitions. */
+/* ---- transitions -------------------------------------------------------- */
+
+/* None -> Reserved: n bytes of address space (n a multiple of the page
+ * size) into *out; hint is NULL or page-aligned, and only advice.
+ * PAL_ENOMEM when the address space is exhausted (on 32-bit: retry
+ * smaller). */
 int pal_mem_reserve(void *hint, size_t n, void **out);
+/* None -> Reserved at exactly addr.  PAL_EEXIST, touching nothing, when
+ * any of [addr, addr+n) is mapped already; PAL_ENOMEM when out of address
+ * space.  (Windows: addr must also be on the 64 KiB allocation
+ * granularity where placeholders are missing, else PAL_EINVAL.) */
 int pal_mem_reserve_at(void *addr, size_t n);
+/* None -> Reserved at a multiple of align (a power of two, at least the
+ * page size) into *out.  No extra address space stays reserved. */
 int pal_mem_reserve_aligned(size_t n, size_t align, void **out);
+/* Reserved -> Prepared (also Prepared/Ready -> Prepared after fault).
+ * PAL_ENOMEM when memory or commit charge runs out. */
 int pal_mem_map(void *v, size_t n);
+/* Prepared -> Ready; Ready stays Ready.  The first time memory becomes
+ * Ready after reserve or fault it reads zero; after unused, zero where
+ * pal_mem_unused_zeroes() says so.  Restores read-write access whatever
+ * policy the range was released under.  PAL_ENOMEM when commit charge
+ * runs out (strict overcommit, Windows commit limit). */
 int pal_mem_used(void *v, size_t n);
+/* Ready -> Prepared: the physical pages go back to the OS; contents are
+ * forfeit.  A range mixing Ready and Prepared memory is fine. */
 int pal_mem_unused(void *v, size_t n);
+/* None -> Ready, zero-filled, n bytes into *out. */
 int pal_mem_alloc(size_t n, void **out);
+/* any -> None.  Windows without placeholders: v, n must be a whole region
+ * that reserve or alloc returned (PAL_EINVAL otherwise).  Sealed memory:
+ * PAL_EPERM. */
 int pal_mem_free(void *v, size_t n);
+/* Ready or Prepared -> Reserved: any access faults from now on and the
+ * pages go back to the OS. */
 int pal_mem_fault(void *v, size_t n);
+/* Set the access of Ready memory to prot (PAL_PROT_* bits).  PAL_PROT_MTE
+ * needs READ or WRITE, PAL_PROT_BTI needs EXEC (else PAL_EINVAL); where the
+ * CPU or kernel lacks them, PAL_ENOSYS, never a plain protection instead.
+ * PAL_EACCES when the OS refuses the mode (W^X policies). */
 int pal_mem_protect(void *v, size_t n, unsigned prot);
 
-/* Hints: no state change; PAL_OK where the OS has no such thing. */
+/* Ready -> Prepared for count ranges, each exactly as pal_mem_unused, in
+ * order; many ranges per OS call where the kernel allows (PAL_FEAT_BATCH).
+ * Every range is checked first: a bad one (or r NULL with count > 0) is
+ * PAL_EINVAL with nothing released; count 0 is PAL_OK.  *done (done may
+ * be NULL) gets how many leading ranges were fully released: count on
+ * PAL_OK; on an error, ranges from *done on are as they were, but the one
+ * at *done may be partly released (a Ready/Prepared mix, which unused
+ * accepts again). */
+int pal_mem_unused_ranges(const struct pal_mem_range *r, size_t count, size_t *done);
+
+/* Ready, writable memory becomes resident now, contents unchanged
+ * (PAL_FEAT_POPULATE: without touching each page; else each page gets a
+ * write that keeps its value).  PAL_ENOMEM when the memory cannot be had;
+ * memory not Ready and writable is PAL_EACCES where the OS can tell, and
+ * faults like any access where it cannot. */
+int pal_mem_populate(void *v, size_t n);
+
+/* ---- hints: no state change; PAL_OK where the OS has no such thing ------ */
+
+/* Ask for huge pages on the whole huge pages inside [v, v+n). */
 int pal_mem_hugepage(void *v, size_t n);
+/* Ask for no huge pages on [v, v+n). */
 int pal_mem_nohugepage(void *v, size_t n);
+/* Back [v, v+n) with huge pages now.  Best effort: PAL_OK, PAL_EAGAIN
+ * (not now) or PAL_ENOSYS. */
 int pal_mem_collapse(void *v, size_t n);
 
-/* Beyond the Go runtime. */
+/* ---- beyond the Go runtime ---------------------------------------------- */
+
+/* Make [v, v+n) fault on access (-> Reserved), without an extra mapping
+ * where the kernel can (PAL_FEAT_GUARD), else by protection. */
 int pal_mem_guard(void *v, size_t n);
+/* Forbid any later change of the mapping (free, protect, ... then fail
+ * with PAL_EPERM); PAL_ENOSYS where unsupported. */
 int pal_mem_seal(void *v, size_t n);
+/* Name the mapping for /proc/PID/maps and debuggers: 1 to 79 printable
+ * characters, none of [ ] \ $ ` (else PAL_EINVAL); PAL_ENOSYS where
+ * unsupported. */
 int pal_mem_name(void *v, size_t n, const char *name);
+/* How many bytes of [v, v+n) are backed by physical memory now, into
+ * *bytes; PAL_ENOMEM where part of the range is not mapped. */
 int pal_mem_resident(const void *v, size_t n, size_t *bytes);
+
+/* ---- explicit huge pages ------------------------------------------------ */
+
+/* Up to max explicit huge page sizes the OS offers, ascending, into sizes
+ * (NULL when max is 0); returns how many there are, 0 where none (Linux:
+ * the hugetlb pools, whether or not they hold pages now; Windows: the
+ * large page minimum). */
+size_t pal_mem_huge_page_sizes(size_t *sizes, size_t max);
+/* None -> Ready, zero-filled, backed by huge pages of size page (0: the
+ * smallest offered); n a non-zero multiple of page, page an offered size
+ * (else PAL_EINVAL).  PAL_ENOMEM when the pool cannot supply them (never a
+ * fault later), PAL_EPERM when a privilege is missing (Windows:
+ * SeLockMemoryPrivilege), PAL_ENOSYS where there are none.  Release with
+ * pal_mem_free; no other transition is defined on it. */
+int pal_mem_alloc_huge(size_t n, size_t page, void **out);
+
+/* ---- NUMA --------------------------------------------------------------- */
+
+/* The number of nodes memory can be placed on (1 where the OS has no NUMA
+ * or shows one node). */
+unsigned pal_mem_numa_nodes(void);
+/* The node of the CPU the caller runs on now (a hint: it may change at
+ * once) into *node.  PAL_ENOSYS where unknown. */
+int pal_mem_current_node(unsigned *node);
+/* Pages of [v, v+n) faulted in from now on come from node where it has
+ * memory, from elsewhere when it has none (a preference, never a failure
+ * at fault time).  PAL_EINVAL for node >= pal_mem_numa_nodes(); PAL_OK with
+ * one node. */
+int pal_mem_bind_node(void *v, size_t n, unsigned node);
 
 #ifdef __cplusplus
 }

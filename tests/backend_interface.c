@@ -37,6 +37,13 @@ static const struct {
     FN(pal_os_seal),
     FN(pal_os_name),
     FN(pal_os_resident),
+    FN(pal_os_unused_ranges),
+    FN(pal_os_populate),
+    FN(pal_os_huge_page_sizes),
+    FN(pal_os_alloc_huge),
+    FN(pal_os_numa_nodes),
+    FN(pal_os_current_node),
+    FN(pal_os_bind_node),
 };
 
 /* Each entry names a distinct function: a copy-paste slip in the table
@@ -45,7 +52,7 @@ static void every_function_linked(void)
 {
     size_t i, j, n = sizeof interface / sizeof interface[0];
 
-    CHECK_EQ(n, 20);
+    CHECK_EQ(n, 27);
     for (i = 0; i < n; i++) {
         CHECK(interface[i].fn != NULL);
         for (j = 0; j < i; j++)
@@ -53,18 +60,32 @@ static void every_function_linked(void)
     }
 }
 
-/* The counters the backend counts into are the ones the API reports. */
+/* The counters the backend counts into are the ones the API reports:
+ * whichever stripe a count lands in, the sum shows it. */
 static void counters_shared(void)
 {
-    struct pal_mem_stats s;
+    struct pal_mem_stats a, b;
 
-    pal_mem_get_stats(&s);
-    CHECK_EQ(s.os_calls, __atomic_load_n(&pal_os_call_count, __ATOMIC_RELAXED));
-    CHECK_EQ(s.fallbacks, __atomic_load_n(&pal_os_fallback_count, __ATOMIC_RELAXED));
+    pal_mem_get_stats(&a);
+    pal_os_count_call();
+    pal_os_count_fallback();
+    pal_os_stripes[PAL_STRIPES - 1].calls += 2; /* one thread here: no race */
+    pal_mem_get_stats(&b);
+    CHECK_EQ(b.os_calls, a.os_calls + 3);
+    CHECK_EQ(b.fallbacks, a.fallbacks + 1);
+}
+
+/* Every stripe on its own cache line(s), so that threads counting into
+ * different stripes never write the same line. */
+static void stripes_apart(void)
+{
+    CHECK_EQ(sizeof pal_os_stripes[0], PAL_STRIPE_BYTES);
+    CHECK_EQ((uintptr_t)&pal_os_stripes[0] % PAL_STRIPE_BYTES, 0);
 }
 
 const struct th_test th_tests[] = {
     TH(every_function_linked),
     TH(counters_shared),
+    TH(stripes_apart),
     TH_END,
 };

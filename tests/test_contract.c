@@ -23,7 +23,9 @@
 #define FEAT_ALL (PAL_FEAT_MADV_FREE | PAL_FEAT_MADV_DONTNEED | PAL_FEAT_THP |  \
                   PAL_FEAT_THP_COLLAPSE | PAL_FEAT_VMA_NAME |                  \
                   PAL_FEAT_FIXED_NOREPLACE | PAL_FEAT_GUARD | PAL_FEAT_SEAL |  \
-                  PAL_FEAT_RESIDENT | PAL_FEAT_PROTECT)
+                  PAL_FEAT_RESIDENT | PAL_FEAT_PROTECT | PAL_FEAT_BATCH |      \
+                  PAL_FEAT_POPULATE | PAL_FEAT_HUGETLB | PAL_FEAT_NUMA |       \
+                  PAL_FEAT_MTE | PAL_FEAT_BTI)
 #define POLICY_ALL (PAL_POLICY_DONTNEED | PAL_POLICY_HARD_DECOMMIT |           \
                     PAL_POLICY_NO_THP | PAL_POLICY_THP_GRANULAR)
 
@@ -736,6 +738,49 @@ static void harddecommit_removes_access(void)
     with_policy(PAL_POLICY_DEFAULT | PAL_POLICY_HARD_DECOMMIT, harddecommit_body);
 }
 
+/* Released under one policy, used under another: used makes the range
+ * Ready whatever the policy was at release (memory that harddecommit left
+ * inaccessible must become writable).  Every pair of policies, the
+ * release one first. */
+static void policy_change_body(unsigned released_under, unsigned used_under)
+{
+    size_t ps = pal_mem_page_size();
+    unsigned char *p;
+    void *v;
+    int zeroes;
+
+    CHECK_OK(pal_mem_set_policy(released_under));
+    zeroes = pal_mem_unused_zeroes();
+    CHECK_OK(pal_mem_alloc(2 * ps, &v));
+    p = v;
+    th_memset(p, 0x31, 2 * ps);
+    CHECK_OK(pal_mem_unused(p, ps));
+    CHECK_OK(pal_mem_set_policy(used_under));
+    CHECK_OK(pal_mem_used(p, ps));
+    CHECK_ACCESS(p, 1, 0);
+    CHECK_ACCESS(p + ps - 1, 0, 0);
+    CHECK_SPAN(p, ps, zeroes ? 0 : -1);
+    CHECK_SPAN(p + ps, ps, 0x31);
+    CHECK_OK(pal_mem_free(p, 2 * ps));
+}
+
+static void used_after_policy_change_restores_access(void)
+{
+    unsigned saved = pal_mem_policy(), a, b;
+
+    for (a = 0; a <= POLICY_ALL; a++) {
+        for (b = 0; b <= POLICY_ALL; b++) {
+            policy_change_body(a, b);
+            if (th_failed()) {
+                th_note("released under policy 0x%x, used under 0x%x", a, b);
+                (void)pal_mem_set_policy(saved);
+                return;
+            }
+        }
+    }
+    CHECK_OK(pal_mem_set_policy(saved));
+}
+
 /* The whole state machine under one policy: the current one. */
 static void cycle_body(void)
 {
@@ -1376,6 +1421,37 @@ static int call_resident(void *v, size_t n, struct outs *o)
     return pal_mem_resident(v, n, &o->bytes);
 }
 
+RANGE_CALL(populate)
+
+static int call_bind_node(void *v, size_t n, struct outs *o)
+{
+    (void)o;
+    return pal_mem_bind_node(v, n, 0);
+}
+
+/* The matrix's fixture, for calls that take more than one range. */
+static const struct fixture *matrix_fixture;
+
+/* The bad range alone, then after a good one (the fixture's first page,
+ * whose contents show if it was released before the bad one was seen). */
+static int call_unused_ranges(void *v, size_t n, struct outs *o)
+{
+    struct pal_mem_range r[2];
+    size_t done = BYTES_SENTINEL;
+    int rc;
+
+    (void)o;
+    r[0].v = v;
+    r[0].n = n;
+    rc = pal_mem_unused_ranges(r, 1, &done);
+    if (rc == PAL_OK || done != BYTES_SENTINEL)
+        return rc == PAL_OK ? PAL_OK : PAL_EOS; /* refused, yet wrote done */
+    r[1] = r[0];
+    r[0].v = matrix_fixture->v;
+    r[0].n = matrix_fixture->ps;
+    return pal_mem_unused_ranges(r, 2, NULL);
+}
+
 #define HINT_ADDR 1u /* v is a hint: NULL is valid */
 #define SIZE_ONLY 2u /* no address at all: only the bad lengths apply */
 
@@ -1401,6 +1477,9 @@ static const struct {
     { "pal_mem_seal", call_seal, 0 },
     { "pal_mem_name", call_name, 0 },
     { "pal_mem_resident", call_resident, 0 },
+    { "pal_mem_populate", call_populate, 0 },
+    { "pal_mem_bind_node", call_bind_node, 0 },
+    { "pal_mem_unused_ranges", call_unused_ranges, 0 },
 };
 
 enum bad_range {
@@ -1456,6 +1535,7 @@ static void bad_range_matrix(void)
     int k;
 
     CHECK_OK(fixture_setup(&f));
+    matrix_fixture = &f;
     for (i = 0; i < COUNT(range_fns); i++) {
         for (k = 0; k < BAD_RANGES; k++) {
             char what[96];
@@ -1484,7 +1564,10 @@ static void bad_range_matrix(void)
 static void bad_prot_align_out(void)
 {
     static const unsigned bad_prot[] = {
-        8u, 0x10u, ~0u, PAL_PROT_READ | PAL_PROT_WRITE | 8u, 1u << 31,
+        /* tagging without data access, branch protection without code,
+         * unknown bits */
+        PAL_PROT_MTE, PAL_PROT_EXEC | PAL_PROT_MTE, PAL_PROT_BTI,
+        PAL_PROT_READ | PAL_PROT_WRITE | PAL_PROT_BTI, 32u, ~0u, 1u << 31,
     };
     struct fixture f;
     struct outs o;
@@ -1683,6 +1766,7 @@ const struct th_test th_tests[] = {
     TH(unused_drops_residency),
     TH(unused_zeroes_matches_lazy_policy),
     TH(harddecommit_removes_access),
+    TH(used_after_policy_change_restores_access),
     TH(state_cycle_every_policy),
     TH(alloc_is_zero_and_writable),
     TH(free_returns_to_none),

@@ -6,8 +6,9 @@
 
 Each value is taken by running the target's preprocessor (clang-19
 --target=<triple>) over <asm/unistd.h>, <linux/mman.h>, <asm/errno.h>,
-<linux/prctl.h>, <linux/fcntl.h>, <linux/auxvec.h>, <asm/signal.h> and
-<asm/resource.h> from
+<linux/prctl.h>, <linux/fcntl.h>, <linux/auxvec.h>, <asm/signal.h>,
+<asm/resource.h>, <linux/uio.h>, <linux/mempolicy.h> and (where there is
+one) <asm/hwcap.h> from
 /usr/<triple>/include (amd64: /usr/include/x86_64-linux-gnu, the host's
 linux-libc-dev), so the tables say what the kernel says, per arch.
 
@@ -49,15 +50,18 @@ SYSCALLS = ["mmap", "munmap", "mprotect", "madvise", "mincore", "prctl",
             "mseal", "openat", "read", "write", "close",
             "exit_group", "getpid", "kill", "clone", "wait4", "rt_sigaction",
             "rt_sigprocmask", "memfd_create", "lseek", "seccomp", "prlimit64",
-            "copy_file_range"]
+            "copy_file_range", "process_madvise", "getcpu", "mbind", "getdents64"]
 
 CONSTANTS = ["PROT_NONE", "PROT_READ", "PROT_WRITE", "PROT_EXEC",
              "MAP_SHARED", "MAP_PRIVATE", "MAP_FIXED", "MAP_ANONYMOUS",
              "MAP_NORESERVE", "MAP_FIXED_NOREPLACE",
              "MADV_DONTNEED", "MADV_FREE", "MADV_HUGEPAGE", "MADV_NOHUGEPAGE",
              "MADV_COLLAPSE", "MADV_GUARD_INSTALL", "MADV_GUARD_REMOVE",
+             "MADV_POPULATE_WRITE", "MAP_HUGETLB", "MAP_HUGE_SHIFT",
+             "UIO_MAXIOV", "PIDFD_SELF_THREAD", "MPOL_PREFERRED",
+             "AT_HWCAP2", "PROT_MTE", "PROT_BTI", "HWCAP2_MTE", "HWCAP2_BTI",
              "PR_SET_VMA", "PR_SET_VMA_ANON_NAME",
-             "O_RDONLY", "O_CLOEXEC", "AT_FDCWD", "AT_PAGESZ", "SIGCHLD",
+             "O_RDONLY", "O_CLOEXEC", "O_DIRECTORY", "AT_FDCWD", "AT_PAGESZ", "SIGCHLD",
              "SIGSEGV", "SIGBUS", "SIGKILL", "RLIMIT_CORE"]
 
 ERRNOS = ["EPERM", "ENOENT", "EINTR", "EBADF", "EAGAIN", "ENOMEM", "EACCES",
@@ -69,7 +73,17 @@ NEWER = {
     "NR_mseal": ("Linux 6.10", lambda base: base + 462),
     "MADV_GUARD_INSTALL": ("Linux 6.13", lambda base: 102),
     "MADV_GUARD_REMOVE": ("Linux 6.13", lambda base: 103),
+    "PIDFD_SELF_THREAD": ("Linux 6.14", lambda base: -10000),
 }
+
+# Defined by one architecture's headers only (arm64's memory tagging and
+# branch protection): 0 in every other table, where the code takes 0 to
+# mean "not on this architecture".
+ARCH_ONLY = {"PROT_MTE", "PROT_BTI", "HWCAP2_MTE", "HWCAP2_BTI"}
+
+# Enumerators, not macros: the preprocessor cannot see them, so their
+# values are read from a compiled constant instead.
+ENUMS = {"MPOL_PREFERRED"}
 
 INCLUDES = """
 #include <asm/unistd.h>
@@ -80,6 +94,11 @@ INCLUDES = """
 #include <linux/fcntl.h>
 #include <linux/auxvec.h>
 #include <asm/resource.h>
+#include <linux/uio.h>
+#include <linux/mempolicy.h>
+#if __has_include(<asm/hwcap.h>)
+#include <asm/hwcap.h>
+#endif
 """
 
 # loong64 uses the asm-generic tables directly, as arch/loongarch does.
@@ -93,6 +112,8 @@ INCLUDES_GENERIC = """
 #include <linux/fcntl.h>
 #include <linux/auxvec.h>
 #include <asm/resource.h>
+#include <linux/uio.h>
+#include <linux/mempolicy.h>
 """
 
 
@@ -103,22 +124,38 @@ def entries(mmap_name):
         yield c, c
 
 
-def preprocess(family):
-    target, incs, _, mmap_name = FAMILIES[family]
-    src = INCLUDES_GENERIC if family == "loong64" else INCLUDES
-    for name, macro in entries(mmap_name):
-        src += "@@ pal_%s %s\n" % (name, macro)  # the label must not be a macro
+def run_clang(family, src, args):
+    target, incs, _, _ = FAMILIES[family]
     with tempfile.NamedTemporaryFile("w", suffix=".c", delete=False) as f:
         f.write(src)
         path = f.name
     try:
-        cmd = [CLANG, "--target=" + target, "-E", "-P", "-nostdinc"]
+        cmd = [CLANG, "--target=" + target, "-nostdinc"] + args
         for inc in incs:
             cmd += ["-isystem", inc]
         cmd.append(path)
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     finally:
         os.unlink(path)
+
+
+def enum_value(family, name):
+    """The value of an enumerator, from the LLVM IR of a constant that holds it."""
+    src = INCLUDES_GENERIC if family == "loong64" else INCLUDES
+    src += "long pal_enum = %s;\n" % name
+    ir = run_clang(family, src, ["-S", "-emit-llvm", "-o", "-"])
+    m = re.search(r"@pal_enum = (?:dso_local )?global i(?:32|64) (-?[0-9]+)", ir)
+    if not m:
+        raise SystemExit("%s: cannot read the value of %s" % (family, name))
+    return int(m.group(1))
+
+
+def preprocess(family):
+    _, _, _, mmap_name = FAMILIES[family]
+    src = INCLUDES_GENERIC if family == "loong64" else INCLUDES
+    for name, macro in entries(mmap_name):
+        src += "@@ pal_%s %s\n" % (name, macro)  # the label must not be a macro
+    out = run_clang(family, src, ["-E", "-P"])
     values = {}
     for line in out.splitlines():
         if line.startswith("@@ "):
@@ -158,7 +195,13 @@ def generate(family):
     lines = []
     for name, macro in entries(mmap_name):
         note = ""
-        if raw[name] == macro:  # left unexpanded: the headers do not define it
+        if name in ENUMS:
+            value = enum_value(family, macro)
+        elif name in ARCH_ONLY and (raw[name] == macro or family == "loong64"):
+            # (loong64 borrows arm64's header set, arm64's own values too)
+            value = 0
+            note = "  /* not on this architecture */"
+        elif raw[name] == macro:  # left unexpanded: the headers do not define it
             if name not in NEWER:
                 raise SystemExit("%s: %s not defined by the headers" % (family, macro))
             release, fn = NEWER[name]
@@ -166,7 +209,7 @@ def generate(family):
             note = "  /* %s: newer than these headers */" % release
         else:
             value = evaluate(raw[name])
-        lines.append("#define LX_%-22s %s%s" % (name, value, note))
+        lines.append("#define LX_%-24s %s%s" % (name, value, note))
     src = "/usr/aarch64-linux-gnu/include (asm-generic)" if family == "loong64" else incs[0]
     head = ("/* Generated by tools/gen_linux_defs.py from the kernel headers in\n"
             " * %s (clang-19 --target=%s).\n"

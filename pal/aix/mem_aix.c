@@ -29,7 +29,15 @@
 #include "pal_os.h"
 #include "posix/mem_posix.h"
 
-static size_t page_size;
+/* Stored by every racing initialiser and read by every call, so atomic
+ * both ways (a plain read beside a store is a data race in C11, whatever
+ * the value); relaxed loads cost what plain ones do. */
+static size_t page_size_word;
+
+static inline size_t os_page_size(void)
+{
+    return __atomic_load_n(&page_size_word, __ATOMIC_RELAXED);
+}
 
 /* PAL_FEAT_* bits, each probed on first use. */
 static struct pal_posix_features feats;
@@ -48,7 +56,7 @@ int pal_os_init(size_t *ps, size_t *hps)
 
     if (p == 0)
         return PAL_EOS;
-    __atomic_store_n(&page_size, p, __ATOMIC_RELAXED);
+    __atomic_store_n(&page_size_word, p, __ATOMIC_RELAXED);
     *ps = p;
     /* AIX's large (16 MiB) pages are set up per process, not transparent. */
     *hps = 0;
@@ -68,17 +76,17 @@ static unsigned probe(unsigned want)
     if (want == 0)
         return pal_posix_have(&feats);
     if (want & (PAL_FEAT_RESIDENT | PAL_FEAT_MADV_DONTNEED)) {
-        s = pal_posix_mmap(NULL, 2 * page_size, PROT_RW, MAP_ANON_PRIVATE);
+        s = pal_posix_mmap(NULL, 2 * os_page_size(), PROT_RW, MAP_ANON_PRIVATE);
         if (s == MAP_FAILED) /* probe again next time */
             return pal_posix_have(&feats);
         if ((want & PAL_FEAT_RESIDENT) &&
-            pal_posix_probe_resident(s, page_size))
+            pal_posix_probe_resident(s, os_page_size()))
             have |= PAL_FEAT_RESIDENT;
         /* immediate release is whatever release() uses, not madvise,
          * which AIX accepts and ignores */
-        if ((want & PAL_FEAT_MADV_DONTNEED) && release(s, page_size) == PAL_OK)
+        if ((want & PAL_FEAT_MADV_DONTNEED) && release(s, os_page_size()) == PAL_OK)
             have |= PAL_FEAT_MADV_DONTNEED;
-        pal_posix_munmap(s, 2 * page_size);
+        pal_posix_munmap(s, 2 * os_page_size());
     }
     return pal_posix_probed(&feats, want, have);
 }
@@ -99,13 +107,13 @@ static int dontneed_gives_zeroes(void)
     volatile char *m;
 
     if (z == 0) {
-        m = pal_posix_mmap(NULL, page_size, PROT_RW, MAP_ANON_PRIVATE);
+        m = pal_posix_mmap(NULL, os_page_size(), PROT_RW, MAP_ANON_PRIVATE);
         if (m == MAP_FAILED)
             return 0; /* cannot tell now; ask again next time */
         *m = 1;
-        z = pal_posix_madvise((void *)m, page_size, MADV_DONTNEED) == 0 &&
+        z = pal_posix_madvise((void *)m, os_page_size(), MADV_DONTNEED) == 0 &&
             *m == 0 ? 1 : 2;
-        pal_posix_munmap((void *)m, page_size);
+        pal_posix_munmap((void *)m, os_page_size());
         __atomic_store_n(&dontneed_zeroes, z, __ATOMIC_RELAXED);
     }
     return z == 1;
@@ -178,9 +186,9 @@ int pal_os_reserve_at(void *addr, size_t n)
 /* Nor an aligned mmap: an over-reservation, trimmed. */
 int pal_os_reserve_aligned(size_t n, size_t align, void **out)
 {
-    if (align == page_size)
+    if (align == os_page_size())
         return pal_os_reserve(NULL, n, out);
-    return pal_posix_reserve_trim(n, align, page_size, MAP_ANON_PRIVATE, out);
+    return pal_posix_reserve_trim(n, align, os_page_size(), MAP_ANON_PRIVATE, out);
 }
 
 /* mprotect, not a new mapping: AIX refuses MAP_FIXED over the reservation. */
@@ -251,6 +259,9 @@ int pal_os_fault(void *v, size_t n)
 
 int pal_os_protect(void *v, size_t n, unsigned prot)
 {
+    /* memory tagging and branch protection are arm64 Linux's only */
+    if (prot & (PAL_PROT_MTE | PAL_PROT_BTI))
+        return PAL_ENOSYS;
     if (pal_posix_mprotect(v, n, pal_posix_prot(prot)) != 0)
         return pal_posix_error(errno);
     return PAL_OK;
@@ -307,7 +318,58 @@ int pal_os_resident(const void *v, size_t n, size_t *bytes)
 {
     if ((probe(PAL_FEAT_RESIDENT) & PAL_FEAT_RESIDENT) == 0)
         return PAL_ENOSYS;
-    if (pal_posix_resident(v, n, page_size, bytes) != 0)
+    if (pal_posix_resident(v, n, os_page_size(), bytes) != 0)
         return pal_posix_error(errno);
     return PAL_OK;
+}
+
+/* ---- additions: batched release, prefault, huge pages, NUMA ----------- */
+
+int pal_os_unused_ranges(const struct pal_mem_range *r, size_t count,
+                         unsigned policy, size_t *done)
+{
+    return pal_os_unused_each(r, count, policy, done);
+}
+
+/* No prefault call here: touch each page. */
+int pal_os_populate(void *v, size_t n)
+{
+    pal_os_touch(v, n, os_page_size());
+    return PAL_OK;
+}
+
+/* Explicit huge pages are not offered by this backend yet. */
+size_t pal_os_huge_page_sizes(size_t *sizes, size_t max)
+{
+    (void)sizes;
+    (void)max;
+    return 0;
+}
+
+int pal_os_alloc_huge(size_t n, size_t page, void **out)
+{
+    (void)n;
+    (void)page;
+    (void)out;
+    return PAL_ENOSYS;
+}
+
+/* One node as far as this backend knows. */
+unsigned pal_os_numa_nodes(void)
+{
+    return 1;
+}
+
+int pal_os_current_node(unsigned *node)
+{
+    (void)node;
+    return PAL_ENOSYS;
+}
+
+int pal_os_bind_node(void *v, size_t n, unsigned node)
+{
+    (void)v;
+    (void)n;
+    (void)node;
+    return PAL_ENOSYS;
 }

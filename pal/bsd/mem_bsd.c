@@ -56,8 +56,22 @@
 #define EXACT_NOREPLACE 0
 #endif
 
-static size_t page_size;
-static size_t huge_page_size;
+/* Stored by every racing initialiser and read by every call, so atomic
+ * both ways (a plain read beside a store is a data race in C11, whatever
+ * the value); relaxed loads cost what plain ones do. */
+static size_t page_size_word;
+
+static inline size_t os_page_size(void)
+{
+    return __atomic_load_n(&page_size_word, __ATOMIC_RELAXED);
+}
+
+static size_t huge_page_size_word;
+
+static inline size_t os_huge_page_size(void)
+{
+    return __atomic_load_n(&huge_page_size_word, __ATOMIC_RELAXED);
+}
 
 /* 1 while MADV_FREE is taken; 0 once it was refused (an old kernel, or a
  * libc header newer than the kernel): then unused remaps instead. */
@@ -88,8 +102,8 @@ int pal_os_init(size_t *ps, size_t *hps)
             h = sizes[1];
     }
 #endif
-    __atomic_store_n(&page_size, p, __ATOMIC_RELAXED);
-    __atomic_store_n(&huge_page_size, h, __ATOMIC_RELAXED);
+    __atomic_store_n(&page_size_word, p, __ATOMIC_RELAXED);
+    __atomic_store_n(&huge_page_size_word, h, __ATOMIC_RELAXED);
     *ps = p;
     *hps = h;
     return PAL_OK;
@@ -106,7 +120,7 @@ static unsigned probe(unsigned want)
     want = pal_posix_unprobed(&feats, want);
     if (want == 0)
         return pal_posix_have(&feats);
-    if (huge_page_size != 0)
+    if (os_huge_page_size() != 0)
         have |= PAL_FEAT_THP;
 #if defined(EXACT_FLAGS) && EXACT_NOREPLACE
     have |= PAL_FEAT_FIXED_NOREPLACE;
@@ -115,16 +129,16 @@ static unsigned probe(unsigned want)
     have |= PAL_FEAT_SEAL;
 #endif
     if (want & (PAL_FEAT_RESIDENT | PAL_FEAT_MADV_FREE)) {
-        s = pal_posix_mmap(NULL, 2 * page_size, PROT_RW, MAP_ANON_PRIVATE);
+        s = pal_posix_mmap(NULL, 2 * os_page_size(), PROT_RW, MAP_ANON_PRIVATE);
         if (s == MAP_FAILED) /* probe again next time */
             return pal_posix_have(&feats);
         if ((want & PAL_FEAT_RESIDENT) &&
-            pal_posix_probe_resident(s, page_size))
+            pal_posix_probe_resident(s, os_page_size()))
             have |= PAL_FEAT_RESIDENT;
         if ((want & PAL_FEAT_MADV_FREE) &&
-            pal_posix_madvise(s, page_size, MADV_FREE) == 0)
+            pal_posix_madvise(s, os_page_size(), MADV_FREE) == 0)
             have |= PAL_FEAT_MADV_FREE;
-        pal_posix_munmap(s, 2 * page_size);
+        pal_posix_munmap(s, 2 * os_page_size());
     }
     return pal_posix_probed(&feats, want, have);
 }
@@ -221,7 +235,7 @@ static unsigned log2_of(size_t x)
 
 int pal_os_reserve_aligned(size_t n, size_t align, void **out)
 {
-    if (align == page_size)
+    if (align == os_page_size())
         return pal_os_reserve(NULL, n, out);
 #ifdef MAP_ALIGNED
     {
@@ -239,7 +253,7 @@ int pal_os_reserve_aligned(size_t n, size_t align, void **out)
 #endif
     /* No aligned mmap here, or none for this alignment. */
     pal_os_count_fallback();
-    return pal_posix_reserve_trim(n, align, page_size, reserve_flags(), out);
+    return pal_posix_reserve_trim(n, align, os_page_size(), reserve_flags(), out);
 }
 
 /* A new read-write mapping over the reservation, as Go's sysMapOS: a
@@ -300,6 +314,9 @@ int pal_os_fault(void *v, size_t n)
 
 int pal_os_protect(void *v, size_t n, unsigned prot)
 {
+    /* memory tagging and branch protection are arm64 Linux's only */
+    if (prot & (PAL_PROT_MTE | PAL_PROT_BTI))
+        return PAL_ENOSYS;
     if (pal_posix_mprotect(v, n, pal_posix_prot(prot)) != 0)
         return pal_posix_prot_error(errno); /* OpenBSD's W^X: ENOTSUP */
     return PAL_OK;
@@ -373,7 +390,58 @@ int pal_os_resident(const void *v, size_t n, size_t *bytes)
 {
     if ((probe(PAL_FEAT_RESIDENT) & PAL_FEAT_RESIDENT) == 0)
         return PAL_ENOSYS;
-    if (pal_posix_resident(v, n, page_size, bytes) != 0)
+    if (pal_posix_resident(v, n, os_page_size(), bytes) != 0)
         return pal_posix_error(errno);
     return PAL_OK;
+}
+
+/* ---- additions: batched release, prefault, huge pages, NUMA ----------- */
+
+int pal_os_unused_ranges(const struct pal_mem_range *r, size_t count,
+                         unsigned policy, size_t *done)
+{
+    return pal_os_unused_each(r, count, policy, done);
+}
+
+/* No prefault call here: touch each page. */
+int pal_os_populate(void *v, size_t n)
+{
+    pal_os_touch(v, n, os_page_size());
+    return PAL_OK;
+}
+
+/* Explicit huge pages are not offered by this backend yet. */
+size_t pal_os_huge_page_sizes(size_t *sizes, size_t max)
+{
+    (void)sizes;
+    (void)max;
+    return 0;
+}
+
+int pal_os_alloc_huge(size_t n, size_t page, void **out)
+{
+    (void)n;
+    (void)page;
+    (void)out;
+    return PAL_ENOSYS;
+}
+
+/* One node as far as this backend knows. */
+unsigned pal_os_numa_nodes(void)
+{
+    return 1;
+}
+
+int pal_os_current_node(unsigned *node)
+{
+    (void)node;
+    return PAL_ENOSYS;
+}
+
+int pal_os_bind_node(void *v, size_t n, unsigned node)
+{
+    (void)v;
+    (void)n;
+    (void)node;
+    return PAL_ENOSYS;
 }

@@ -43,7 +43,15 @@ kern_return_t mach_vm_map(vm_map_t target_task, mach_vm_address_t *address,
 #include "pal_os.h"
 #include "posix/mem_posix.h"
 
-static size_t page_size;
+/* Stored by every racing initialiser and read by every call, so atomic
+ * both ways (a plain read beside a store is a data race in C11, whatever
+ * the value); relaxed loads cost what plain ones do. */
+static size_t page_size_word;
+
+static inline size_t os_page_size(void)
+{
+    return __atomic_load_n(&page_size_word, __ATOMIC_RELAXED);
+}
 
 /* What unused advises when pages may stay until the kernel wants them:
  * MADV_FREE_REUSABLE, else MADV_FREE, else a fresh mapping.  Downgraded
@@ -112,7 +120,7 @@ int pal_os_init(size_t *ps, size_t *hps)
 
     if (p == 0)
         return PAL_EOS;
-    __atomic_store_n(&page_size, p, __ATOMIC_RELAXED);
+    __atomic_store_n(&page_size_word, p, __ATOMIC_RELAXED);
     *ps = p;
     /* Superpages exist only when asked for at allocation (x86-64
      * VM_FLAGS_SUPERPAGE_SIZE_2MB): nothing is transparent. */
@@ -133,17 +141,17 @@ static unsigned probe(unsigned want)
     if (want == 0)
         return pal_posix_have(&feats);
     if (want & (PAL_FEAT_RESIDENT | PAL_FEAT_MADV_FREE)) {
-        s = pal_posix_mmap(NULL, 2 * page_size, PROT_RW, MAP_ANON_PRIVATE);
+        s = pal_posix_mmap(NULL, 2 * os_page_size(), PROT_RW, MAP_ANON_PRIVATE);
         if (s == MAP_FAILED) /* probe again next time */
             return pal_posix_have(&feats);
         if ((want & PAL_FEAT_RESIDENT) &&
-            pal_posix_probe_resident(s, page_size))
+            pal_posix_probe_resident(s, os_page_size()))
             have |= PAL_FEAT_RESIDENT;
         if ((want & PAL_FEAT_MADV_FREE) &&
-            (do_madvise(s, page_size, MADV_FREE_REUSABLE) == 0 ||
-             do_madvise(s, page_size, MADV_FREE) == 0))
+            (do_madvise(s, os_page_size(), MADV_FREE_REUSABLE) == 0 ||
+             do_madvise(s, os_page_size(), MADV_FREE) == 0))
             have |= PAL_FEAT_MADV_FREE;
-        pal_posix_munmap(s, 2 * page_size);
+        pal_posix_munmap(s, 2 * os_page_size());
     }
     return pal_posix_probed(&feats, want, have);
 }
@@ -251,7 +259,7 @@ int pal_os_reserve_aligned(size_t n, size_t align, void **out)
     mach_vm_address_t a = 0; /* with VM_FLAGS_ANYWHERE: the lowest to try */
     kern_return_t kr;
 
-    if (align == page_size)
+    if (align == os_page_size())
         return pal_os_reserve(NULL, n, out);
     kr = mach_reserve(&a, n, (mach_vm_offset_t)align - 1, 1);
     if (kr != KERN_SUCCESS)
@@ -314,6 +322,9 @@ int pal_os_fault(void *v, size_t n)
 
 int pal_os_protect(void *v, size_t n, unsigned prot)
 {
+    /* memory tagging and branch protection are arm64 Linux's only */
+    if (prot & (PAL_PROT_MTE | PAL_PROT_BTI))
+        return PAL_ENOSYS;
     if (pal_posix_mprotect(v, n, pal_posix_prot(prot)) != 0)
         return os_error(errno);
     return PAL_OK;
@@ -371,7 +382,58 @@ int pal_os_resident(const void *v, size_t n, size_t *bytes)
 {
     if ((probe(PAL_FEAT_RESIDENT) & PAL_FEAT_RESIDENT) == 0)
         return PAL_ENOSYS;
-    if (pal_posix_resident(v, n, page_size, bytes) != 0)
+    if (pal_posix_resident(v, n, os_page_size(), bytes) != 0)
         return os_error(errno);
     return PAL_OK;
+}
+
+/* ---- additions: batched release, prefault, huge pages, NUMA ----------- */
+
+int pal_os_unused_ranges(const struct pal_mem_range *r, size_t count,
+                         unsigned policy, size_t *done)
+{
+    return pal_os_unused_each(r, count, policy, done);
+}
+
+/* No prefault call here: touch each page. */
+int pal_os_populate(void *v, size_t n)
+{
+    pal_os_touch(v, n, os_page_size());
+    return PAL_OK;
+}
+
+/* Explicit huge pages are not offered by this backend yet. */
+size_t pal_os_huge_page_sizes(size_t *sizes, size_t max)
+{
+    (void)sizes;
+    (void)max;
+    return 0;
+}
+
+int pal_os_alloc_huge(size_t n, size_t page, void **out)
+{
+    (void)n;
+    (void)page;
+    (void)out;
+    return PAL_ENOSYS;
+}
+
+/* macOS shows no NUMA nodes to processes. */
+unsigned pal_os_numa_nodes(void)
+{
+    return 1;
+}
+
+int pal_os_current_node(unsigned *node)
+{
+    (void)node;
+    return PAL_ENOSYS;
+}
+
+int pal_os_bind_node(void *v, size_t n, unsigned node)
+{
+    (void)v;
+    (void)n;
+    (void)node;
+    return PAL_ENOSYS;
 }

@@ -5,70 +5,86 @@
 #ifndef PAL_DEFS_AMD64_H
 #define PAL_DEFS_AMD64_H
 
-#define LX_NR_mmap                9
-#define LX_NR_munmap              11
-#define LX_NR_mprotect            10
-#define LX_NR_madvise             28
-#define LX_NR_mincore             27
-#define LX_NR_prctl               157
-#define LX_NR_mseal               462  /* Linux 6.10: newer than these headers */
-#define LX_NR_openat              257
-#define LX_NR_read                0
-#define LX_NR_write               1
-#define LX_NR_close               3
-#define LX_NR_exit_group          231
-#define LX_NR_getpid              39
-#define LX_NR_kill                62
-#define LX_NR_clone               56
-#define LX_NR_wait4               61
-#define LX_NR_rt_sigaction        13
-#define LX_NR_rt_sigprocmask      14
-#define LX_NR_memfd_create        319
-#define LX_NR_lseek               8
-#define LX_NR_seccomp             317
-#define LX_NR_prlimit64           302
-#define LX_NR_copy_file_range     326
-#define LX_PROT_NONE              0
-#define LX_PROT_READ              1
-#define LX_PROT_WRITE             2
-#define LX_PROT_EXEC              4
-#define LX_MAP_SHARED             1
-#define LX_MAP_PRIVATE            2
-#define LX_MAP_FIXED              16
-#define LX_MAP_ANONYMOUS          32
-#define LX_MAP_NORESERVE          16384
-#define LX_MAP_FIXED_NOREPLACE    1048576
-#define LX_MADV_DONTNEED          4
-#define LX_MADV_FREE              8
-#define LX_MADV_HUGEPAGE          14
-#define LX_MADV_NOHUGEPAGE        15
-#define LX_MADV_COLLAPSE          25
-#define LX_MADV_GUARD_INSTALL     102  /* Linux 6.13: newer than these headers */
-#define LX_MADV_GUARD_REMOVE      103  /* Linux 6.13: newer than these headers */
-#define LX_PR_SET_VMA             1398164801
-#define LX_PR_SET_VMA_ANON_NAME   0
-#define LX_O_RDONLY               0
-#define LX_O_CLOEXEC              524288
-#define LX_AT_FDCWD               -100
-#define LX_AT_PAGESZ              6
-#define LX_SIGCHLD                17
-#define LX_SIGSEGV                11
-#define LX_SIGBUS                 7
-#define LX_SIGKILL                9
-#define LX_RLIMIT_CORE            4
-#define LX_EPERM                  1
-#define LX_ENOENT                 2
-#define LX_EINTR                  4
-#define LX_EBADF                  9
-#define LX_EAGAIN                 11
-#define LX_ENOMEM                 12
-#define LX_EACCES                 13
-#define LX_EFAULT                 14
-#define LX_EBUSY                  16
-#define LX_EEXIST                 17
-#define LX_EXDEV                  18
-#define LX_EINVAL                 22
-#define LX_ENOSYS                 38
-#define LX_EOPNOTSUPP             95
+#define LX_NR_mmap                  9
+#define LX_NR_munmap                11
+#define LX_NR_mprotect              10
+#define LX_NR_madvise               28
+#define LX_NR_mincore               27
+#define LX_NR_prctl                 157
+#define LX_NR_mseal                 462  /* Linux 6.10: newer than these headers */
+#define LX_NR_openat                257
+#define LX_NR_read                  0
+#define LX_NR_write                 1
+#define LX_NR_close                 3
+#define LX_NR_exit_group            231
+#define LX_NR_getpid                39
+#define LX_NR_kill                  62
+#define LX_NR_clone                 56
+#define LX_NR_wait4                 61
+#define LX_NR_rt_sigaction          13
+#define LX_NR_rt_sigprocmask        14
+#define LX_NR_memfd_create          319
+#define LX_NR_lseek                 8
+#define LX_NR_seccomp               317
+#define LX_NR_prlimit64             302
+#define LX_NR_copy_file_range       326
+#define LX_NR_process_madvise       440
+#define LX_NR_getcpu                309
+#define LX_NR_mbind                 237
+#define LX_NR_getdents64            217
+#define LX_PROT_NONE                0
+#define LX_PROT_READ                1
+#define LX_PROT_WRITE               2
+#define LX_PROT_EXEC                4
+#define LX_MAP_SHARED               1
+#define LX_MAP_PRIVATE              2
+#define LX_MAP_FIXED                16
+#define LX_MAP_ANONYMOUS            32
+#define LX_MAP_NORESERVE            16384
+#define LX_MAP_FIXED_NOREPLACE      1048576
+#define LX_MADV_DONTNEED            4
+#define LX_MADV_FREE                8
+#define LX_MADV_HUGEPAGE            14
+#define LX_MADV_NOHUGEPAGE          15
+#define LX_MADV_COLLAPSE            25
+#define LX_MADV_GUARD_INSTALL       102  /* Linux 6.13: newer than these headers */
+#define LX_MADV_GUARD_REMOVE        103  /* Linux 6.13: newer than these headers */
+#define LX_MADV_POPULATE_WRITE      23
+#define LX_MAP_HUGETLB              262144
+#define LX_MAP_HUGE_SHIFT           26
+#define LX_UIO_MAXIOV               1024
+#define LX_PIDFD_SELF_THREAD        -10000  /* Linux 6.14: newer than these headers */
+#define LX_MPOL_PREFERRED           1
+#define LX_AT_HWCAP2                26
+#define LX_PROT_MTE                 0  /* not on this architecture */
+#define LX_PROT_BTI                 0  /* not on this architecture */
+#define LX_HWCAP2_MTE               0  /* not on this architecture */
+#define LX_HWCAP2_BTI               0  /* not on this architecture */
+#define LX_PR_SET_VMA               1398164801
+#define LX_PR_SET_VMA_ANON_NAME     0
+#define LX_O_RDONLY                 0
+#define LX_O_CLOEXEC                524288
+#define LX_O_DIRECTORY              65536
+#define LX_AT_FDCWD                 -100
+#define LX_AT_PAGESZ                6
+#define LX_SIGCHLD                  17
+#define LX_SIGSEGV                  11
+#define LX_SIGBUS                   7
+#define LX_SIGKILL                  9
+#define LX_RLIMIT_CORE              4
+#define LX_EPERM                    1
+#define LX_ENOENT                   2
+#define LX_EINTR                    4
+#define LX_EBADF                    9
+#define LX_EAGAIN                   11
+#define LX_ENOMEM                   12
+#define LX_EACCES                   13
+#define LX_EFAULT                   14
+#define LX_EBUSY                    16
+#define LX_EEXIST                   17
+#define LX_EXDEV                    18
+#define LX_EINVAL                   22
+#define LX_ENOSYS                   38
+#define LX_EOPNOTSUPP               95
 
 #endif

@@ -5,70 +5,86 @@
 #ifndef PAL_DEFS_MIPS64_H
 #define PAL_DEFS_MIPS64_H
 
-#define LX_NR_mmap                5009
-#define LX_NR_munmap              5011
-#define LX_NR_mprotect            5010
-#define LX_NR_madvise             5027
-#define LX_NR_mincore             5026
-#define LX_NR_prctl               5153
-#define LX_NR_mseal               5462  /* Linux 6.10: newer than these headers */
-#define LX_NR_openat              5247
-#define LX_NR_read                5000
-#define LX_NR_write               5001
-#define LX_NR_close               5003
-#define LX_NR_exit_group          5205
-#define LX_NR_getpid              5038
-#define LX_NR_kill                5060
-#define LX_NR_clone               5055
-#define LX_NR_wait4               5059
-#define LX_NR_rt_sigaction        5013
-#define LX_NR_rt_sigprocmask      5014
-#define LX_NR_memfd_create        5314
-#define LX_NR_lseek               5008
-#define LX_NR_seccomp             5312
-#define LX_NR_prlimit64           5297
-#define LX_NR_copy_file_range     5320
-#define LX_PROT_NONE              0
-#define LX_PROT_READ              1
-#define LX_PROT_WRITE             2
-#define LX_PROT_EXEC              4
-#define LX_MAP_SHARED             1
-#define LX_MAP_PRIVATE            2
-#define LX_MAP_FIXED              16
-#define LX_MAP_ANONYMOUS          2048
-#define LX_MAP_NORESERVE          1024
-#define LX_MAP_FIXED_NOREPLACE    1048576
-#define LX_MADV_DONTNEED          4
-#define LX_MADV_FREE              8
-#define LX_MADV_HUGEPAGE          14
-#define LX_MADV_NOHUGEPAGE        15
-#define LX_MADV_COLLAPSE          25
-#define LX_MADV_GUARD_INSTALL     102  /* Linux 6.13: newer than these headers */
-#define LX_MADV_GUARD_REMOVE      103  /* Linux 6.13: newer than these headers */
-#define LX_PR_SET_VMA             1398164801
-#define LX_PR_SET_VMA_ANON_NAME   0
-#define LX_O_RDONLY               0
-#define LX_O_CLOEXEC              524288
-#define LX_AT_FDCWD               -100
-#define LX_AT_PAGESZ              6
-#define LX_SIGCHLD                18
-#define LX_SIGSEGV                11
-#define LX_SIGBUS                 10
-#define LX_SIGKILL                9
-#define LX_RLIMIT_CORE            4
-#define LX_EPERM                  1
-#define LX_ENOENT                 2
-#define LX_EINTR                  4
-#define LX_EBADF                  9
-#define LX_EAGAIN                 11
-#define LX_ENOMEM                 12
-#define LX_EACCES                 13
-#define LX_EFAULT                 14
-#define LX_EBUSY                  16
-#define LX_EEXIST                 17
-#define LX_EXDEV                  18
-#define LX_EINVAL                 22
-#define LX_ENOSYS                 89
-#define LX_EOPNOTSUPP             122
+#define LX_NR_mmap                  5009
+#define LX_NR_munmap                5011
+#define LX_NR_mprotect              5010
+#define LX_NR_madvise               5027
+#define LX_NR_mincore               5026
+#define LX_NR_prctl                 5153
+#define LX_NR_mseal                 5462  /* Linux 6.10: newer than these headers */
+#define LX_NR_openat                5247
+#define LX_NR_read                  5000
+#define LX_NR_write                 5001
+#define LX_NR_close                 5003
+#define LX_NR_exit_group            5205
+#define LX_NR_getpid                5038
+#define LX_NR_kill                  5060
+#define LX_NR_clone                 5055
+#define LX_NR_wait4                 5059
+#define LX_NR_rt_sigaction          5013
+#define LX_NR_rt_sigprocmask        5014
+#define LX_NR_memfd_create          5314
+#define LX_NR_lseek                 5008
+#define LX_NR_seccomp               5312
+#define LX_NR_prlimit64             5297
+#define LX_NR_copy_file_range       5320
+#define LX_NR_process_madvise       5440
+#define LX_NR_getcpu                5271
+#define LX_NR_mbind                 5227
+#define LX_NR_getdents64            5308
+#define LX_PROT_NONE                0
+#define LX_PROT_READ                1
+#define LX_PROT_WRITE               2
+#define LX_PROT_EXEC                4
+#define LX_MAP_SHARED               1
+#define LX_MAP_PRIVATE              2
+#define LX_MAP_FIXED                16
+#define LX_MAP_ANONYMOUS            2048
+#define LX_MAP_NORESERVE            1024
+#define LX_MAP_FIXED_NOREPLACE      1048576
+#define LX_MADV_DONTNEED            4
+#define LX_MADV_FREE                8
+#define LX_MADV_HUGEPAGE            14
+#define LX_MADV_NOHUGEPAGE          15
+#define LX_MADV_COLLAPSE            25
+#define LX_MADV_GUARD_INSTALL       102  /* Linux 6.13: newer than these headers */
+#define LX_MADV_GUARD_REMOVE        103  /* Linux 6.13: newer than these headers */
+#define LX_MADV_POPULATE_WRITE      23
+#define LX_MAP_HUGETLB              524288
+#define LX_MAP_HUGE_SHIFT           26
+#define LX_UIO_MAXIOV               1024
+#define LX_PIDFD_SELF_THREAD        -10000  /* Linux 6.14: newer than these headers */
+#define LX_MPOL_PREFERRED           1
+#define LX_AT_HWCAP2                26
+#define LX_PROT_MTE                 0  /* not on this architecture */
+#define LX_PROT_BTI                 0  /* not on this architecture */
+#define LX_HWCAP2_MTE               0  /* not on this architecture */
+#define LX_HWCAP2_BTI               0  /* not on this architecture */
+#define LX_PR_SET_VMA               1398164801
+#define LX_PR_SET_VMA_ANON_NAME     0
+#define LX_O_RDONLY                 0
+#define LX_O_CLOEXEC                524288
+#define LX_O_DIRECTORY              65536
+#define LX_AT_FDCWD                 -100
+#define LX_AT_PAGESZ                6
+#define LX_SIGCHLD                  18
+#define LX_SIGSEGV                  11
+#define LX_SIGBUS                   10
+#define LX_SIGKILL                  9
+#define LX_RLIMIT_CORE              4
+#define LX_EPERM                    1
+#define LX_ENOENT                   2
+#define LX_EINTR                    4
+#define LX_EBADF                    9
+#define LX_EAGAIN                   11
+#define LX_ENOMEM                   12
+#define LX_EACCES                   13
+#define LX_EFAULT                   14
+#define LX_EBUSY                    16
+#define LX_EEXIST                   17
+#define LX_EXDEV                    18
+#define LX_EINVAL                   22
+#define LX_ENOSYS                   89
+#define LX_EOPNOTSUPP               122
 
 #endif

@@ -5,70 +5,86 @@
 #ifndef PAL_DEFS_PPC64_H
 #define PAL_DEFS_PPC64_H
 
-#define LX_NR_mmap                90
-#define LX_NR_munmap              91
-#define LX_NR_mprotect            125
-#define LX_NR_madvise             205
-#define LX_NR_mincore             206
-#define LX_NR_prctl               171
-#define LX_NR_mseal               462  /* Linux 6.10: newer than these headers */
-#define LX_NR_openat              286
-#define LX_NR_read                3
-#define LX_NR_write               4
-#define LX_NR_close               6
-#define LX_NR_exit_group          234
-#define LX_NR_getpid              20
-#define LX_NR_kill                37
-#define LX_NR_clone               120
-#define LX_NR_wait4               114
-#define LX_NR_rt_sigaction        173
-#define LX_NR_rt_sigprocmask      174
-#define LX_NR_memfd_create        360
-#define LX_NR_lseek               19
-#define LX_NR_seccomp             358
-#define LX_NR_prlimit64           325
-#define LX_NR_copy_file_range     379
-#define LX_PROT_NONE              0
-#define LX_PROT_READ              1
-#define LX_PROT_WRITE             2
-#define LX_PROT_EXEC              4
-#define LX_MAP_SHARED             1
-#define LX_MAP_PRIVATE            2
-#define LX_MAP_FIXED              16
-#define LX_MAP_ANONYMOUS          32
-#define LX_MAP_NORESERVE          64
-#define LX_MAP_FIXED_NOREPLACE    1048576
-#define LX_MADV_DONTNEED          4
-#define LX_MADV_FREE              8
-#define LX_MADV_HUGEPAGE          14
-#define LX_MADV_NOHUGEPAGE        15
-#define LX_MADV_COLLAPSE          25
-#define LX_MADV_GUARD_INSTALL     102  /* Linux 6.13: newer than these headers */
-#define LX_MADV_GUARD_REMOVE      103  /* Linux 6.13: newer than these headers */
-#define LX_PR_SET_VMA             1398164801
-#define LX_PR_SET_VMA_ANON_NAME   0
-#define LX_O_RDONLY               0
-#define LX_O_CLOEXEC              524288
-#define LX_AT_FDCWD               -100
-#define LX_AT_PAGESZ              6
-#define LX_SIGCHLD                17
-#define LX_SIGSEGV                11
-#define LX_SIGBUS                 7
-#define LX_SIGKILL                9
-#define LX_RLIMIT_CORE            4
-#define LX_EPERM                  1
-#define LX_ENOENT                 2
-#define LX_EINTR                  4
-#define LX_EBADF                  9
-#define LX_EAGAIN                 11
-#define LX_ENOMEM                 12
-#define LX_EACCES                 13
-#define LX_EFAULT                 14
-#define LX_EBUSY                  16
-#define LX_EEXIST                 17
-#define LX_EXDEV                  18
-#define LX_EINVAL                 22
-#define LX_ENOSYS                 38
-#define LX_EOPNOTSUPP             95
+#define LX_NR_mmap                  90
+#define LX_NR_munmap                91
+#define LX_NR_mprotect              125
+#define LX_NR_madvise               205
+#define LX_NR_mincore               206
+#define LX_NR_prctl                 171
+#define LX_NR_mseal                 462  /* Linux 6.10: newer than these headers */
+#define LX_NR_openat                286
+#define LX_NR_read                  3
+#define LX_NR_write                 4
+#define LX_NR_close                 6
+#define LX_NR_exit_group            234
+#define LX_NR_getpid                20
+#define LX_NR_kill                  37
+#define LX_NR_clone                 120
+#define LX_NR_wait4                 114
+#define LX_NR_rt_sigaction          173
+#define LX_NR_rt_sigprocmask        174
+#define LX_NR_memfd_create          360
+#define LX_NR_lseek                 19
+#define LX_NR_seccomp               358
+#define LX_NR_prlimit64             325
+#define LX_NR_copy_file_range       379
+#define LX_NR_process_madvise       440
+#define LX_NR_getcpu                302
+#define LX_NR_mbind                 259
+#define LX_NR_getdents64            202
+#define LX_PROT_NONE                0
+#define LX_PROT_READ                1
+#define LX_PROT_WRITE               2
+#define LX_PROT_EXEC                4
+#define LX_MAP_SHARED               1
+#define LX_MAP_PRIVATE              2
+#define LX_MAP_FIXED                16
+#define LX_MAP_ANONYMOUS            32
+#define LX_MAP_NORESERVE            64
+#define LX_MAP_FIXED_NOREPLACE      1048576
+#define LX_MADV_DONTNEED            4
+#define LX_MADV_FREE                8
+#define LX_MADV_HUGEPAGE            14
+#define LX_MADV_NOHUGEPAGE          15
+#define LX_MADV_COLLAPSE            25
+#define LX_MADV_GUARD_INSTALL       102  /* Linux 6.13: newer than these headers */
+#define LX_MADV_GUARD_REMOVE        103  /* Linux 6.13: newer than these headers */
+#define LX_MADV_POPULATE_WRITE      23
+#define LX_MAP_HUGETLB              262144
+#define LX_MAP_HUGE_SHIFT           26
+#define LX_UIO_MAXIOV               1024
+#define LX_PIDFD_SELF_THREAD        -10000  /* Linux 6.14: newer than these headers */
+#define LX_MPOL_PREFERRED           1
+#define LX_AT_HWCAP2                26
+#define LX_PROT_MTE                 0  /* not on this architecture */
+#define LX_PROT_BTI                 0  /* not on this architecture */
+#define LX_HWCAP2_MTE               0  /* not on this architecture */
+#define LX_HWCAP2_BTI               0  /* not on this architecture */
+#define LX_PR_SET_VMA               1398164801
+#define LX_PR_SET_VMA_ANON_NAME     0
+#define LX_O_RDONLY                 0
+#define LX_O_CLOEXEC                524288
+#define LX_O_DIRECTORY              16384
+#define LX_AT_FDCWD                 -100
+#define LX_AT_PAGESZ                6
+#define LX_SIGCHLD                  17
+#define LX_SIGSEGV                  11
+#define LX_SIGBUS                   7
+#define LX_SIGKILL                  9
+#define LX_RLIMIT_CORE              4
+#define LX_EPERM                    1
+#define LX_ENOENT                   2
+#define LX_EINTR                    4
+#define LX_EBADF                    9
+#define LX_EAGAIN                   11
+#define LX_ENOMEM                   12
+#define LX_EACCES                   13
+#define LX_EFAULT                   14
+#define LX_EBUSY                    16
+#define LX_EEXIST                   17
+#define LX_EXDEV                    18
+#define LX_EINVAL                   22
+#define LX_ENOSYS                   38
+#define LX_EOPNOTSUPP               95
 
 #endif

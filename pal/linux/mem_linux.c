@@ -4,17 +4,50 @@
  * here depends on the architecture.
  *
  * State is a handful of words changed with atomics: the sizes learnt at
- * init, what unused advises (downgraded once, never upgraded), and the
- * feature bits probed so far.  Racing threads may probe twice; both reach
- * the same answer.  No locks, no allocation: async-signal-safe.
+ * init, what unused advises (downgraded once, never upgraded), the feature
+ * bits probed so far, and a few facts read once on first use.  Racing
+ * threads may probe twice; both reach the same answer.  No locks, no
+ * allocation: async-signal-safe.  None of these words is written on the
+ * hot path once it is known: calls of different threads write nothing in
+ * common but the striped counters (pal_os.h).
  */
 #include "sys_linux.h"
 
 #define PROT_RW (LX_PROT_READ | LX_PROT_WRITE)
 #define MAP_ANON_PRIVATE (LX_MAP_PRIVATE | LX_MAP_ANONYMOUS)
 
-static size_t page_size;
-static size_t huge_page_size;
+/* NUMA node masks: up to 1024 nodes (x86-64's CONFIG_NODES_SHIFT maximum). */
+#define NODE_BITS 1024
+
+/* pal_mem_unused_ranges hands the caller's array to process_madvise as
+ * its iovecs: the layouts must agree. */
+_Static_assert(sizeof(struct pal_mem_range) == 2 * sizeof(void *) &&
+               offsetof(struct pal_mem_range, n) == sizeof(void *),
+               "struct pal_mem_range is not laid out as struct iovec");
+
+/* Stored by every racing initialiser and read by every call, so atomic
+ * both ways (a plain read beside a store is a data race in C11, whatever
+ * the value); relaxed loads cost what plain ones do. */
+static size_t page_size_word;
+
+static inline size_t os_page_size(void)
+{
+    return __atomic_load_n(&page_size_word, __ATOMIC_RELAXED);
+}
+
+static size_t huge_page_size_word;
+
+static inline size_t os_huge_page_size(void)
+{
+    return __atomic_load_n(&huge_page_size_word, __ATOMIC_RELAXED);
+}
+
+/* AT_HWCAP2 from the auxiliary vector, read at init with the page size
+ * (arm64: memory tagging and branch protection; 0 elsewhere). */
+static unsigned long hwcap2_word;
+
+/* THP mode "always" (1) or not (0), read at init with the huge page size. */
+static int thp_always_word;
 
 /* What unused advises, as Go's adviseUnused: MADV_FREE until a kernel older
  * than 4.5 refuses it (EINVAL), MADV_DONTNEED until madvise itself is
@@ -35,6 +68,25 @@ static int commit_mode;
 /* Whether MADV_DONTNEED gives back zero-filled pages here (qemu-user before
  * 7.1 returned success and kept the contents).  0 unknown, 1 yes, 2 no. */
 static int dontneed_zeroes;
+
+/* Whether khugepaged fills a partly released huge page back in by itself:
+ * THP "always" and khugepaged/max_ptes_none above 0.  0 unknown, 1 no,
+ * 2 yes; read on the first unused that could mark. */
+static int khugepaged_refills_state;
+
+/* Set once, never cleared: the caller asked for huge pages (hugepage or
+ * collapse) at some time; unused marked a huge page no-huge-page at some
+ * time.  See "huge-page marks" below. */
+static int huge_asked;
+static int ends_marked;
+
+/* Set once a batched release was refused where the probe had found it
+ * (a seccomp filter, a sandbox): one madvise per range from then on. */
+static int batch_refused;
+
+/* Set once MADV_POPULATE_WRITE was refused as unknown or forbidden: each
+ * page is touched from then on. */
+static int populate_refused;
 
 /* ---- set-up ----------------------------------------------------------- */
 
@@ -65,11 +117,13 @@ static long read_file(const char *path, char *buf, size_t size)
     return got;
 }
 
-/* AT_PAGESZ from the auxiliary vector the kernel gave this process. */
-static size_t page_size_from_auxv(void)
+/* AT_PAGESZ (returned) and AT_HWCAP2 (into *hwcap2) from the auxiliary
+ * vector the kernel gave this process. */
+static size_t page_size_from_auxv(unsigned long *hwcap2)
 {
-    unsigned long auxv[64]; /* pairs; AT_PAGESZ comes early */
+    unsigned long auxv[96]; /* pairs; about 25 of them on today's kernels */
     long got = read_file("/proc/self/auxv", (char *)auxv, sizeof auxv);
+    size_t page = 0;
     long i;
 
     /* no division: 32-bit arm has no divide instruction and would call
@@ -78,9 +132,11 @@ static size_t page_size_from_auxv(void)
         if (auxv[i] == 0)
             break;
         if (auxv[i] == LX_AT_PAGESZ)
-            return auxv[i + 1];
+            page = auxv[i + 1];
+        else if (auxv[i] == LX_AT_HWCAP2)
+            *hwcap2 = auxv[i + 1];
     }
-    return 0;
+    return page;
 }
 
 /* Without /proc (chroots, early boot): the kernel refuses a range that does
@@ -112,8 +168,9 @@ static size_t parse_size(const char *s)
 }
 
 /* The PMD huge page size, or 0 when THP is absent or set to "never"
- * (the bracketed word in .../enabled is the mode in force). */
-static size_t thp_size(void)
+ * (the bracketed word in .../enabled is the mode in force); *always says
+ * whether the mode is "always". */
+static size_t thp_size(int *always)
 {
     char buf[128];
     const char *p;
@@ -124,6 +181,7 @@ static size_t thp_size(void)
         ;
     if (p[0] == '[' && p[1] == 'n' && p[2] == 'e')
         return 0;
+    *always = p[0] == '[' && p[1] == 'a';
     if (read_file("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", buf, sizeof buf) <= 0)
         return 0;
     return parse_size(buf);
@@ -131,16 +189,22 @@ static size_t thp_size(void)
 
 int pal_os_init(size_t *ps, size_t *hps)
 {
-    size_t p = page_size_from_auxv();
+    unsigned long hwcap2 = 0;
+    size_t p = page_size_from_auxv(&hwcap2), h;
+    int always = 0;
 
+    /* without /proc, no hwcaps either: no tagging, no branch protection */
     if (p == 0)
         p = page_size_by_probing();
     if (p == 0 || (p & (p - 1)) != 0)
         return PAL_EOS;
-    __atomic_store_n(&page_size, p, __ATOMIC_RELAXED);
-    __atomic_store_n(&huge_page_size, thp_size(), __ATOMIC_RELAXED);
+    h = thp_size(&always);
+    __atomic_store_n(&hwcap2_word, hwcap2, __ATOMIC_RELAXED);
+    __atomic_store_n(&thp_always_word, always, __ATOMIC_RELAXED);
+    __atomic_store_n(&page_size_word, p, __ATOMIC_RELAXED);
+    __atomic_store_n(&huge_page_size_word, h, __ATOMIC_RELAXED);
     *ps = p;
-    *hps = huge_page_size;
+    *hps = h;
     return PAL_OK;
 }
 
@@ -148,12 +212,12 @@ int pal_os_init(size_t *ps, size_t *hps)
 
 static int probe_madvise(void *scratch, long advice)
 {
-    return pal_sys_madvise(scratch, page_size, advice) == 0;
+    return pal_sys_madvise(scratch, os_page_size(), advice) == 0;
 }
 
 static int probe_fixed_noreplace(void *scratch)
 {
-    long r = pal_sys_mmap(scratch, page_size, LX_PROT_NONE,
+    long r = pal_sys_mmap(scratch, os_page_size(), LX_PROT_NONE,
                           MAP_ANON_PRIVATE | LX_MAP_FIXED_NOREPLACE, -1, 0);
 
     if (r == -LX_EEXIST)
@@ -161,7 +225,7 @@ static int probe_fixed_noreplace(void *scratch)
     /* Before 4.17 the flag is ignored and the address is a hint: the
      * kernel put the mapping somewhere else. */
     if (!pal_sys_failed(r))
-        pal_sys_munmap((void *)r, page_size);
+        pal_sys_munmap((void *)r, os_page_size());
     return 0;
 }
 
@@ -180,7 +244,7 @@ static int probe_guard(void *scratch)
 static int probe_vma_name(void *scratch)
 {
     return pal_sys_prctl(LX_PR_SET_VMA, LX_PR_SET_VMA_ANON_NAME, (long)scratch,
-                         (long)page_size, (long)"pal-probe") == 0;
+                         (long)os_page_size(), (long)"pal-probe") == 0;
 }
 
 /* MADV_COLLAPSE refuses (EINVAL) a VMA that could not hold an aligned huge
@@ -191,16 +255,16 @@ static int probe_vma_name(void *scratch)
  * does not.  Nothing is collapsed. */
 static int probe_collapse(void)
 {
-    long m = pal_sys_mmap(0, 2 * huge_page_size, PROT_RW, MAP_ANON_PRIVATE, -1, 0);
+    long m = pal_sys_mmap(0, 2 * os_huge_page_size(), PROT_RW, MAP_ANON_PRIVATE, -1, 0);
     uintptr_t boundary;
     int ok;
 
     if (pal_sys_failed(m))
         return 0;
     *(volatile char *)m = 1;
-    boundary = pal_align_up((uintptr_t)m + 1, huge_page_size);
+    boundary = pal_align_up((uintptr_t)m + 1, os_huge_page_size());
     ok = probe_madvise((void *)boundary, LX_MADV_COLLAPSE);
-    pal_sys_munmap((void *)m, 2 * huge_page_size);
+    pal_sys_munmap((void *)m, 2 * os_huge_page_size());
     return ok;
 }
 
@@ -221,24 +285,158 @@ static int probe_resident(void *scratch2)
     unsigned char vec[2 * 65536 / 4096];
     int ok;
 
-    if (2 * page_size > sizeof vec * 4096)
+    if (2 * os_page_size() > sizeof vec * 4096)
         return 0;
     vec[0] = vec[1] = 0xff;
-    ((volatile char *)scratch2)[page_size] = 1;
+    ((volatile char *)scratch2)[os_page_size()] = 1;
     /* The untouched page inaccessible, as Reserved memory is: qemu-user
      * (7.2) refuses mincore on PROT_NONE pages (ENOMEM, as if unmapped),
      * so there pal_mem_resident could not answer for Reserved memory. */
-    ok = pal_sys_mprotect(scratch2, page_size, LX_PROT_NONE) == 0 &&
-         pal_sys_mincore(scratch2, 2 * page_size, vec) == 0 &&
+    ok = pal_sys_mprotect(scratch2, os_page_size(), LX_PROT_NONE) == 0 &&
+         pal_sys_mincore(scratch2, 2 * os_page_size(), vec) == 0 &&
          (vec[0] & 1) == 0 && (vec[1] & 1) == 1;
-    pal_sys_mprotect(scratch2, page_size, PROT_RW); /* the probes after write it */
+    pal_sys_mprotect(scratch2, os_page_size(), PROT_RW); /* the probes after write it */
     return ok;
+}
+
+/* process_madvise on this process (PIDFD_SELF_THREAD, Linux 6.14: the
+ * calling thread's memory, which is the process's; 6.18 answers EBADF to
+ * PIDFD_SELF_THREAD_GROUP there; 6.13 allowed any advice on the calling
+ * process): one page released through it reads back zero.  No pidfd from pidfd_open instead: an fd the
+ * library kept open would outlive a fork (naming the parent, whose memory
+ * the child would then release) and could be closed or reused by anyone. */
+static int probe_batch(void *scratch)
+{
+    struct pal_mem_range r = { scratch, os_page_size() };
+
+    *(volatile char *)scratch = 1;
+    return pal_sys_process_madvise(LX_PIDFD_SELF_THREAD, &r, 1, LX_MADV_DONTNEED) ==
+               (long)os_page_size() &&
+           *(volatile char *)scratch == 0;
+}
+
+/* MADV_POPULATE_WRITE (5.14) on an untouched page makes it resident.
+ * qemu-user answers 0 to advice it does not know and does nothing: where
+ * mincore can tell, the page must be resident after. */
+static int probe_populate(void *untouched)
+{
+    unsigned char vec[65536 / 4096]; /* as probe_resident: 4 KiB units */
+
+    if (!probe_madvise(untouched, LX_MADV_POPULATE_WRITE))
+        return 0;
+    vec[0] = 0;
+    return pal_sys_mincore(untouched, os_page_size(), vec) != 0 || (vec[0] & 1) != 0;
+}
+
+/* ---- explicit huge pages and NUMA: facts read on first use ------------ */
+
+/* The hugetlb pools, from the names of /sys/kernel/mm/hugepages
+ * ("hugepages-2048kB"), ascending.  -1 until listed. */
+#define HUGETLB_MAX 8
+static size_t hugetlb_sizes[HUGETLB_MAX];
+static int hugetlb_count_word = -1;
+
+/* A name "hugepages-<N>kB" as N KiB in bytes, else 0. */
+static size_t hugetlb_size_of(const char *name)
+{
+    const char *prefix = "hugepages-";
+    size_t kb;
+
+    for (; *prefix != '\0'; prefix++, name++)
+        if (*name != *prefix)
+            return 0;
+    kb = parse_size(name);
+    while (*name >= '0' && *name <= '9')
+        name++;
+    return name[0] == 'k' && name[1] == 'B' && name[2] == '\0' ? kb * 1024 : 0;
+}
+
+static int hugetlb_count(void)
+{
+    int count = __atomic_load_n(&hugetlb_count_word, __ATOMIC_ACQUIRE);
+    size_t sizes[HUGETLB_MAX], size;
+    /* struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name */
+    union { char c[1024]; unsigned long long align; } buf;
+    long fd, got, at;
+    int i, k;
+
+    if (count >= 0)
+        return count;
+    count = 0;
+    fd = pal_sys_openat(LX_AT_FDCWD, "/sys/kernel/mm/hugepages",
+                        LX_O_RDONLY | LX_O_DIRECTORY | LX_O_CLOEXEC);
+    if (!pal_sys_failed(fd)) {
+        while ((got = pal_sys_getdents64(fd, buf.c, sizeof buf.c)) > 0) {
+            for (at = 0; at < got; at += *(unsigned short *)(buf.c + at + 16)) {
+                size = hugetlb_size_of(buf.c + at + 19);
+                if (size == 0 || count == HUGETLB_MAX)
+                    continue;
+                for (k = count++; k > 0 && sizes[k - 1] > size; k--)
+                    sizes[k] = sizes[k - 1];
+                sizes[k] = size;
+            }
+        }
+        pal_sys_close(fd);
+    }
+    for (i = 0; i < count; i++)
+        __atomic_store_n(&hugetlb_sizes[i], sizes[i], __ATOMIC_RELAXED);
+    __atomic_store_n(&hugetlb_count_word, count, __ATOMIC_RELEASE);
+    return count;
+}
+
+/* Nodes are numbered 0 to the highest in /sys/devices/system/node/possible
+ * ("0", "0-3", "0,2-3"); 1 without that file (CONFIG_NUMA=n).  0 until
+ * read. */
+static unsigned numa_nodes_word;
+
+static unsigned numa_count(void)
+{
+    unsigned nodes = __atomic_load_n(&numa_nodes_word, __ATOMIC_RELAXED);
+    char buf[256];
+    const char *p;
+    size_t highest = 0;
+
+    if (nodes != 0)
+        return nodes;
+    if (read_file("/sys/devices/system/node/possible", buf, sizeof buf) > 0)
+        for (p = buf; *p >= '0' && *p <= '9';) {
+            size_t id = parse_size(p);
+
+            highest = id > highest ? id : highest;
+            while (*p >= '0' && *p <= '9')
+                p++;
+            if (*p == ',' || *p == '-')
+                p++;
+        }
+    /* node masks below are fixed arrays: nodes past them are not offered */
+    nodes = highest < NODE_BITS ? (unsigned)highest + 1 : NODE_BITS;
+    __atomic_store_n(&numa_nodes_word, nodes, __ATOMIC_RELAXED);
+    return nodes;
+}
+
+/* mbind(MPOL_PREFERRED) of [v, v+n) to node: a node mask of NODE_BITS
+ * bits on the stack; maxnode one more than the bits, since the kernel
+ * counts one less than it is given (a historical off-by-one that every
+ * caller, libnuma included, makes up for). */
+static long bind_preferred(void *v, size_t n, unsigned node)
+{
+    unsigned long mask[NODE_BITS / (8 * sizeof(unsigned long))];
+    /* volatile: an initialiser or a plain loop may become a call to
+     * memset, which this library has none of (mips gcc does it) */
+    volatile unsigned long *m = mask;
+    size_t i;
+
+    for (i = 0; i < sizeof mask / sizeof mask[0]; i++)
+        m[i] = 0;
+    m[node / (8 * sizeof(unsigned long))] = 1UL << (node % (8 * sizeof(unsigned long)));
+    return pal_sys_mbind(v, n, LX_MPOL_PREFERRED, mask, NODE_BITS + 1);
 }
 
 /* Probe the features in want that are not known yet; return feat_have. */
 static unsigned probe(unsigned want)
 {
     unsigned known = __atomic_load_n(&feat_known, __ATOMIC_ACQUIRE);
+    unsigned long hwcap2 = __atomic_load_n(&hwcap2_word, __ATOMIC_RELAXED);
     unsigned have = 0;
     long m;
     void *s;
@@ -246,20 +444,35 @@ static unsigned probe(unsigned want)
     want &= ~known;
     if (want == 0)
         return __atomic_load_n(&feat_have, __ATOMIC_RELAXED);
-    if (huge_page_size != 0)
+    if (os_huge_page_size() != 0)
         have |= PAL_FEAT_THP;
+    /* 0 in the tables of every architecture but arm64 */
+    if (LX_HWCAP2_MTE != 0 && (hwcap2 & LX_HWCAP2_MTE) && LX_PROT_MTE != 0)
+        have |= PAL_FEAT_MTE;
+    if (LX_HWCAP2_BTI != 0 && (hwcap2 & LX_HWCAP2_BTI) && LX_PROT_BTI != 0)
+        have |= PAL_FEAT_BTI;
     if ((want & PAL_FEAT_SEAL) && probe_seal())
         have |= PAL_FEAT_SEAL;
-    if ((want & PAL_FEAT_THP_COLLAPSE) && huge_page_size != 0 && probe_collapse())
+    if ((want & PAL_FEAT_THP_COLLAPSE) && os_huge_page_size() != 0 && probe_collapse())
         have |= PAL_FEAT_THP_COLLAPSE;
-    if (want & ~(PAL_FEAT_THP | PAL_FEAT_SEAL | PAL_FEAT_THP_COLLAPSE)) {
-        m = pal_sys_mmap(0, 2 * page_size, PROT_RW, MAP_ANON_PRIVATE, -1, 0);
+    if ((want & PAL_FEAT_HUGETLB) && hugetlb_count() > 0)
+        have |= PAL_FEAT_HUGETLB;
+    if (want & ~(PAL_FEAT_THP | PAL_FEAT_SEAL | PAL_FEAT_THP_COLLAPSE | PAL_FEAT_HUGETLB |
+                 PAL_FEAT_MTE | PAL_FEAT_BTI)) {
+        m = pal_sys_mmap(0, 2 * os_page_size(), PROT_RW, MAP_ANON_PRIVATE, -1, 0);
         if (pal_sys_failed(m)) /* probe again next time */
             return __atomic_load_n(&feat_have, __ATOMIC_RELAXED);
         s = (void *)m;
-        /* resident first: it needs the second page untouched */
+        /* resident first: it needs the second page untouched; then
+         * populate, which needs the first page untouched */
         if ((want & PAL_FEAT_RESIDENT) && probe_resident(s))
             have |= PAL_FEAT_RESIDENT;
+        if ((want & PAL_FEAT_POPULATE) && probe_populate(s))
+            have |= PAL_FEAT_POPULATE;
+        if ((want & PAL_FEAT_BATCH) && probe_batch(s))
+            have |= PAL_FEAT_BATCH;
+        if ((want & PAL_FEAT_NUMA) && numa_count() > 1 && bind_preferred(s, os_page_size(), 0) == 0)
+            have |= PAL_FEAT_NUMA;
         if ((want & PAL_FEAT_MADV_FREE) && probe_madvise(s, LX_MADV_FREE))
             have |= PAL_FEAT_MADV_FREE;
         if ((want & PAL_FEAT_MADV_DONTNEED) && probe_madvise(s, LX_MADV_DONTNEED))
@@ -270,7 +483,7 @@ static unsigned probe(unsigned want)
             have |= PAL_FEAT_FIXED_NOREPLACE;
         if ((want & PAL_FEAT_GUARD) && probe_guard(s))
             have |= PAL_FEAT_GUARD;
-        pal_sys_munmap(s, 2 * page_size);
+        pal_sys_munmap(s, 2 * os_page_size());
     }
     __atomic_fetch_or(&feat_have, have & want, __ATOMIC_RELAXED);
     __atomic_fetch_or(&feat_known, want, __ATOMIC_RELEASE);
@@ -284,7 +497,13 @@ static int have(unsigned feature)
 
 unsigned pal_os_features(void)
 {
-    return probe(~0u) | PAL_FEAT_PROTECT;
+    unsigned f = probe(~0u) | PAL_FEAT_PROTECT;
+
+    if (__atomic_load_n(&batch_refused, __ATOMIC_RELAXED))
+        f &= ~PAL_FEAT_BATCH;
+    if (__atomic_load_n(&populate_refused, __ATOMIC_RELAXED))
+        f &= ~PAL_FEAT_POPULATE;
+    return f;
 }
 
 /* ---- release ---------------------------------------------------------- */
@@ -318,13 +537,13 @@ static int dontneed_gives_zeroes(void)
     long m;
 
     if (z == 0) {
-        m = pal_sys_mmap(0, page_size, PROT_RW, MAP_ANON_PRIVATE, -1, 0);
+        m = pal_sys_mmap(0, os_page_size(), PROT_RW, MAP_ANON_PRIVATE, -1, 0);
         if (pal_sys_failed(m))
             return 1; /* cannot tell now; ask again next time */
         *(volatile char *)m = 1;
-        z = pal_sys_madvise((void *)m, page_size, LX_MADV_DONTNEED) != 0 ||
+        z = pal_sys_madvise((void *)m, os_page_size(), LX_MADV_DONTNEED) != 0 ||
                     *(volatile char *)m == 0 ? 1 : 2;
-        pal_sys_munmap((void *)m, page_size);
+        pal_sys_munmap((void *)m, os_page_size());
         __atomic_store_n(&dontneed_zeroes, z, __ATOMIC_RELAXED);
     }
     return z == 1;
@@ -406,39 +625,87 @@ static void madvise_hint(uintptr_t v, size_t n, long advice)
         (void)pal_sys_madvise((void *)v, n, advice);
 }
 
+static int khugepaged_refills(void)
+{
+    int state = __atomic_load_n(&khugepaged_refills_state, __ATOMIC_RELAXED);
+    char buf[16];
+
+    if (state == 0) {
+        state = read_file("/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none",
+                          buf, sizeof buf) > 0 && parse_size(buf) > 0 ? 2 : 1;
+        __atomic_store_n(&khugepaged_refills_state, state, __ATOMIC_RELAXED);
+    }
+    return state == 2;
+}
+
+/* Whether unused should mark the huge pages holding its unaligned ends
+ * no-huge-page (thpgranular).  The mark exists to keep a partly released
+ * huge page from being filled back in, which happens only where
+ *  - khugepaged collapses ranges nobody asked huge pages for: THP
+ *    "always" with max_ptes_none above 0 (511, the default, collapses a
+ *    huge page with a single page left in it); or
+ *  - the caller asked for huge pages (pal_mem_hugepage marks the range for
+ *    khugepaged under any mode; pal_mem_collapse refills at once).
+ * Anywhere else (THP "madvise", this machine's and most distributions'
+ * default, with no huge pages asked for) a mark changes nothing the
+ * kernel will do, costs a call, and, undone by used, would opt memory
+ * into huge pages nobody asked for: under defrag "madvise" faults there
+ * may stall in direct compaction (the Go runtime stopped marking in
+ * 1.21.4 for this, golang/go #61718, #64342).  Which ranges the caller
+ * asked for is not known without per-range state, so one such request
+ * turns the marks on for every range from then on. */
+static int marks_needed(void)
+{
+    if (os_huge_page_size() == 0)
+        return 0;
+    if (__atomic_load_n(&huge_asked, __ATOMIC_RELAXED))
+        return 1;
+    return __atomic_load_n(&thp_always_word, __ATOMIC_RELAXED) && khugepaged_refills();
+}
+
 /* Mark no-huge-page only the huge pages holding v and v+n-1, when those
  * ends are not huge-page aligned (Go 1.21's sysUnusedOS).  Marking every
  * released range instead splits the VMA at each one: a heap with every
  * other page released reaches vm.max_map_count (65530) and mmap starts
  * failing with memory to spare.  Marks are hints; errors are ignored
- * (EINVAL where one is already set, ENOMEM where a neighbour is unmapped). */
-static void mark_ends_nohugepage(uintptr_t v, size_t n)
+ * (EINVAL where one is already set, ENOMEM where a neighbour is unmapped).
+ * The marks are written into out (at most 2) rather than issued, so that
+ * a batch of releases can issue its marks in one call too; returns how
+ * many. */
+static int end_marks(uintptr_t v, size_t n, struct pal_mem_range *out)
 {
-    size_t h = huge_page_size;
+    size_t h = os_huge_page_size();
     uintptr_t head = 0, tail = 0;
+    int k = 0;
 
     if ((v & (h - 1)) != 0)
         head = pal_align_down(v, h);
     if (((v + n) & (h - 1)) != 0)
         tail = pal_align_down(v + n - 1, h);
     if (head != 0 && head + h == tail) {
-        madvise_hint(head, 2 * h, LX_MADV_NOHUGEPAGE);
-        return;
+        out[k].v = (void *)head;
+        out[k++].n = 2 * h;
+        return k;
     }
-    if (head != 0)
-        madvise_hint(head, h, LX_MADV_NOHUGEPAGE);
-    if (tail != 0 && tail != head)
-        madvise_hint(tail, h, LX_MADV_NOHUGEPAGE);
+    if (head != 0) {
+        out[k].v = (void *)head;
+        out[k++].n = h;
+    }
+    if (tail != 0 && tail != head) {
+        out[k].v = (void *)tail;
+        out[k++].n = h;
+    }
+    return k;
 }
 
 /* MADV_HUGEPAGE on the whole huge pages inside [v, v+n) only: a partial
  * one would be filled out by khugepaged beyond what the caller asked. */
 static long hugepage_inside(uintptr_t v, size_t n)
 {
-    uintptr_t beg = pal_align_up(v, huge_page_size);
-    uintptr_t end = pal_align_down(v + n, huge_page_size);
+    uintptr_t beg = pal_align_up(v, os_huge_page_size());
+    uintptr_t end = pal_align_down(v + n, os_huge_page_size());
 
-    if (huge_page_size == 0 || beg >= end)
+    if (os_huge_page_size() == 0 || beg >= end)
         return 0;
     return pal_sys_madvise((void *)beg, end - beg, LX_MADV_HUGEPAGE);
 }
@@ -476,11 +743,11 @@ int pal_os_reserve_at(void *addr, size_t n)
  * the aligned part: at most three calls, nothing left over. */
 int pal_os_reserve_aligned(size_t n, size_t align, void **out)
 {
-    size_t total = n + (align - page_size);
+    size_t total = n + (align - os_page_size());
     uintptr_t base, start;
     long r;
 
-    if (align == page_size)
+    if (align == os_page_size())
         return pal_os_reserve(0, n, out);
     if (total < n)
         return PAL_ENOMEM;
@@ -501,7 +768,7 @@ int pal_os_map(void *v, size_t n, unsigned policy)
 {
     int err = remap(v, n, PROT_RW);
 
-    if (err == PAL_OK && (policy & PAL_POLICY_NO_THP) && huge_page_size != 0)
+    if (err == PAL_OK && (policy & PAL_POLICY_NO_THP) && os_huge_page_size() != 0)
         madvise_hint((uintptr_t)v, n, LX_MADV_NOHUGEPAGE);
     return err;
 }
@@ -516,34 +783,184 @@ int pal_os_used(void *v, size_t n, unsigned policy)
             return pal_sys_error(r);
     }
     /* Undo unused's no-huge-page marks on the whole huge pages inside; the
-     * ends stay marked until a neighbour's unused marks them anyway. */
-    if ((policy & PAL_POLICY_THP_GRANULAR) && !(policy & PAL_POLICY_NO_THP))
+     * ends stay marked until a neighbour's unused marks them anyway.  Only
+     * once unused has marked anything: with nothing to undo, the mark
+     * would opt the range into huge pages nobody asked for. */
+    if ((policy & PAL_POLICY_THP_GRANULAR) && !(policy & PAL_POLICY_NO_THP) &&
+        __atomic_load_n(&ends_marked, __ATOMIC_RELAXED))
         (void)hugepage_inside((uintptr_t)v, n);
     return PAL_OK;
+}
+
+/* Whether unused marks the huge pages of its ends under this policy: with
+ * thpgranular, not under disablethp (everything is marked already), not
+ * under strict overcommit (the released range is PROT_NONE, which keeps
+ * khugepaged out, and a mark would split the mapping further), and only
+ * where a mark changes what the kernel does (marks_needed).  Notes that
+ * marks were made, so that used undoes them. */
+static int end_marks_wanted(unsigned policy, int strict)
+{
+    if (strict || !(policy & PAL_POLICY_THP_GRANULAR) || (policy & PAL_POLICY_NO_THP) ||
+        !marks_needed())
+        return 0;
+    if (!__atomic_load_n(&ends_marked, __ATOMIC_RELAXED))
+        __atomic_store_n(&ends_marked, 1, __ATOMIC_RELAXED);
+    return 1;
 }
 
 int pal_os_unused(void *v, size_t n, unsigned policy)
 {
     int strict = strict_commit(), remapped = strict;
     int err = strict ? remap(v, n, LX_PROT_NONE) : release(v, n, policy, &remapped);
-    int thp = huge_page_size != 0;
+    struct pal_mem_range marks[2];
+    int k, i;
     long r;
 
     if (err != PAL_OK)
         return err;
     /* a fresh mapping lost disablethp's mark: put it back */
-    if (thp && remapped && (policy & PAL_POLICY_NO_THP))
+    if (os_huge_page_size() != 0 && remapped && (policy & PAL_POLICY_NO_THP))
         madvise_hint((uintptr_t)v, n, LX_MADV_NOHUGEPAGE);
-    /* Under strict overcommit the released range is PROT_NONE, which keeps
-     * khugepaged from filling it back in without a mark (and a mark would
-     * split the mapping further); under disablethp all is marked already. */
-    if (thp && !strict && (policy & PAL_POLICY_THP_GRANULAR) && !(policy & PAL_POLICY_NO_THP))
-        mark_ends_nohugepage((uintptr_t)v, n);
+    if (end_marks_wanted(policy, strict))
+        for (k = end_marks((uintptr_t)v, n, marks), i = 0; i < k; i++)
+            madvise_hint((uintptr_t)marks[i].v, marks[i].n, LX_MADV_NOHUGEPAGE);
     if ((policy & PAL_POLICY_HARD_DECOMMIT) && !strict) {
         r = pal_sys_mprotect(v, n, LX_PROT_NONE);
         if (r != 0)
             return pal_sys_error(r);
     }
+    return PAL_OK;
+}
+
+/* The advice a batched release gives, or 0 where unused must go range by
+ * range: a fresh mapping per range (no madvise, strict overcommit, a
+ * DONTNEED that keeps contents) or an mprotect per range after the
+ * release (harddecommit: a failed mprotect part way would leave ranges
+ * beyond *done released, which the contract forbids). */
+static long batch_advice(unsigned policy)
+{
+    long advice = __atomic_load_n(&advise_unused, __ATOMIC_RELAXED);
+
+    if ((policy & PAL_POLICY_HARD_DECOMMIT) || advice == ADVISE_MMAP || strict_commit() ||
+        __atomic_load_n(&batch_refused, __ATOMIC_RELAXED) || !have(PAL_FEAT_BATCH))
+        return 0;
+    if (policy & PAL_POLICY_DONTNEED)
+        advice = LX_MADV_DONTNEED;
+    if (advice == LX_MADV_DONTNEED && !dontneed_gives_zeroes())
+        return 0;
+    return advice;
+}
+
+/* Up to MARKS_BATCH end marks gathered over a batch, issued in one call. */
+#define MARKS_BATCH 64
+
+struct mark_batch {
+    struct pal_mem_range m[MARKS_BATCH];
+    size_t count;
+};
+
+static void marks_flush(struct mark_batch *b)
+{
+    if (b->count > 0)
+        (void)pal_sys_process_madvise(LX_PIDFD_SELF_THREAD, b->m, b->count,
+                                      LX_MADV_NOHUGEPAGE);
+    b->count = 0;
+}
+
+static void marks_add(struct mark_batch *b, const struct pal_mem_range *r)
+{
+    struct pal_mem_range m[2];
+    int k = end_marks((uintptr_t)r->v, r->n, m), i;
+
+    for (i = 0; i < k; i++) {
+        /* neighbouring ranges often end in the same huge page */
+        if (b->count > 0 && b->m[b->count - 1].v == m[i].v && b->m[b->count - 1].n == m[i].n)
+            continue;
+        if (b->count == MARKS_BATCH)
+            marks_flush(b);
+        b->m[b->count++] = m[i];
+    }
+}
+
+/* process_madvise on this process, up to IOV_MAX (UIO_MAXIOV) ranges a
+ * call, the caller's array itself as the iovecs: one entry into the
+ * kernel and, since 6.16, one TLB flush per call instead of per range.
+ * The kernel stops at the first range it cannot advise and reports the
+ * bytes done, and it also stops short of a call's end when the total
+ * passes MAX_RW_COUNT (2 GiB): either way, the first range not wholly
+ * advised goes through unused on its own, which finishes it or gives its
+ * error, and batching resumes after it.  A call refused as a whole (a
+ * sandbox's EPERM or ENOSYS) is remembered: one madvise per range from
+ * then on. */
+int pal_os_unused_ranges(const struct pal_mem_range *r, size_t count,
+                         unsigned policy, size_t *done)
+{
+    long advice = batch_advice(policy), got;
+    int marks = advice != 0 && end_marks_wanted(policy, 0), err;
+    struct mark_batch mb;
+    size_t i = 0, k, j;
+
+    if (advice == 0)
+        return pal_os_unused_each(r, count, policy, done);
+    mb.count = 0;
+    while (i < count) {
+        k = count - i < LX_UIO_MAXIOV ? count - i : LX_UIO_MAXIOV;
+        got = pal_sys_process_madvise(LX_PIDFD_SELF_THREAD, r + i, k, advice);
+        /* ranges i..j-1 were wholly advised */
+        for (j = i; j < i + k && !pal_sys_failed(got) && (size_t)got >= r[j].n; j++) {
+            got -= (long)r[j].n;
+            if (marks)
+                marks_add(&mb, &r[j]);
+        }
+        if (j == i + k) {
+            i = j;
+            continue;
+        }
+        err = pal_os_unused(r[j].v, r[j].n, policy);
+        if (err != PAL_OK) {
+            marks_flush(&mb);
+            *done = j;
+            return err;
+        }
+        if (j == i && pal_sys_failed(got)) {
+            /* the range was fine on its own: the batch was refused */
+            __atomic_store_n(&batch_refused, 1, __ATOMIC_RELAXED);
+            pal_os_count_fallback();
+            marks_flush(&mb);
+            err = pal_os_unused_each(r + j + 1, count - j - 1, policy, done);
+            *done += j + 1;
+            return err;
+        }
+        i = j + 1;
+    }
+    marks_flush(&mb);
+    *done = count;
+    return PAL_OK;
+}
+
+/* MADV_POPULATE_WRITE (5.14) faults the range in writable, as a write to
+ * each page would, without changing a byte.  Where the probe found it
+ * unknown (EINVAL before 5.14), or a sandbox forbids it later (ENOSYS,
+ * EPERM), each page is touched instead.  Once the probe found it, EINVAL
+ * means part of the range may not be written (or is a device mapping)
+ * and EFAULT that an access there would fault: both PAL_EACCES.  ENOMEM:
+ * out of memory, or not mapped. */
+int pal_os_populate(void *v, size_t n)
+{
+    long r;
+
+    if (!__atomic_load_n(&populate_refused, __ATOMIC_RELAXED) && have(PAL_FEAT_POPULATE)) {
+        r = pal_sys_madvise(v, n, LX_MADV_POPULATE_WRITE);
+        if (r == 0)
+            return PAL_OK;
+        if (r == -LX_EINVAL || r == -LX_EFAULT)
+            return PAL_EACCES;
+        if (r != -LX_ENOSYS && r != -LX_EPERM)
+            return pal_sys_error(r);
+        __atomic_store_n(&populate_refused, 1, __ATOMIC_RELAXED);
+    }
+    pal_os_count_fallback();
+    pal_os_touch(v, n, os_page_size());
     return PAL_OK;
 }
 
@@ -553,7 +970,7 @@ int pal_os_alloc(size_t n, unsigned policy, void **out)
 
     if (pal_sys_failed(r))
         return pal_sys_error(r);
-    if ((policy & PAL_POLICY_NO_THP) && huge_page_size != 0)
+    if ((policy & PAL_POLICY_NO_THP) && os_huge_page_size() != 0)
         madvise_hint((uintptr_t)r, n, LX_MADV_NOHUGEPAGE);
     *out = (void *)r;
     return PAL_OK;
@@ -590,6 +1007,9 @@ int pal_os_fault(void *v, size_t n)
     return remap(v, n, LX_PROT_NONE);
 }
 
+/* PAL_PROT_MTE and PAL_PROT_BTI need the CPU's support, which the kernel
+ * reports in AT_HWCAP2 (arm64 only): without it PAL_ENOSYS, never a plain
+ * protection in their place. */
 int pal_os_protect(void *v, size_t n, unsigned prot)
 {
     long p = LX_PROT_NONE;
@@ -601,16 +1021,38 @@ int pal_os_protect(void *v, size_t n, unsigned prot)
         p |= LX_PROT_WRITE;
     if (prot & PAL_PROT_EXEC)
         p |= LX_PROT_EXEC;
+    if (prot & PAL_PROT_MTE) {
+        if (!have(PAL_FEAT_MTE))
+            return PAL_ENOSYS;
+        p |= LX_PROT_MTE;
+    }
+    if (prot & PAL_PROT_BTI) {
+        if (!have(PAL_FEAT_BTI))
+            return PAL_ENOSYS;
+        p |= LX_PROT_BTI;
+    }
     r = pal_sys_mprotect(v, n, p);
     return r == 0 ? PAL_OK : pal_sys_error(r);
 }
 
 /* ---- hints ------------------------------------------------------------ */
 
+/* The caller wants huge pages somewhere: from now on unused keeps
+ * released parts of huge pages from being filled back in (marks_needed). */
+static void note_huge_asked(void)
+{
+    if (!__atomic_load_n(&huge_asked, __ATOMIC_RELAXED))
+        __atomic_store_n(&huge_asked, 1, __ATOMIC_RELAXED);
+}
+
 int pal_os_hugepage(void *v, size_t n)
 {
-    long r = hugepage_inside((uintptr_t)v, n);
+    long r;
 
+    if (os_huge_page_size() == 0)
+        return PAL_OK;
+    note_huge_asked();
+    r = hugepage_inside((uintptr_t)v, n);
     return r == 0 ? PAL_OK : pal_sys_error(r);
 }
 
@@ -618,7 +1060,7 @@ int pal_os_nohugepage(void *v, size_t n)
 {
     long r;
 
-    if (huge_page_size == 0)
+    if (os_huge_page_size() == 0)
         return PAL_OK;
     r = pal_sys_madvise(v, n, LX_MADV_NOHUGEPAGE);
     return r == 0 ? PAL_OK : pal_sys_error(r);
@@ -630,6 +1072,7 @@ int pal_os_collapse(void *v, size_t n)
 
     if (!have(PAL_FEAT_THP_COLLAPSE))
         return PAL_ENOSYS;
+    note_huge_asked();
     r = pal_sys_madvise(v, n, LX_MADV_COLLAPSE);
     if (r == 0)
         return PAL_OK;
@@ -693,16 +1136,74 @@ int pal_os_resident(const void *v, size_t n, size_t *bytes)
         return PAL_ENOSYS;
     while (n > 0) {
         chunk = n < chunk_max ? n : chunk_max;
-        if (chunk > page_size)
-            chunk = pal_align_down(chunk, page_size);
+        if (chunk > os_page_size())
+            chunk = pal_align_down(chunk, os_page_size());
         r = pal_sys_mincore((const void *)p, chunk, vec);
         if (r != 0)
             return pal_sys_error(r);
-        for (i = 0; i * page_size < chunk; i++) /* no __aeabi_uidiv */
+        for (i = 0; i * os_page_size() < chunk; i++) /* no __aeabi_uidiv */
             total += vec[i] & 1;
         p += chunk;
         n -= chunk;
     }
-    *bytes = total * page_size;
+    *bytes = total * os_page_size();
     return PAL_OK;
+}
+
+/* ---- explicit huge pages ---------------------------------------------- */
+
+size_t pal_os_huge_page_sizes(size_t *sizes, size_t max)
+{
+    size_t count = (size_t)hugetlb_count(), i;
+
+    for (i = 0; i < count && i < max; i++)
+        sizes[i] = __atomic_load_n(&hugetlb_sizes[i], __ATOMIC_RELAXED);
+    return count;
+}
+
+/* A private hugetlb mapping of the pool of that size (log2 of it in the
+ * flags' MAP_HUGE_SHIFT field).  Without MAP_NORESERVE the kernel reserves
+ * the whole mapping's huge pages at mmap time, so a short pool is ENOMEM
+ * here and never a SIGBUS at first touch.  (A fork child writing its copy
+ * of a private mapping may still find the pool empty: the reservation
+ * stays with the parent.) */
+int pal_os_alloc_huge(size_t n, size_t page, void **out)
+{
+    long shift = 0, r;
+
+    while (((size_t)1 << shift) < page)
+        shift++;
+    r = pal_sys_mmap(0, n, PROT_RW,
+                     MAP_ANON_PRIVATE | LX_MAP_HUGETLB | (shift << LX_MAP_HUGE_SHIFT), -1, 0);
+    if (pal_sys_failed(r))
+        return pal_sys_error(r);
+    *out = (void *)r;
+    return PAL_OK;
+}
+
+/* ---- NUMA ------------------------------------------------------------- */
+
+unsigned pal_os_numa_nodes(void)
+{
+    return numa_count();
+}
+
+int pal_os_current_node(unsigned *node)
+{
+    unsigned cpu, nd;
+    long r = pal_sys_getcpu(&cpu, &nd);
+
+    if (r != 0)
+        return pal_sys_error(r);
+    *node = nd;
+    return PAL_OK;
+}
+
+/* MPOL_PREFERRED: pages come from node while it has free memory, from the
+ * nearest others after, never a failed fault (MPOL_BIND would OOM). */
+int pal_os_bind_node(void *v, size_t n, unsigned node)
+{
+    long r = bind_preferred(v, n, node);
+
+    return r == 0 ? PAL_OK : pal_sys_error(r);
 }

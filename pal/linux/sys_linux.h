@@ -129,6 +129,30 @@ static inline long pal_sys_mseal(void *addr, size_t len, long flags)
     return pal_sys(LX_NR_mseal, (long)addr, (long)len, flags, 0, 0);
 }
 
+/* vlen iovecs (struct pal_mem_range has their layout) of the process that
+ * pidfd names; the bytes advised, or -errno if none were. */
+static inline long pal_sys_process_madvise(long pidfd, const struct pal_mem_range *iov,
+                                           size_t vlen, long advice)
+{
+    return pal_sys(LX_NR_process_madvise, pidfd, (long)iov, (long)vlen, advice, 0);
+}
+
+static inline long pal_sys_getcpu(unsigned *cpu, unsigned *node)
+{
+    return pal_sys(LX_NR_getcpu, (long)cpu, (long)node, 0, 0, 0);
+}
+
+static inline long pal_sys_mbind(void *addr, size_t len, long mode,
+                                 const unsigned long *nodemask, unsigned long maxnode)
+{
+    return pal_sys(LX_NR_mbind, (long)addr, (long)len, mode, (long)nodemask, (long)maxnode);
+}
+
+static inline long pal_sys_getdents64(long fd, void *buf, size_t len)
+{
+    return pal_sys(LX_NR_getdents64, fd, (long)buf, (long)len, 0, 0);
+}
+
 static inline long pal_sys_openat(long dirfd, const char *path, long flags)
 {
     return pal_sys(LX_NR_openat, dirfd, (long)path, flags, 0, 0);

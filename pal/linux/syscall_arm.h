@@ -9,6 +9,19 @@
 
 #include "defs_arm.h"
 
+/* Thumb-1 (-mthumb before ARMv6T2, and armv6-m) has neither the registers
+ * nor the instructions: its asm operands are r0-r7 only, and r7 (its frame
+ * pointer) plus six arguments and the number do not fit; and it has no
+ * ldrex/strex, so the library's atomics would become calls into libgcc,
+ * as they would in ARM code before ARMv6.  Say so rather than fail in the
+ * assembler. */
+#if defined(__thumb__) && !defined(__thumb2__)
+#error "libpal: 32-bit Arm in Thumb-1 is not supported: build ARM (-marm) or Thumb-2 (ARMv6T2 and later) code"
+#endif
+#if defined(__ARM_ARCH) && __ARM_ARCH < 6
+#error "libpal: 32-bit Arm before ARMv6 is not supported (no ldrex/strex for atomics without libgcc)"
+#endif
+
 static inline long pal_syscall6(long nr, long a1, long a2, long a3, long a4,
                                 long a5, long a6)
 {

@@ -73,7 +73,7 @@ static int os_segfree(void *v, size_t n)
     return madvise(v, n, MADV_DONTNEED) == 0 ? PAL_OK : PAL_EOS;
 }
 
-static size_t os_page_size(void)
+static size_t os_query_page_size(void)
 {
     long p;
 
@@ -122,7 +122,7 @@ static int os_segfree(void *v, size_t n)
 }
 
 /* The kernel's page size: the "N pagesize" line of /dev/swap. */
-static size_t os_page_size(void)
+static size_t os_query_page_size(void)
 {
     char buf[512];
     long got = 0, r, i;
@@ -165,7 +165,15 @@ static size_t os_page_size(void)
 
 /* ---- state ------------------------------------------------------------ */
 
-static size_t page_size;
+/* Stored by every racing initialiser and read by every call, so atomic
+ * both ways (a plain read beside a store is a data race in C11, whatever
+ * the value); relaxed loads cost what plain ones do. */
+static size_t page_size_word;
+
+static inline size_t os_page_size(void)
+{
+    return __atomic_load_n(&page_size_word, __ATOMIC_RELAXED);
+}
 
 struct free_block {
     struct free_block *next;
@@ -318,11 +326,11 @@ static void lower_end(uintptr_t a)
  * on the free list, in whole pages. */
 static void restart_end(uintptr_t brk, uintptr_t top)
 {
-    uintptr_t old_top = pal_align_down(bloc_max, page_size);
+    uintptr_t old_top = pal_align_down(bloc_max, os_page_size());
 
     if (old_top > bloc)
         list_insert(bloc, old_top - bloc);
-    bloc = pal_align_up(brk, page_size);
+    bloc = pal_align_up(brk, os_page_size());
     bloc_max = top;
 }
 
@@ -410,11 +418,11 @@ static uintptr_t take_from_break(size_t n, size_t align)
 
 int pal_os_init(size_t *ps, size_t *hps)
 {
-    size_t p = os_page_size();
+    size_t p = os_query_page_size();
 
     if (p == 0 || (p & (p - 1)) != 0)
         return PAL_EOS;
-    __atomic_store_n(&page_size, p, __ATOMIC_RELAXED);
+    __atomic_store_n(&page_size_word, p, __ATOMIC_RELAXED);
     *ps = p;
     *hps = 0;
     return PAL_OK;
@@ -462,7 +470,7 @@ static int reserve(void *hint, size_t n, size_t align, void **out)
 
 int pal_os_reserve(void *hint, size_t n, void **out)
 {
-    return reserve(hint, n, page_size, out);
+    return reserve(hint, n, os_page_size(), out);
 }
 
 /* Exactly at addr: inside a free block, or at or past the end of what was
@@ -522,7 +530,7 @@ int pal_os_unused(void *v, size_t n, unsigned policy)
 int pal_os_alloc(size_t n, unsigned policy, void **out)
 {
     (void)policy;
-    return reserve(NULL, n, page_size, out);
+    return reserve(NULL, n, os_page_size(), out);
 }
 
 /* Release the pages, then give the range back: the end of memory moves
@@ -610,5 +618,56 @@ int pal_os_resident(const void *v, size_t n, size_t *bytes)
     (void)v;
     (void)n;
     (void)bytes;
+    return PAL_ENOSYS;
+}
+
+/* ---- additions: batched release, prefault, huge pages, NUMA ----------- */
+
+int pal_os_unused_ranges(const struct pal_mem_range *r, size_t count,
+                         unsigned policy, size_t *done)
+{
+    return pal_os_unused_each(r, count, policy, done);
+}
+
+/* No prefault call here: touch each page. */
+int pal_os_populate(void *v, size_t n)
+{
+    pal_os_touch(v, n, os_page_size());
+    return PAL_OK;
+}
+
+/* Plan 9 has no huge pages. */
+size_t pal_os_huge_page_sizes(size_t *sizes, size_t max)
+{
+    (void)sizes;
+    (void)max;
+    return 0;
+}
+
+int pal_os_alloc_huge(size_t n, size_t page, void **out)
+{
+    (void)n;
+    (void)page;
+    (void)out;
+    return PAL_ENOSYS;
+}
+
+/* Plan 9 has no NUMA. */
+unsigned pal_os_numa_nodes(void)
+{
+    return 1;
+}
+
+int pal_os_current_node(unsigned *node)
+{
+    (void)node;
+    return PAL_ENOSYS;
+}
+
+int pal_os_bind_node(void *v, size_t n, unsigned node)
+{
+    (void)v;
+    (void)n;
+    (void)node;
     return PAL_ENOSYS;
 }

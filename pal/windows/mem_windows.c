@@ -31,7 +31,15 @@
 
 #include "pal_os.h"
 
-static size_t page_size;
+/* Stored by every racing initialiser and read by every call, so atomic
+ * both ways (a plain read beside a store is a data race in C11, whatever
+ * the value); relaxed loads cost what plain ones do. */
+static size_t page_size_word;
+
+static inline size_t os_page_size(void)
+{
+    return __atomic_load_n(&page_size_word, __ATOMIC_RELAXED);
+}
 static size_t granularity; /* dwAllocationGranularity: where reservations start */
 
 /* Feature bits: known = probed, have = probed and present. */
@@ -191,7 +199,7 @@ int pal_os_init(size_t *ps, size_t *hps)
         si.dwAllocationGranularity < si.dwPageSize ||
         (si.dwAllocationGranularity & (si.dwAllocationGranularity - 1)) != 0)
         return PAL_EOS;
-    __atomic_store_n(&page_size, si.dwPageSize, __ATOMIC_RELAXED);
+    __atomic_store_n(&page_size_word, si.dwPageSize, __ATOMIC_RELAXED);
     __atomic_store_n(&granularity, si.dwAllocationGranularity, __ATOMIC_RELAXED);
     find_virtual_alloc2();
     *ps = si.dwPageSize;
@@ -207,14 +215,14 @@ int pal_os_init(size_t *ps, size_t *hps)
 static int probe_resident(void)
 {
     struct ws_ex_info info[2];
-    char *m = valloc(NULL, 2 * page_size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    char *m = valloc(NULL, 2 * os_page_size(), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     int ok;
 
     if (m == NULL)
         return -1;
-    ((volatile char *)m)[page_size] = 1;
+    ((volatile char *)m)[os_page_size()] = 1;
     info[0].address = m;
-    info[1].address = m + page_size;
+    info[1].address = m + os_page_size();
     info[0].attributes = info[1].attributes = 0;
     pal_os_count_call();
     ok = K32QueryWorkingSetEx(GetCurrentProcess(), info, sizeof info) &&
@@ -676,6 +684,9 @@ static DWORD page_protection(unsigned prot)
 
 int pal_os_protect(void *v, size_t n, unsigned prot)
 {
+    /* memory tagging and branch protection are arm64 Linux's only */
+    if (prot & (PAL_PROT_MTE | PAL_PROT_BTI))
+        return PAL_ENOSYS;
     return protect(v, n, page_protection(prot));
 }
 
@@ -735,14 +746,14 @@ int pal_os_resident(const void *v, size_t n, size_t *bytes)
 {
     struct ws_ex_info info[64];
     uintptr_t p = (uintptr_t)v;
-    size_t pages = n / page_size, total = 0, batch, i;
+    size_t pages = n / os_page_size(), total = 0, batch, i;
 
     if ((probe(PAL_FEAT_RESIDENT) & PAL_FEAT_RESIDENT) == 0)
         return PAL_ENOSYS;
     while (pages > 0) {
         batch = pages < 64 ? pages : 64;
         for (i = 0; i < batch; i++) {
-            info[i].address = (void *)(p + i * page_size);
+            info[i].address = (void *)(p + i * os_page_size());
             info[i].attributes = 0;
         }
         pal_os_count_call();
@@ -751,9 +762,60 @@ int pal_os_resident(const void *v, size_t n, size_t *bytes)
             return last_error();
         for (i = 0; i < batch; i++)
             total += info[i].attributes & 1;
-        p += batch * page_size;
+        p += batch * os_page_size();
         pages -= batch;
     }
-    *bytes = total * page_size;
+    *bytes = total * os_page_size();
     return PAL_OK;
+}
+
+/* ---- additions: batched release, prefault, huge pages, NUMA ----------- */
+
+int pal_os_unused_ranges(const struct pal_mem_range *r, size_t count,
+                         unsigned policy, size_t *done)
+{
+    return pal_os_unused_each(r, count, policy, done);
+}
+
+/* No prefault call here: touch each page. */
+int pal_os_populate(void *v, size_t n)
+{
+    pal_os_touch(v, n, os_page_size());
+    return PAL_OK;
+}
+
+/* Explicit huge pages are not offered by this backend yet. */
+size_t pal_os_huge_page_sizes(size_t *sizes, size_t max)
+{
+    (void)sizes;
+    (void)max;
+    return 0;
+}
+
+int pal_os_alloc_huge(size_t n, size_t page, void **out)
+{
+    (void)n;
+    (void)page;
+    (void)out;
+    return PAL_ENOSYS;
+}
+
+/* One node as far as this backend knows. */
+unsigned pal_os_numa_nodes(void)
+{
+    return 1;
+}
+
+int pal_os_current_node(unsigned *node)
+{
+    (void)node;
+    return PAL_ENOSYS;
+}
+
+int pal_os_bind_node(void *v, size_t n, unsigned node)
+{
+    (void)v;
+    (void)n;
+    (void)node;
+    return PAL_ENOSYS;
 }

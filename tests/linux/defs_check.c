@@ -35,8 +35,19 @@
 #include <linux/fcntl.h>
 #include <linux/auxvec.h>
 #include <asm/resource.h>
+#include <linux/uio.h>
+#include <linux/mempolicy.h>
+#if __has_include(<asm/hwcap.h>)
+#include <asm/hwcap.h>
+#endif
+#if __has_include(<linux/pidfd.h>)
+#include <linux/pidfd.h>
+#endif
 
 #include PAL_DEFS
+
+/* PROT_MTE, PROT_BTI and their HWCAP2 bits are arm64's alone: the other
+ * tables say 0, which the code takes as "not on this architecture". */
 
 /* 32-bit families map through mmap2 (offset in 4096-byte units) */
 #if __SIZEOF_LONG__ == 4
@@ -70,6 +81,10 @@ PAL_CHECK(LX_NR_lseek, __NR_lseek)
 PAL_CHECK(LX_NR_seccomp, __NR_seccomp)
 PAL_CHECK(LX_NR_copy_file_range, __NR_copy_file_range)
 PAL_CHECK(LX_NR_prlimit64, __NR_prlimit64)
+PAL_CHECK(LX_NR_process_madvise, __NR_process_madvise)
+PAL_CHECK(LX_NR_getcpu, __NR_getcpu)
+PAL_CHECK(LX_NR_mbind, __NR_mbind)
+PAL_CHECK(LX_NR_getdents64, __NR_getdents64)
 
 PAL_CHECK(LX_PROT_NONE, PROT_NONE)
 PAL_CHECK(LX_PROT_READ, PROT_READ)
@@ -96,10 +111,42 @@ PAL_CHECK(LX_MADV_GUARD_REMOVE, MADV_GUARD_REMOVE)
 #else
 PAL_SKIP(LX_MADV_GUARD_REMOVE, "Linux 6.13, newer than these headers")
 #endif
+PAL_CHECK(LX_MADV_POPULATE_WRITE, MADV_POPULATE_WRITE)
+PAL_CHECK(LX_MAP_HUGETLB, MAP_HUGETLB)
+PAL_CHECK(LX_MAP_HUGE_SHIFT, MAP_HUGE_SHIFT)
+PAL_CHECK(LX_UIO_MAXIOV, UIO_MAXIOV)
+#ifdef PIDFD_SELF_THREAD
+PAL_CHECK(LX_PIDFD_SELF_THREAD, PIDFD_SELF_THREAD)
+#else
+PAL_SKIP(LX_PIDFD_SELF_THREAD, "Linux 6.14, newer than these headers")
+#endif
+PAL_CHECK(LX_MPOL_PREFERRED, MPOL_PREFERRED)
+PAL_CHECK(LX_AT_HWCAP2, AT_HWCAP2)
+#ifdef PROT_MTE
+PAL_CHECK(LX_PROT_MTE, PROT_MTE)
+#else
+PAL_CHECK(LX_PROT_MTE, 0)
+#endif
+#ifdef PROT_BTI
+PAL_CHECK(LX_PROT_BTI, PROT_BTI)
+#else
+PAL_CHECK(LX_PROT_BTI, 0)
+#endif
+#ifdef HWCAP2_MTE
+PAL_CHECK(LX_HWCAP2_MTE, HWCAP2_MTE)
+#else
+PAL_CHECK(LX_HWCAP2_MTE, 0)
+#endif
+#ifdef HWCAP2_BTI
+PAL_CHECK(LX_HWCAP2_BTI, HWCAP2_BTI)
+#else
+PAL_CHECK(LX_HWCAP2_BTI, 0)
+#endif
 PAL_CHECK(LX_PR_SET_VMA, PR_SET_VMA)
 PAL_CHECK(LX_PR_SET_VMA_ANON_NAME, PR_SET_VMA_ANON_NAME)
 PAL_CHECK(LX_O_RDONLY, O_RDONLY)
 PAL_CHECK(LX_O_CLOEXEC, O_CLOEXEC)
+PAL_CHECK(LX_O_DIRECTORY, O_DIRECTORY)
 PAL_CHECK(LX_AT_FDCWD, AT_FDCWD)
 PAL_CHECK(LX_AT_PAGESZ, AT_PAGESZ)
 PAL_CHECK(LX_SIGCHLD, SIGCHLD)
@@ -131,14 +178,17 @@ PAL_CHECK(LX_EOPNOTSUPP, EOPNOTSUPP)
     X(NR_prctl) X(NR_mseal) X(NR_openat) X(NR_read) X(NR_write) X(NR_close)   \
     X(NR_exit_group) X(NR_getpid) X(NR_kill) X(NR_clone) X(NR_wait4)          \
     X(NR_rt_sigaction) X(NR_rt_sigprocmask) X(NR_memfd_create) X(NR_lseek)    \
-    X(NR_seccomp) X(NR_prlimit64) X(NR_copy_file_range)                                             \
+    X(NR_seccomp) X(NR_prlimit64) X(NR_copy_file_range)                      \
+    X(NR_process_madvise) X(NR_getcpu) X(NR_mbind) X(NR_getdents64)          \
     X(PROT_NONE) X(PROT_READ) X(PROT_WRITE) X(PROT_EXEC) X(MAP_SHARED)        \
     X(MAP_PRIVATE) X(MAP_FIXED) X(MAP_ANONYMOUS) X(MAP_NORESERVE)             \
     X(MAP_FIXED_NOREPLACE) X(MADV_DONTNEED) X(MADV_FREE) X(MADV_HUGEPAGE)     \
     X(MADV_NOHUGEPAGE) X(MADV_COLLAPSE) X(MADV_GUARD_INSTALL)                 \
     X(MADV_GUARD_REMOVE) X(PR_SET_VMA) X(PR_SET_VMA_ANON_NAME) X(O_RDONLY)    \
-    X(O_CLOEXEC) X(AT_FDCWD) X(AT_PAGESZ) X(SIGCHLD) X(SIGSEGV) X(SIGBUS)     \
+    X(O_CLOEXEC) X(O_DIRECTORY) X(AT_FDCWD) X(AT_PAGESZ) X(SIGCHLD) X(SIGSEGV) X(SIGBUS)     \
     X(SIGKILL) X(RLIMIT_CORE)                                                 \
+    X(MADV_POPULATE_WRITE) X(MAP_HUGETLB) X(MAP_HUGE_SHIFT) X(UIO_MAXIOV)     \
+    X(PIDFD_SELF_THREAD) X(MPOL_PREFERRED) X(AT_HWCAP2)                 \
     X(EPERM) X(ENOENT) X(EINTR) X(EBADF) X(EAGAIN) X(ENOMEM) X(EACCES)        \
     X(EFAULT) X(EBUSY) X(EEXIST) X(EXDEV) X(EINVAL) X(ENOSYS) X(EOPNOTSUPP)
 
@@ -153,5 +203,10 @@ enum pal_ref { PAL_NAMES(PAL_CAPTURE) pal_ref_end };
 #include PAL_DEFS
 #define PAL_COMPARE(n) PAL_CHECK(LX_##n, pal_ref_##n)
 PAL_NAMES(PAL_COMPARE)
+/* arm64's own: not loongarch's */
+PAL_CHECK(LX_PROT_MTE, 0)
+PAL_CHECK(LX_PROT_BTI, 0)
+PAL_CHECK(LX_HWCAP2_MTE, 0)
+PAL_CHECK(LX_HWCAP2_BTI, 0)
 
 #endif

@@ -2,7 +2,11 @@
  * test_thp.c - the huge-page seeds of the Linux commit logic, observed in
  * /proc/self/smaps (VmFlags hg/nh, AnonHugePages) and /proc/self/maps:
  *
- *  - unused marks no-huge-page only the huge pages holding its unaligned
+ *  - marks only where they change what the kernel does: none under THP
+ *    "madvise" until the caller asks for huge pages, the seeds' marks
+ *    under "always" with khugepaged/max_ptes_none above 0 (checked in a
+ *    fresh child, against the mode this kernel is in);
+ *  - once marks are made, unused marks no-huge-page only the huge pages holding its unaligned
  *    ends, never the whole huge pages between them; used marks huge-page
  *    the whole huge pages inside its range;
  *  - so a pessimal heap (every other piece released) keeps a handful of
@@ -120,6 +124,112 @@ static void heap_release(void)
     (void)pal_mem_set_policy(PAL_POLICY_DEFAULT);
 }
 
+/* The caller asks for huge pages somewhere (not on the heap): from then on
+ * the library keeps released parts of huge pages from being refilled, with
+ * the seeds' marks.  0 if it could not. */
+static int ask_huge_elsewhere(void)
+{
+    void *v = NULL;
+    int ok;
+
+    if (pal_mem_alloc(2 * hps, &v) != PAL_OK)
+        return 0;
+    ok = pal_mem_hugepage(v, 2 * hps) == PAL_OK;
+    (void)pal_mem_free(v, 2 * hps);
+    return ok;
+}
+
+/* ---- marks only where they change something ---------------------------- */
+
+/* What this kernel would do with a partly released huge page nobody asked
+ * huge pages for: khugepaged fills it back in under THP "always" when
+ * max_ptes_none is above 0.  1 yes, 0 no, -1 cannot read. */
+static int kernel_refills(void)
+{
+    int always;
+
+    if (lx_read_proc("/sys/kernel/mm/transparent_hugepage/enabled") <= 0)
+        return -1;
+    always = th_strstr(lx_buf, "[always]") != NULL;
+    if (lx_read_proc("/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none") <= 0)
+        return -1;
+    return always && !(lx_buf[0] == '0' && lx_buf[1] == '\n');
+}
+
+#define SCAVENGE_PAIRS 2000
+
+/* A fresh library (nothing asked, nothing marked yet): marks exactly when
+ * the kernel would refill; and the scavenger's unused+used pairs cost one
+ * call per pair where it would not. */
+static int fresh_marks_child(void *arg)
+{
+    size_t n = 8 * hps, c0, d_unused, d_used, pairs;
+    int refills = *(int *)arg;
+    unsigned seed = 12345;
+    char *b;
+    void *v;
+
+    C_CHECK_OK(pal_mem_reserve_aligned(n, hps, &v));
+    b = v;
+    C_CHECK_OK(pal_mem_map(b, n));
+    C_CHECK_OK(pal_mem_used(b, n));
+    th_memset(b, 0x5a, n);
+    /* the first unused reads the facts it needs once (overcommit mode,
+     * max_ptes_none, the zero check): not part of the figures */
+    C_CHECK_OK(pal_mem_unused(b + 6 * hps, hps));
+    C_CHECK_OK(pal_mem_used(b + 6 * hps, hps));
+
+    c0 = calls_now();
+    C_CHECK_OK(pal_mem_unused(b + hps + ps, hps));   /* ends in huge pages 1 and 2 */
+    d_unused = calls_now() - c0;
+    c0 = calls_now();
+    C_CHECK_OK(pal_mem_used(b + ps, 4 * hps));       /* whole huge pages 1-3 inside */
+    d_used = calls_now() - c0;
+    lx_rep->fig[0] = (long)d_unused;
+    lx_rep->fig[1] = (long)d_used;
+    C_CHECK_EQ(flag_on((uintptr_t)b + hps, (uintptr_t)b + 3 * hps, "nh"), refills);
+    C_CHECK_EQ(flag_on((uintptr_t)b + 3 * hps, (uintptr_t)b + 4 * hps, "hg"), refills);
+    C_CHECK_EQ(d_unused, refills ? 2 : 1);
+    C_CHECK_EQ(d_used, refills ? 1 : 0);
+
+    /* the scavenger: random spans released and taken back */
+    c0 = calls_now();
+    for (pairs = 0; pairs < SCAVENGE_PAIRS; pairs++) {
+        size_t pages = n / ps, len, at;
+
+        seed = seed * 1103515245u + 12345u;
+        len = 1 + (seed >> 8) % 64;
+        at = (seed >> 16) % (pages - len);
+        C_CHECK_OK(pal_mem_unused(b + at * ps, len * ps));
+        C_CHECK_OK(pal_mem_used(b + at * ps, len * ps));
+    }
+    lx_rep->fig[2] = (long)(calls_now() - c0);
+    if (!refills)
+        C_CHECK_EQ(calls_now() - c0, SCAVENGE_PAIRS);
+    C_CHECK_OK(pal_mem_free(b, n));
+    return 0;
+}
+
+static void thp_marks_only_where_needed(void)
+{
+    const char *why = thp_unavailable();
+    int refills = kernel_refills();
+
+    if (why != NULL)
+        SKIP("%s", why);
+    if (refills < 0)
+        SKIP("cannot read the THP mode or khugepaged/max_ptes_none");
+    if (lx_strict_overcommit())
+        SKIP("vm.overcommit_memory=2: unused remaps PROT_NONE and used takes the "
+             "charge back, two calls a pair and no marks");
+    RUN_CHILD(fresh_marks_child, &refills);
+    th_note("THP %s: unused with unaligned ends %ld calls, used %ld; "
+            "%d scavenger pairs (unused + used): %ld calls",
+            refills ? "\"always\" with max_ptes_none > 0 (khugepaged refills)"
+                    : "mode in which nothing refills unasked",
+            lx_rep->fig[0], lx_rep->fig[1], SCAVENGE_PAIRS, lx_rep->fig[2]);
+}
+
 /* ---- unused marks only the ends; used marks the whole pages inside ---- */
 
 #define MARKS_HUGE_PAGES 32
@@ -192,6 +302,8 @@ static void thp_unused_marks_only_ends(void)
     if (lx_strict_overcommit())
         SKIP("vm.overcommit_memory=2: a released range is PROT_NONE, which keeps "
              "khugepaged out without marks");
+    if (!ask_huge_elsewhere())
+        SKIP("pal_mem_hugepage failed");
     if (!heap_reserve(MARKS_HUGE_PAGES * hps))
         SKIP("cannot reserve %zu MiB aligned to the huge page size",
              MARKS_HUGE_PAGES * hps / MiB);
@@ -238,6 +350,8 @@ static void thp_vma_count_pessimal_heap(void)
     piece = 8 * KiB > 2 * ps ? 8 * KiB : 2 * ps;
     pieces = n / (2 * piece);
     bound = (long)(2 * (n / hps) + 1);
+    if (!ask_huge_elsewhere())
+        SKIP("pal_mem_hugepage failed");
 
     if (!heap_reserve(n))
         SKIP("cannot reserve %zu MiB", n / MiB);
@@ -301,10 +415,12 @@ static int collapse_case(unsigned unused_policy, struct collapse_run *out)
 {
     char *r = heap + hps;
 
+    /* the caller asks for huge pages on the heap: hg on all three, so the
+     * first touch may fault in a huge page */
     if (pal_mem_set_policy(PAL_POLICY_DEFAULT) != PAL_OK ||
-        pal_mem_map(heap, heap_size) != PAL_OK || pal_mem_used(heap, heap_size) != PAL_OK)
+        pal_mem_map(heap, heap_size) != PAL_OK || pal_mem_used(heap, heap_size) != PAL_OK ||
+        pal_mem_hugepage(heap, heap_size) != PAL_OK)
         return -1;
-    /* hg is set on all three: the first touch may fault in a huge page */
     th_memset(r, 0x5a, hps);
     if (anon_huge(r, hps) < hps)
         (void)collapse_retry(r, hps);
@@ -393,11 +509,16 @@ static void no_thp_body(void)
     void *a = NULL;
     int i;
 
-    /* the contrast first: default map marks nothing, used marks hg */
+    /* the contrast first: default map marks nothing; with marks in use
+     * (huge pages asked for, as all tests after the first do), used marks
+     * hg on the whole huge pages */
+    if (!ask_huge_elsewhere())
+        SKIP("pal_mem_hugepage failed");
     CHECK_OK(pal_mem_map(b, n));
     CHECK_EQ(flag_on((uintptr_t)b, (uintptr_t)b + n, "nh"), 0);
+    CHECK_OK(pal_mem_unused(b + ps, hps));
     CHECK_OK(pal_mem_used(b, n));
-    CHECK_EQ(flag_on((uintptr_t)b, (uintptr_t)b + n, "hg"), 1);
+    CHECK_HUGE(b, 2, "hg", 1);
     CHECK_OK(pal_mem_fault(b, n));
 
     CHECK_OK(pal_mem_set_policy(PAL_POLICY_DEFAULT | PAL_POLICY_NO_THP));
@@ -434,7 +555,10 @@ static void thp_no_thp_policy(void)
     heap_release();
 }
 
+/* thp_marks_only_where_needed first: its child needs a library to which
+ * nobody has asked for huge pages yet. */
 const struct th_test th_tests[] = {
+    TH(thp_marks_only_where_needed),
     TH(thp_unused_marks_only_ends),
     TH(thp_vma_count_pessimal_heap),
     TH(thp_collapse_cannot_refill),
