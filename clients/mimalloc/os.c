@@ -9,7 +9,7 @@ terms of the MIT license. A copy of the license can be found in the file
    protection goes through pal_mem.h; this file makes no memory system call
    of its own (run.sh checks its object with nm).  The parts of the original
    that are not OS calls (the aligned hint area, good allocation sizes,
-   aligned-at-offset allocation, statistics, NUMA) are kept as they were.
+   aligned-at-offset allocation, statistics) are kept as they were.
 
    mimalloc's states on libpal's:
 
@@ -19,8 +19,9 @@ terms of the MIT license. A copy of the license can be found in the file
      decommit                      unused (Ready -> Prepared)
      reset (stays committed)       unused + used (see _mi_os_reset)
      protect / unprotect           protect NONE / READ|WRITE
-     free, also of parts           free
-     huge OS pages (1 GiB)         not available (see _mi_os_alloc_huge_os_pages)
+     free                          free
+     huge OS pages (1 GiB)         alloc_huge (see _mi_os_alloc_huge_os_pages)
+     NUMA node count, current node numa_nodes, current_node
 
    The libpal policy (pal_mem_set_policy) comes from the environment
    variable PAL_POLICY, in pal_mem_parse_policy's syntax (for example
@@ -417,63 +418,71 @@ bool _mi_os_unprotect(void* addr, size_t size) {
 }
 
 /* ----------------------------------------------------------------------------
-Huge OS pages (1 GiB, reserved up front: mi_reserve_huge_os_pages_*, the
-reserve_huge_os_pages option).  libpal has no explicit huge pages yet, so
-they are not available: no page is reserved and mimalloc reports ENOMEM, as
-it does where its own OS layer cannot have them.
------------------------------------------------------------------------------*/
+Huge OS pages (1 GiB, reserved up front: mi_reserve_huge_os_pages_at and the
+reserve_huge_os_pages option): explicit huge pages from pal_mem_alloc_huge,
+1 GiB ones where the OS offers them, else its smallest (2 MiB on amd64), as
+mimalloc's own mmap falls back from MAP_HUGE_1GB to MAP_HUGE_2MB.
 
-void* _mi_os_alloc_huge_os_pages(size_t pages, int numa_node, mi_msecs_t max_msecs, size_t* pages_reserved, size_t* psize) {
-  MI_UNUSED(pages); MI_UNUSED(numa_node); MI_UNUSED(max_msecs);
-  if (psize != NULL) *psize = 0;
-  if (pages_reserved != NULL) *pages_reserved = 0;
-  return NULL;
+pal_mem_alloc_huge takes no address and aligns only to its page size, while
+mimalloc's arenas must start at a multiple of MI_SEGMENT_ALIGN (32 MiB): with
+smaller pages it is asked for that much more minus a page, and what lies
+outside the aligned part is freed again (where the OS cannot free part of a
+mapping, it stays).  So all pages come in one call or none (mimalloc then
+reports ENOMEM), and `max_msecs` has nothing to bound: the kernel reserves
+the pages at once.
+-----------------------------------------------------------------------------*/
+#define MI_HUGE_OS_PAGE_SIZE  (MI_GiB)
+
+static size_t mi_os_huge_page_pool(void) {
+  size_t sizes[8];
+  size_t count = pal_mem_huge_page_sizes(sizes, 8);
+  for (size_t i = 0; i < count && i < 8; i++) {
+    if (sizes[i] == MI_HUGE_OS_PAGE_SIZE) return sizes[i];
+  }
+  return (count > 0 && sizes[0] <= MI_HUGE_OS_PAGE_SIZE ? sizes[0] : 0);
 }
 
-// never called with memory: _mi_os_alloc_huge_os_pages gives none
+void* _mi_os_alloc_huge_os_pages(size_t pages, int numa_node, mi_msecs_t max_msecs, size_t* pages_reserved, size_t* psize) {
+  MI_UNUSED(max_msecs);
+  if (psize != NULL) *psize = 0;
+  if (pages_reserved != NULL) *pages_reserved = 0;
+  const size_t page = mi_os_huge_page_pool();
+  if (page == 0 || pages == 0 || pages >= SIZE_MAX / MI_HUGE_OS_PAGE_SIZE) return NULL;
+  const size_t size = pages * MI_HUGE_OS_PAGE_SIZE;
+  const size_t slop = (page < MI_SEGMENT_ALIGN ? MI_SEGMENT_ALIGN - page : 0);
+  void* region = NULL;
+  int err = pal_mem_alloc_huge(size + slop, page, &region);
+  if (err != PAL_OK) {
+    // an empty or short pool is the usual answer: mimalloc warns itself
+    _mi_verbose_message("huge OS pages: %zu GiB in %zu KiB pages: %s\n", pages, page / MI_KiB, pal_strerror(err));
+    return NULL;
+  }
+  uint8_t* p = (uint8_t*)mi_align_up_ptr(region, MI_SEGMENT_ALIGN);
+  const size_t head = (size_t)(p - (uint8_t*)region);
+  if (head > 0) pal_mem_free(region, head);
+  if (slop > head) pal_mem_free(p + size, slop - head);
+  if (numa_node >= 0) {
+    err = pal_mem_bind_node(p, size, (unsigned)numa_node);
+    if (err != PAL_OK) {
+      _mi_warning_message("pal_mem_bind_node: %s (huge OS pages to node %d)\n", pal_strerror(err), numa_node);
+    }
+  }
+  _mi_stat_increase(&_mi_stats_main.committed, size);
+  _mi_stat_increase(&_mi_stats_main.reserved, size);
+  if (pages_reserved != NULL) { *pages_reserved = pages; }
+  if (psize != NULL) { *psize = size; }
+  return p;
+}
+
+// the whole region _mi_os_alloc_huge_os_pages returned
 void _mi_os_free_huge_pages(void* p, size_t size, mi_stats_t* stats) {
-  MI_UNUSED(p); MI_UNUSED(size); MI_UNUSED(stats);
+  if (p == NULL || size == 0) return;
+  mi_os_mem_free(p, size, true, stats);
 }
 
 /* ----------------------------------------------------------------------------
-Support NUMA aware allocation (mimalloc's own: not a memory call; libpal's
-NUMA functions are a later addition)
+Support NUMA aware allocation
 -----------------------------------------------------------------------------*/
-#if defined(__linux__)
-#include <sys/syscall.h>  // getcpu
-#include <unistd.h>       // syscall, access
-#include <stdio.h>        // snprintf
-
-static size_t mi_os_numa_nodex(void) {
-#ifdef SYS_getcpu
-  unsigned long node = 0;
-  unsigned long ncpu = 0;
-  long err = syscall(SYS_getcpu, &ncpu, &node, NULL);
-  if (err != 0) return 0;
-  return node;
-#else
-  return 0;
-#endif
-}
-static size_t mi_os_numa_node_countx(void) {
-  char buf[128];
-  unsigned node = 0;
-  for(node = 0; node < 256; node++) {
-    // enumerate node entries -- todo: it there a more efficient way to do this? (but ensure there is no allocation)
-    snprintf(buf, 127, "/sys/devices/system/node/node%u", node + 1);
-    if (access(buf,R_OK) != 0) break;
-  }
-  return (node+1);
-}
-#else
-static size_t mi_os_numa_nodex(void) {
-  return 0;
-}
-static size_t mi_os_numa_node_countx(void) {
-  return 1;
-}
-#endif
-
 _Atomic(size_t)  _mi_numa_node_count; // = 0   // cache the node count
 
 size_t _mi_os_numa_node_count_get(void) {
@@ -484,8 +493,7 @@ size_t _mi_os_numa_node_count_get(void) {
       count = (size_t)ncount;
     }
     else {
-      count = mi_os_numa_node_countx(); // or detect dynamically
-      if (count == 0) count = 1;
+      count = pal_mem_numa_nodes(); // or detect dynamically
     }
     mi_atomic_store_release(&_mi_numa_node_count, count); // save it
     _mi_verbose_message("using %zd numa regions\n", count);
@@ -498,7 +506,9 @@ int _mi_os_numa_node_get(mi_os_tld_t* tld) {
   size_t numa_count = _mi_os_numa_node_count();
   if (numa_count<=1) return 0; // optimize on single numa node systems: always node 0
   // never more than the node count and >= 0
-  size_t numa_node = mi_os_numa_nodex();
+  unsigned node = 0;
+  if (pal_mem_current_node(&node) != PAL_OK) return 0;
+  size_t numa_node = node;
   if (numa_node >= numa_count) { numa_node = numa_node % numa_count; }
   return (int)numa_node;
 }
