@@ -82,6 +82,10 @@ TARGETS=(
   # vm.overcommit_memory=2, which no process can set for itself alone
   "vm-linux6.1|vm 0"
   "vm-linux6.1-overcommit2|vm 2"
+  # mimalloc 2.0.9 on libpal, its own tests (clients/mimalloc/README.md)
+  "client-mimalloc-amd64|client mimalloc amd64"
+  "client-mimalloc-arm64|client mimalloc arm64"
+  "client-mimalloc-s390x|client mimalloc s390x"
 )
 
 # Debian packages the targets need.
