@@ -15,7 +15,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out_base=${PAL_CLIENT_OUT:-$root/build-clients}
-jobs=2
+jobs=${JOBS:-2}
 
 # The two builds: mimalloc's debug build with its full internal invariant
 # checks (MI_DEBUG=3), and its release build.  Only the shared library and
@@ -101,17 +101,18 @@ unpack() {
   fi
 }
 
-# Under qemu, test-api's malloc-aligned9 (zeroed blocks of up to 128 MiB at
-# each of 28 alignments, about 6 GB written) takes ~30 s of CPU.  There it
-# keeps alignments 2^24 to 2^27 only: MI_ALIGNMENT_MAX and the very large
-# ones that mimalloc allocates from the OS at an offset (os.c's
-# _mi_os_alloc_aligned_offset).  The smaller ones are the generic heap path.
-QEMU_ALIGNED9='for (int i = 24; i < 28 \&\& ok; i++) {'
-shorten_for_qemu() {
+# test-api's malloc-aligned9 asks for zeroed blocks of up to 128 MiB at
+# each of 28 alignments: about 6 GB written, minutes of page faults on this
+# 2-CPU machine and ~30 s of CPU under qemu.  Here it keeps two of them:
+# 2^24, MI_ALIGNMENT_MAX (the largest the heap aligns itself), and 2^25,
+# which mimalloc allocates from the OS at an offset (os.c's
+# _mi_os_alloc_aligned_offset, and the decommit of the part before it).
+SHORT_ALIGNED9='for (int i = 24; i < 26 \&\& ok; i++) {'
+shorten_test_api() {
   local f=$1/test/test-api.c
   grep -q 'for (int i = 0; i < 28 && ok; i++) {' "$f" || { echo "malloc-aligned9's loop not found in $f" >&2; return 1; }
-  sed -i "s/for (int i = 0; i < 28 \&\& ok; i++) {/$QEMU_ALIGNED9/" "$f" &&
-    grep -q 'for (int i = 24; i < 28 && ok; i++) {' "$f"
+  sed -i "s/for (int i = 0; i < 28 \&\& ok; i++) {/$SHORT_ALIGNED9/" "$f" &&
+    grep -q 'for (int i = 24; i < 26 && ok; i++) {' "$f"
 }
 
 # configure_build <src> <dir> <kind> <build> <target args...>
@@ -153,7 +154,7 @@ cmd_build() {
   mkdir -p "$out"
   src=$out/src
   unpack "$src" pal || die "could not unpack mimalloc"
-  if [ "$t" != amd64 ]; then shorten_for_qemu "$src" || exit 1; fi
+  shorten_test_api "$src" || exit 1
   for b in "${BUILDS[@]}"; do
     rm -rf "${out:?}/$b"
     # shellcheck disable=SC2086
@@ -198,15 +199,96 @@ failure_reason() {
   fi
 }
 
+# run_one <name> <build> <program> <environment> [<text the log must hold>]:
+# one run of one of mimalloc's test programs; prints its line and counts it
+# in pass/fail.
+run_one() {
+  local name=$1 b=$2 prog=$3 env_set=$4 want=${5:-} log args=() cmd=() rc start
+  log=$out/logs/${name//\//-}.log
+  [ -f "$out/$b/commands/$prog" ] && mapfile -d '' cmd <"$out/$b/commands/$prog"
+  if [ ! -x "$out/$b/mimalloc-$prog" ] || [ ${#cmd[@]} -eq 0 ]; then
+    echo "FAIL $name: not built (run.sh build $t)"
+    fail=$((fail + 1))
+    return
+  fi
+  if [ "$prog" = test-stress ]; then
+    if [ $qemu = 1 ]; then read -ra args <<<"$STRESS_QEMU"; else read -ra args <<<"$STRESS_NATIVE"; fi
+  fi
+  start=$(date +%s%N)
+  # MIMALLOC_SHOW_ERRORS: release builds print warnings too, so a libpal
+  # call that failed (the adapter's warnings name it) is seen
+  # shellcheck disable=SC2086
+  env MIMALLOC_SHOW_ERRORS=1 $env_set timeout 600 "${cmd[@]}" "${args[@]}" >"$log" 2>&1
+  rc=$?
+  echo "$name $(( ($(date +%s%N) - start) / 1000000 )) ms" >>"$out/logs/times.txt"
+  if [ $rc -eq 0 ] && ! grep -aq 'pal_mem_' "$log" && { [ -z "$want" ] || grep -aq "$want" "$log"; }; then
+    echo "ok $name"
+    pass=$((pass + 1))
+  elif [ $rc -eq 0 ] && [ -n "$want" ] && ! grep -aq 'pal_mem_' "$log"; then
+    echo "FAIL $name: no \"$want\" in its output (see $log)"
+    fail=$((fail + 1))
+  else
+    echo "FAIL $name: $(failure_reason $rc "$log" "$prog") (see $log)"
+    fail=$((fail + 1))
+  fi
+}
+
+# Huge OS pages (mimalloc's reserve_huge_os_pages=1: one 1 GiB arena of
+# explicit huge pages at start, which the program then allocates from),
+# natively: the hugetlb pool the adapter takes (1 GiB pages where offered,
+# else the smallest) is grown by what one reservation needs, and put back.
+# Needs root; a pool that cannot grow (no free contiguous memory) skips.
+run_hugeos() {
+  local pools=(/sys/kernel/mm/hugepages/hugepages-*kB) pool p k kib old need b name
+  if [ $qemu = 1 ]; then
+    for b in "${BUILDS[@]}"; do echo "skipped $b/hugeos/test-stress: explicit huge pages are checked natively only"; done
+    skip=$((skip + ${#BUILDS[@]}))
+    return
+  fi
+  pool=""
+  if [ -d /sys/kernel/mm/hugepages/hugepages-1048576kB ]; then
+    pool=/sys/kernel/mm/hugepages/hugepages-1048576kB
+  elif [ -d "${pools[0]}" ]; then
+    pool=$(for p in "${pools[@]}"; do k=${p##*hugepages-}; echo "${k%kB} $p"; done | sort -n | head -1 | cut -d' ' -f2)
+  fi
+  kib=${pool##*hugepages-}; kib=${kib%kB}
+  # 1 GiB, and the adapter's alignment slop: 32 MiB less one page
+  [ -n "$pool" ] && need=$(( 1048576 / kib + (kib < 32768 ? 32768 / kib - 1 : 0) ))
+  if [ -z "$pool" ] || [ ! -w "$pool/nr_hugepages" ]; then
+    for b in "${BUILDS[@]}"; do echo "skipped $b/hugeos/test-stress: ${pool:+not root: cannot grow }${pool:-no hugetlb pool}"; done
+    skip=$((skip + ${#BUILDS[@]}))
+    return
+  fi
+  old=$(cat "$pool/nr_hugepages")
+  echo $((old + need)) >"$pool/nr_hugepages" 2>/dev/null
+  if [ "$(cat "$pool/free_hugepages")" -lt "$need" ]; then
+    echo "$old" >"$pool/nr_hugepages"
+    for b in "${BUILDS[@]}"; do echo "skipped $b/hugeos/test-stress: the ${kib} KiB pool could not grow by $need pages"; done
+    skip=$((skip + ${#BUILDS[@]}))
+    return
+  fi
+  for b in "${BUILDS[@]}"; do
+    name=$b/hugeos/test-stress
+    # the pool is machine-wide: another process may have taken it back
+    if [ "$(cat "$pool/free_hugepages")" -lt "$need" ]; then
+      echo "skipped $name: the ${kib} KiB pool shrank under the test (another process)"
+      skip=$((skip + 1))
+      continue
+    fi
+    run_one "$name" "$b" test-stress "MIMALLOC_RESERVE_HUGE_OS_PAGES=1 MIMALLOC_VERBOSE=1" "reserved 1 GiB huge pages"
+  done
+  echo "$old" >"$pool/nr_hugepages"
+}
+
 cmd_test() {
-  local t=${1:?usage: run.sh test <target>} out b set prog name log rc args start qemu=0
-  local pass=0 fail=0 skip=0 cmd=() env_set
+  local t=${1:?usage: run.sh test <target>} out b set prog name qemu=0
+  local pass=0 fail=0 skip=0
   out=$out_base/mimalloc-$t
   target_args "$t" >/dev/null || exit 1
   [ "$t" = amd64 ] || qemu=1
-  # the option sets decide the environment, nothing inherited
   mkdir -p "$out/logs"
   : >"$out/logs/times.txt"
+  # the option sets decide the environment, nothing inherited
   # shellcheck disable=SC2046
   unset PAL_POLICY $(compgen -e | grep '^MIMALLOC_')
   for b in "${BUILDS[@]}"; do
@@ -214,46 +296,27 @@ cmd_test() {
     for set in "${SETS[@]}"; do
       for prog in test-api test-api-fill test-stress; do
         name="$b/$set/$prog"
-        log=$out/logs/${name//\//-}.log
-        if [ ! -x "$out/$b/mimalloc-$prog" ]; then
-          echo "FAIL $name: not built (run.sh build $t)"
-          fail=$((fail + 1))
-          continue
-        fi
-        # test-api, even shortened (see shorten_for_qemu), takes ~5 s of
+        # test-api, even shortened (see shorten_test_api), takes ~5 s of
         # CPU under qemu: there it runs in the two sets that check most,
         # debug/harddecommit (assertions, decommit at once, decommitted
-        # memory faults) and release/reset (reset memory must stay Ready)
+        # memory faults) and release/reset (reset memory must stay Ready).
+        # Nowhere in debug/reset: the debug build fills every reset page,
+        # 13 s of CPU natively (test-stress runs there).
+        if [ $prog = test-api ] && [ "$b/$set" = debug/reset ]; then
+          echo "skipped $name: test-api with page_reset runs in the release build (time)"
+          skip=$((skip + 1))
+          continue
+        fi
         if [ $qemu = 1 ] && [ $prog = test-api ] && [ "$b/$set" != debug/harddecommit ] && [ "$b/$set" != release/reset ]; then
           echo "skipped $name: under qemu test-api runs in debug/harddecommit and release/reset only (time)"
           skip=$((skip + 1))
           continue
         fi
-        cmd=()
-        [ -f "$out/$b/commands/$prog" ] && mapfile -d '' cmd <"$out/$b/commands/$prog"
-        [ ${#cmd[@]} -gt 0 ] || { echo "FAIL $name: ctest does not know $prog"; fail=$((fail + 1)); continue; }
-        args=()
-        if [ $prog = test-stress ]; then
-          if [ $qemu = 1 ]; then read -ra args <<<"$STRESS_QEMU"; else read -ra args <<<"$STRESS_NATIVE"; fi
-        fi
-        env_set=$(option_env "$set" "$b")
-        # MIMALLOC_SHOW_ERRORS: release builds print warnings too, so a
-        # libpal call that failed (the adapter's warnings name it) is seen
-        start=$(date +%s%N)
-        # shellcheck disable=SC2086
-        env MIMALLOC_SHOW_ERRORS=1 $env_set timeout 600 "${cmd[@]}" "${args[@]}" >"$log" 2>&1
-        rc=$?
-        echo "$name $(( ($(date +%s%N) - start) / 1000000 )) ms" >>"$out/logs/times.txt"
-        if [ $rc -eq 0 ] && ! grep -aq 'pal_mem_' "$log"; then
-          echo "ok $name"
-          pass=$((pass + 1))
-        else
-          echo "FAIL $name: $(failure_reason $rc "$log" $prog) (see $log)"
-          fail=$((fail + 1))
-        fi
+        run_one "$name" "$b" "$prog" "$(option_env "$set" "$b")"
       done
     done
   done
+  run_hugeos
   echo "$pass passed, $fail failed, $skip skipped"
   [ $fail -eq 0 ]
 }
@@ -261,9 +324,12 @@ cmd_test() {
 # ---- bench ------------------------------------------------------------------
 
 BENCH_ROUNDS=${BENCH_ROUNDS:-5}
-BENCH_STRESS="8 10 10"
+BENCH_STRESS="8 10 4"
 BENCH_PURGE0=$PURGE0
 SYSCALLS="mmap munmap mprotect madvise process_madvise mremap"
+# The variants, each "<name> <build> <extra environment>": mimalloc's own
+# os.c; libpal with its default policy; libpal without its huge-page marks.
+BENCH_VARIANTS=("own own" "libpal pal" "libpal-thpgranular=0 pal PAL_POLICY=thpgranular=0")
 
 bench_tools() {
   local missing=()
@@ -278,9 +344,9 @@ bench_tools() {
     --no-install-recommends "${missing[@]}" >/dev/null || die "could not install ${missing[*]}"
 }
 
-# one timed run and one strace run of <bin> with <env>: appends
-# "<variant> <workload> <wall s> <peak rss KiB> <calls of each of $SYSCALLS>"
-# to $results
+# bench_run <variant> <workload> <test-stress binary> <environment>: one
+# timed run and one strace run; appends "<variant> <workload> <wall s>
+# <peak RSS KiB> <calls of each of $SYSCALLS>" to $results
 bench_run() {
   local variant=$1 workload=$2 bin=$3 env_set=$4 tmp=$out/bench.tmp wall rss calls
   # shellcheck disable=SC2086
@@ -297,8 +363,10 @@ bench_run() {
 }
 
 cmd_bench() {
-  local out=$out_base/mimalloc-bench kind r workload own pal nmline env_set
+  local out=$out_base/mimalloc-bench kind r workload v name build extra nmline env_set thp ptes_none
   bench_tools
+  # shellcheck disable=SC2046
+  unset PAL_POLICY $(compgen -e | grep '^MIMALLOC_')
   mkdir -p "$out"
   for kind in own pal; do
     unpack "$out/src-$kind" $kind || die "could not unpack mimalloc"
@@ -309,22 +377,24 @@ cmd_bench() {
   nmline=$(nm_check "$out/pal") || die "$nmline"
   # the same check on mimalloc's own os.c must find its system calls
   nm_check "$out/own" >/dev/null && die "nm check found no system call in mimalloc's own os.c"
-  own=$out/own/mimalloc-test-stress
-  pal=$out/pal/mimalloc-test-stress
   results=$out/bench.results
   : >"$results"
   for r in $(seq "$BENCH_ROUNDS"); do
     echo "round $r of $BENCH_ROUNDS" >&2
     for workload in stress purge0; do
-      env_set=""
-      [ $workload = purge0 ] && env_set=$BENCH_PURGE0
-      bench_run own $workload "$own" "$env_set"
-      bench_run libpal $workload "$pal" "$env_set"
+      for v in "${BENCH_VARIANTS[@]}"; do
+        read -r name build extra <<<"$v"
+        env_set=$extra
+        [ $workload = purge0 ] && env_set="$env_set $BENCH_PURGE0"
+        bench_run "$name" $workload "$out/$build/mimalloc-test-stress" "$env_set"
+      done
     done
   done
-  python3 - "$results" "$BENCH_ROUNDS" "$BENCH_STRESS" "$BENCH_PURGE0" "$(nproc)" "$SYSCALLS" <<'EOF'
+  thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unknown)
+  ptes_none=$(cat /sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none 2>/dev/null)
+  python3 - "$results" "$BENCH_ROUNDS" "$BENCH_STRESS" "$BENCH_PURGE0" "$(nproc)" "$SYSCALLS" "$thp" "$ptes_none" <<'EOF'
 import statistics, sys
-path, rounds, args, purge0, ncpu, syscalls = sys.argv[1:]
+path, rounds, args, purge0, ncpu, syscalls, thp, ptes_none = sys.argv[1:]
 syscalls = syscalls.split()
 rows = [l.split() for l in open(path)]
 def med(variant, workload, f):
@@ -336,18 +406,26 @@ measures += [(f"- {s}", lambda r, i=i: int(r[4 + i]), "{:.0f}") for i, s in enum
 names = {"stress": f"test-stress {args}", "purge0": f"test-stress {args}, {purge0}"}
 print("### mimalloc 2.0.9: its own os.c vs os.c on libpal")
 print()
-print(f"Method: `clients/mimalloc/run.sh bench`: the same release build of mimalloc twice (upstream src/os.c; clients/mimalloc/os.c on libpal, default policy), {rounds} interleaved rounds on {ncpu} CPUs, medians;")
-print("wall time and peak RSS from `/usr/bin/time -f '%e %M'`; memory system calls from a separate `strace -f -c` run of the same command; ratio = libpal / own.")
+print(f"Method: `clients/mimalloc/run.sh bench`: one release build of mimalloc with its own src/os.c and one with clients/mimalloc/os.c on libpal (default policy, and `PAL_POLICY=thpgranular=0`), {rounds} interleaved rounds on {ncpu} CPUs (THP: `{thp}`), medians;")
+print("wall time and peak RSS from `/usr/bin/time -f '%e %M'`, memory system calls from a separate `strace -f -c` run of the same command; ratio = libpal / own.")
 print()
-print("| workload | measure | own os.c | libpal | ratio |")
-print("|---|---|---:|---:|---:|")
+print("| workload | measure | own os.c | libpal | ratio | libpal, thpgranular=0 | ratio |")
+print("|---|---|---:|---:|---:|---:|---:|")
 for w in ("stress", "purge0"):
     for label, f, fmt in measures:
-        o, p = med("own", w, f), med("libpal", w, f)
-        if label.startswith("- ") and o == 0 and p == 0:
+        o = med("own", w, f)
+        vals = [med(v, w, f) for v in ("libpal", "libpal-thpgranular=0")]
+        if label.startswith("- ") and o == 0 and not any(vals):
             continue
-        ratio = f"{p / o:.2f}x" if o else "-"
-        print(f"| {names[w]} | {label} | {fmt.format(o)} | {fmt.format(p)} | {ratio} |")
+        cells = []
+        for p in vals:
+            cells += [fmt.format(p), f"{p / o:.2f}x" if o else "-"]
+        print(f"| {names[w]} | {label} | {fmt.format(o)} | " + " | ".join(cells) + " |")
+print()
+marks = "[always]" in thp and ptes_none not in ("0", "")
+print("Note: libpal's default policy (thpgranular) marks MADV_NOHUGEPAGE the huge pages at the unaligned ends of a decommit (`pal_mem_unused`), and undoes that on commit, only where khugepaged would fill released memory back in: THP `always` with khugepaged/max_ptes_none above 0, or once the process asked for huge pages (mimalloc's large_os_pages); mimalloc's own os.c makes no marks. "
+      + ("With THP `always` here the marks are made: they are the extra madvise calls, and the thpgranular=0 column is libpal without them." if marks else "Here (THP not `always`) libpal makes none, and both libpal columns do the same calls."))
+print("mprotect: mimalloc's own commit is an mprotect per call (also on memory that is accessible already); libpal's `used` makes none outside harddecommit. mmap: a fresh segment is reserve + map on libpal (two mmaps; mimalloc's own: one, at its hinted aligned address).")
 EOF
   echo "raw rows: $results" >&2
 }
