@@ -404,7 +404,8 @@ measures = [("wall time (s)", lambda r: float(r[2]), "{:.2f}"),
             ("memory system calls", lambda r: sum(int(x) for x in r[4:]), "{:.0f}")]
 measures += [(f"- {s}", lambda r, i=i: int(r[4 + i]), "{:.0f}") for i, s in enumerate(syscalls)]
 names = {"stress": f"test-stress {args}", "purge0": f"test-stress {args}, {purge0}"}
-print("### mimalloc 2.0.9: its own os.c vs os.c on libpal")
+print()
+print("## mimalloc 2.0.9: its own os.c vs os.c on libpal")
 print()
 print(f"Method: `clients/mimalloc/run.sh bench`: one release build of mimalloc with its own src/os.c and one with clients/mimalloc/os.c on libpal (default policy, and `PAL_POLICY=thpgranular=0`), {rounds} interleaved rounds on {ncpu} CPUs (THP: `{thp}`), medians;")
 print("wall time and peak RSS from `/usr/bin/time -f '%e %M'`, memory system calls from a separate `strace -f -c` run of the same command; ratio = libpal / own.")
@@ -426,6 +427,7 @@ marks = "[always]" in thp and ptes_none not in ("0", "")
 print("Note: libpal's default policy (thpgranular) marks MADV_NOHUGEPAGE the huge pages at the unaligned ends of a decommit (`pal_mem_unused`), and undoes that on commit, only where khugepaged would fill released memory back in: THP `always` with khugepaged/max_ptes_none above 0, or once the process asked for huge pages (mimalloc's large_os_pages); mimalloc's own os.c makes no marks. "
       + ("With THP `always` here the marks are made: they are the extra madvise calls, and the thpgranular=0 column is libpal without them." if marks else "Here (THP not `always`) libpal makes none, and both libpal columns do the same calls."))
 print("mprotect: mimalloc's own commit is an mprotect per call (also on memory that is accessible already); libpal's `used` makes none outside harddecommit. mmap: a fresh segment is reserve + map on libpal (two mmaps; mimalloc's own: one, at its hinted aligned address).")
+print()
 EOF
   echo "raw rows: $results" >&2
 }
