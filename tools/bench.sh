@@ -114,6 +114,10 @@ say "system calls per function"
   done
 } >>"$md.tmp"
 
+# what the other OS layers issue for the same operations, read from their
+# source (tools/bench/os_layers.md: no measurement, every cell cited)
+cat "$root/tools/bench/os_layers.md" >>"$md.tmp"
+
 say "scavenger"
 {
   section "The scavenger on a 1 GiB heap"

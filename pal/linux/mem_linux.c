@@ -142,18 +142,23 @@ static size_t page_size_from_auxv(unsigned long *hwcap2)
 /* Without /proc (chroots, early boot): the kernel refuses a range that does
  * not start on a page boundary, so inside a region it returned (which does),
  * the smallest power of two k >= 4 KiB at which mprotect(base + k) succeeds
- * is the page size.  Up to 1 MiB pages (hexagon's largest is 256 KiB). */
+ * is the page size.  Up to 1 MiB pages (hexagon's largest is 256 KiB).
+ * Only EINVAL says "not on a page boundary": any other refusal (a sandbox,
+ * the mapping count at its limit) says nothing about the size, and the
+ * next power of two would be a wrong answer, so the size stays unknown. */
 static size_t page_size_by_probing(void)
 {
     const size_t max = (size_t)1 << 20;
-    long base = pal_sys_mmap(0, 2 * max, LX_PROT_NONE, MAP_ANON_PRIVATE, -1, 0);
+    long base = pal_sys_mmap(0, 2 * max, LX_PROT_NONE, MAP_ANON_PRIVATE, -1, 0), r = -LX_EINVAL;
     size_t k, found = 0;
 
     if (pal_sys_failed(base))
         return 0;
-    for (k = 4096; k <= max && found == 0; k *= 2)
-        if (pal_sys_mprotect((char *)base + k, k, LX_PROT_NONE) == 0)
+    for (k = 4096; k <= max && r == -LX_EINVAL; k *= 2) {
+        r = pal_sys_mprotect((char *)base + k, k, LX_PROT_NONE);
+        if (r == 0)
             found = k;
+    }
     pal_sys_munmap((void *)base, 2 * max);
     return found;
 }
@@ -252,7 +257,8 @@ static int probe_vma_name(void *scratch)
  * spans two huge pages and its first page is written.  The advised range
  * is one page at a huge-page boundary, holding no whole huge page: 0
  * (nothing to do) where collapse exists, EINVAL (unknown advice) where it
- * does not.  Nothing is collapsed. */
+ * does not.  Nothing is collapsed.  -1 where the scratch mapping could not
+ * be had: nothing learnt. */
 static int probe_collapse(void)
 {
     long m = pal_sys_mmap(0, 2 * os_huge_page_size(), PROT_RW, MAP_ANON_PRIVATE, -1, 0);
@@ -260,7 +266,7 @@ static int probe_collapse(void)
     int ok;
 
     if (pal_sys_failed(m))
-        return 0;
+        return -1;
     *(volatile char *)m = 1;
     boundary = pal_align_up((uintptr_t)m + 1, os_huge_page_size());
     ok = probe_madvise((void *)boundary, LX_MADV_COLLAPSE);
@@ -279,8 +285,9 @@ static int probe_seal(void)
  * in that order: under qemu-user with a guest page size bigger than the
  * host's, the vector is in host pages and this fails.  It is also that
  * long there (qemu-loongarch64: 16 KiB pages, 8 entries), so the vector
- * has room for 4 KiB units. */
-static int probe_resident(void *scratch2)
+ * has room for 4 KiB units.  *writable says whether the first page is
+ * writable again after (the probes after write it). */
+static int probe_resident(void *scratch2, int *writable)
 {
     unsigned char vec[2 * 65536 / 4096];
     int ok;
@@ -292,19 +299,22 @@ static int probe_resident(void *scratch2)
     /* The untouched page inaccessible, as Reserved memory is: qemu-user
      * (7.2) refuses mincore on PROT_NONE pages (ENOMEM, as if unmapped),
      * so there pal_mem_resident could not answer for Reserved memory. */
-    ok = pal_sys_mprotect(scratch2, os_page_size(), LX_PROT_NONE) == 0 &&
-         pal_sys_mincore(scratch2, 2 * os_page_size(), vec) == 0 &&
+    if (pal_sys_mprotect(scratch2, os_page_size(), LX_PROT_NONE) != 0)
+        return 0;
+    ok = pal_sys_mincore(scratch2, 2 * os_page_size(), vec) == 0 &&
          (vec[0] & 1) == 0 && (vec[1] & 1) == 1;
-    pal_sys_mprotect(scratch2, os_page_size(), PROT_RW); /* the probes after write it */
+    /* refused under strict overcommit at the commit limit, or by a sandbox */
+    *writable = pal_sys_mprotect(scratch2, os_page_size(), PROT_RW) == 0;
     return ok;
 }
 
 /* process_madvise on this process (PIDFD_SELF_THREAD, Linux 6.14: the
  * calling thread's memory, which is the process's; 6.18 answers EBADF to
  * PIDFD_SELF_THREAD_GROUP there; 6.13 allowed any advice on the calling
- * process): one page released through it reads back zero.  No pidfd from pidfd_open instead: an fd the
- * library kept open would outlive a fork (naming the parent, whose memory
- * the child would then release) and could be closed or reused by anyone. */
+ * process): one page released through it reads back zero.  No pidfd from
+ * pidfd_open instead: an fd the library kept open would outlive a fork
+ * (naming the parent, whose memory the child would then release) and
+ * could be closed or reused by anyone. */
 static int probe_batch(void *scratch)
 {
     struct pal_mem_range r = { scratch, os_page_size() };
@@ -432,12 +442,18 @@ static long bind_preferred(void *v, size_t n, unsigned node)
     return pal_sys_mbind(v, n, LX_MPOL_PREFERRED, mask, NODE_BITS + 1);
 }
 
+/* The features probed on the shared two-page scratch mapping. */
+#define SCRATCH_PROBES (PAL_FEAT_RESIDENT | PAL_FEAT_POPULATE | PAL_FEAT_BATCH | PAL_FEAT_NUMA | \
+                        PAL_FEAT_MADV_FREE | PAL_FEAT_MADV_DONTNEED | PAL_FEAT_VMA_NAME |        \
+                        PAL_FEAT_FIXED_NOREPLACE | PAL_FEAT_GUARD)
+
 /* Probe the features in want that are not known yet; return feat_have. */
 static unsigned probe(unsigned want)
 {
     unsigned known = __atomic_load_n(&feat_known, __ATOMIC_ACQUIRE);
     unsigned long hwcap2 = __atomic_load_n(&hwcap2_word, __ATOMIC_RELAXED);
     unsigned have = 0;
+    int writable = 1, collapse;
     long m;
     void *s;
 
@@ -453,20 +469,34 @@ static unsigned probe(unsigned want)
         have |= PAL_FEAT_BTI;
     if ((want & PAL_FEAT_SEAL) && probe_seal())
         have |= PAL_FEAT_SEAL;
-    if ((want & PAL_FEAT_THP_COLLAPSE) && os_huge_page_size() != 0 && probe_collapse())
-        have |= PAL_FEAT_THP_COLLAPSE;
+    /* A scratch mapping that cannot be had (out of address space or
+     * mappings) teaches nothing: those features are probed again next
+     * time, and the ones learnt without it are kept. */
+    if ((want & PAL_FEAT_THP_COLLAPSE) && os_huge_page_size() != 0) {
+        collapse = probe_collapse();
+        if (collapse > 0)
+            have |= PAL_FEAT_THP_COLLAPSE;
+        else if (collapse < 0)
+            want &= ~PAL_FEAT_THP_COLLAPSE;
+    }
     if ((want & PAL_FEAT_HUGETLB) && hugetlb_count() > 0)
         have |= PAL_FEAT_HUGETLB;
-    if (want & ~(PAL_FEAT_THP | PAL_FEAT_SEAL | PAL_FEAT_THP_COLLAPSE | PAL_FEAT_HUGETLB |
-                 PAL_FEAT_MTE | PAL_FEAT_BTI)) {
+    m = 0;
+    if (want & SCRATCH_PROBES) {
         m = pal_sys_mmap(0, 2 * os_page_size(), PROT_RW, MAP_ANON_PRIVATE, -1, 0);
-        if (pal_sys_failed(m)) /* probe again next time */
-            return __atomic_load_n(&feat_have, __ATOMIC_RELAXED);
+        if (pal_sys_failed(m))
+            want &= ~SCRATCH_PROBES;
+    }
+    if (want & SCRATCH_PROBES) {
         s = (void *)m;
         /* resident first: it needs the second page untouched; then
          * populate, which needs the first page untouched */
-        if ((want & PAL_FEAT_RESIDENT) && probe_resident(s))
+        if ((want & PAL_FEAT_RESIDENT) && probe_resident(s, &writable))
             have |= PAL_FEAT_RESIDENT;
+        /* a first page left inaccessible: the probes that write it wait
+         * for the next call, on a fresh scratch mapping */
+        if (!writable)
+            want &= ~SCRATCH_PROBES | PAL_FEAT_RESIDENT;
         if ((want & PAL_FEAT_POPULATE) && probe_populate(s))
             have |= PAL_FEAT_POPULATE;
         if ((want & PAL_FEAT_BATCH) && probe_batch(s))
@@ -565,9 +595,10 @@ static void downgrade(long advice)
 }
 
 /* Release the pages of [v, v+n) with the best advice this kernel takes,
- * remembering what it refused.  *remapped says whether a fresh mapping
- * replaced the range (it then has none of the old huge-page marks). */
-static int release(void *v, size_t n, unsigned policy, int *remapped)
+ * remembering what it refused.  A fresh mapping, where one replaces the
+ * range, has access prot; *remapped says whether one did (the range then
+ * has none of the old huge-page marks). */
+static int release(void *v, size_t n, unsigned policy, long prot, int *remapped)
 {
     long advice = __atomic_load_n(&advise_unused, __ATOMIC_RELAXED);
     long r;
@@ -589,7 +620,7 @@ static int release(void *v, size_t n, unsigned policy, int *remapped)
         if (!dontneed_gives_zeroes()) {
             pal_os_count_fallback();
             *remapped = 1;
-            return remap(v, n, PROT_RW);
+            return remap(v, n, prot);
         }
         r = pal_sys_madvise(v, n, LX_MADV_DONTNEED);
         if (r == 0)
@@ -601,7 +632,7 @@ static int release(void *v, size_t n, unsigned policy, int *remapped)
         pal_os_count_fallback();
     }
     *remapped = 1;
-    return remap(v, n, PROT_RW);
+    return remap(v, n, prot);
 }
 
 int pal_os_unused_zeroes(unsigned policy)
@@ -650,8 +681,8 @@ static int khugepaged_refills(void)
  * default, with no huge pages asked for) a mark changes nothing the
  * kernel will do, costs a call, and, undone by used, would opt memory
  * into huge pages nobody asked for: under defrag "madvise" faults there
- * may stall in direct compaction (the Go runtime stopped marking in
- * 1.21.4 for this, golang/go #61718, #64342).  Which ranges the caller
+ * may stall in direct compaction (the Go runtime stopped marking memory
+ * for this in 1.21.4, golang/go #61718, #64342).  Which ranges the caller
  * asked for is not known without per-range state, so one such request
  * turns the marks on for every range from then on. */
 static int marks_needed(void)
@@ -664,7 +695,7 @@ static int marks_needed(void)
 }
 
 /* Mark no-huge-page only the huge pages holding v and v+n-1, when those
- * ends are not huge-page aligned (Go 1.21's sysUnusedOS).  Marking every
+ * ends are not huge-page aligned (the Go runtime's sysUnused up to 1.20).  Marking every
  * released range instead splits the VMA at each one: a heap with every
  * other page released reaches vm.max_map_count (65530) and mmap starts
  * failing with memory to spare.  Marks are hints; errors are ignored
@@ -740,7 +771,7 @@ int pal_os_reserve_at(void *addr, size_t n)
 }
 
 /* Reserve align - page more than asked, then unmap the slop either side of
- * the aligned part: at most three calls, nothing left over. */
+ * the aligned part: at most three calls on success, nothing left over. */
 int pal_os_reserve_aligned(size_t n, size_t align, void **out)
 {
     size_t total = n + (align - os_page_size());
@@ -756,10 +787,20 @@ int pal_os_reserve_aligned(size_t n, size_t align, void **out)
         return pal_sys_error(r);
     base = (uintptr_t)r;
     start = pal_align_up(base, align);
-    if (start > base)
-        pal_sys_munmap((void *)base, start - base);
-    if (start + n < base + total)
-        pal_sys_munmap((void *)(start + n), base + total - (start + n));
+    /* A slop that cannot be unmapped (a hole in the middle of a mapping,
+     * refused at vm.max_map_count when the new one merged with a
+     * neighbour; a sandbox) would stay reserved: then all of it goes back
+     * and the call fails.  Unmapping from the start of what is left takes
+     * the head of a mapping, which needs no new one. */
+    if (start > base && (r = pal_sys_munmap((void *)base, start - base)) != 0) {
+        pal_sys_munmap((void *)base, total);
+        return pal_sys_error(r);
+    }
+    if (start + n < base + total &&
+        (r = pal_sys_munmap((void *)(start + n), base + total - (start + n))) != 0) {
+        pal_sys_munmap((void *)start, base + total - start);
+        return pal_sys_error(r);
+    }
     *out = (void *)start;
     return PAL_OK;
 }
@@ -808,35 +849,45 @@ static int end_marks_wanted(unsigned policy, int strict)
     return 1;
 }
 
+/* Under harddecommit access goes first: an mprotect refused (the mapping
+ * count at vm.max_map_count, a sandbox) then leaves the range Ready with
+ * its contents, as a failed call must, where releasing first would have
+ * lost them; a release refused after it gives read-write access back. */
 int pal_os_unused(void *v, size_t n, unsigned policy)
 {
-    int strict = strict_commit(), remapped = strict;
-    int err = strict ? remap(v, n, LX_PROT_NONE) : release(v, n, policy, &remapped);
+    int strict = strict_commit(), remapped = strict, err;
+    int hard = (policy & PAL_POLICY_HARD_DECOMMIT) && !strict;
     struct pal_mem_range marks[2];
     int k, i;
     long r;
 
-    if (err != PAL_OK)
+    if (hard) {
+        r = pal_sys_mprotect(v, n, LX_PROT_NONE);
+        if (r != 0)
+            return pal_sys_error(r);
+    }
+    err = strict ? remap(v, n, LX_PROT_NONE)
+                 : release(v, n, policy, hard ? LX_PROT_NONE : PROT_RW, &remapped);
+    if (err != PAL_OK) {
+        if (hard)
+            (void)pal_sys_mprotect(v, n, PROT_RW);
         return err;
+    }
     /* a fresh mapping lost disablethp's mark: put it back */
     if (os_huge_page_size() != 0 && remapped && (policy & PAL_POLICY_NO_THP))
         madvise_hint((uintptr_t)v, n, LX_MADV_NOHUGEPAGE);
     if (end_marks_wanted(policy, strict))
         for (k = end_marks((uintptr_t)v, n, marks), i = 0; i < k; i++)
             madvise_hint((uintptr_t)marks[i].v, marks[i].n, LX_MADV_NOHUGEPAGE);
-    if ((policy & PAL_POLICY_HARD_DECOMMIT) && !strict) {
-        r = pal_sys_mprotect(v, n, LX_PROT_NONE);
-        if (r != 0)
-            return pal_sys_error(r);
-    }
     return PAL_OK;
 }
 
 /* The advice a batched release gives, or 0 where unused must go range by
  * range: a fresh mapping per range (no madvise, strict overcommit, a
- * DONTNEED that keeps contents) or an mprotect per range after the
- * release (harddecommit: a failed mprotect part way would leave ranges
- * beyond *done released, which the contract forbids). */
+ * DONTNEED that keeps contents) or an mprotect per range around its
+ * release (harddecommit: the ranges' access must go with their pages,
+ * one range at a time, so that a refusal leaves ranges beyond *done as
+ * they were). */
 static long batch_advice(unsigned policy)
 {
     long advice = __atomic_load_n(&advise_unused, __ATOMIC_RELAXED);
@@ -998,9 +1049,15 @@ int pal_os_fault(void *v, size_t n)
         return pal_sys_error(r);
     if (__atomic_load_n(&advise_unused, __ATOMIC_RELAXED) != ADVISE_MMAP) {
         r = pal_sys_madvise(v, n, LX_MADV_DONTNEED);
-        if (r != -LX_ENOSYS)
+        if (r == 0)
             return PAL_OK;
-        downgrade(ADVISE_MMAP);
+        /* Refused (a sandbox's EPERM, EINVAL on locked pages): a fresh
+         * mapping gives the pages back all the same.  Only ENOSYS says
+         * madvise is missing for good. */
+        if (r == -LX_ENOSYS)
+            downgrade(ADVISE_MMAP);
+        else
+            pal_os_count_fallback();
     } else {
         pal_os_count_fallback();
     }

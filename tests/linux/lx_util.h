@@ -193,6 +193,28 @@ static LX_UNUSED int lx_have_vmflags(void)
     return lx_read_proc("/proc/self/smaps") > 0 && th_strstr(lx_buf, "\nVmFlags:") != NULL;
 }
 
+/* Whether reading (wr 0) or writing (wr 1) the byte at p faults, as
+ * th_faults says, but without a child process: the kernel copies through a
+ * pipe with the same page tables and answers EFAULT where an access would
+ * fault.  A write puts back the byte it read.  -1 if it cannot tell. */
+static LX_UNUSED int lx_faults(const volatile char *p, int wr)
+{
+    static int fds[2] = { -1, -1 };
+    char c;
+
+    if (fds[0] < 0 && pipe(fds) != 0)
+        return -1;
+    if (write(fds[1], (const void *)(uintptr_t)p, 1) != 1)
+        return errno == EFAULT ? 1 : -1; /* not readable, so not writable */
+    if (!wr)
+        return read(fds[0], &c, 1) == 1 ? 0 : -1;
+    if (read(fds[0], (void *)(uintptr_t)p, 1) == 1)
+        return 0;
+    if (errno != EFAULT || read(fds[0], &c, 1) != 1)
+        return -1;
+    return 1;
+}
+
 /* ---- child processes that report back --------------------------------- */
 
 #define LX_CHILD_FAIL 1

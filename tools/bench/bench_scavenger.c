@@ -11,7 +11,8 @@
  *              seeds    the seeds' marks always (the caller asks for huge
  *                       pages elsewhere first, which turns them on)
  *              page     no library marks (thpgranular=0), and every released
- *                       span marked no-huge-page by itself (Go before 1.21)
+ *                       span marked no-huge-page by itself (Go before
+ *                       its granular marks of #12233)
  *              none     no marks at all (thpgranular=0)
  *
  * Prints one markdown row: wall time, system calls (the library's count),
