@@ -109,6 +109,10 @@ TARGETS=(
   "client-bdwgc-amd64|client bdwgc amd64"
   "client-bdwgc-arm64|client bdwgc arm64"
   "client-bdwgc-s390x|client bdwgc s390x"
+  # mimalloc 2.0.9 on libpal, its own tests (clients/mimalloc/README.md)
+  "client-mimalloc-amd64|client mimalloc amd64"
+  "client-mimalloc-arm64|client mimalloc arm64"
+  "client-mimalloc-s390x|client mimalloc s390x"
 )
 
 # Debian packages the targets need.

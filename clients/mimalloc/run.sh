@@ -1,0 +1,440 @@
+#!/usr/bin/env bash
+# clients/mimalloc/run.sh - mimalloc 2.0.9 (Debian 12's source package) with
+# its OS memory layer, src/os.c, replaced by os.c here, which goes through
+# libpal's pal_mem.h; mimalloc's own tests on it, and a side-by-side
+# benchmark against mimalloc's own os.c.
+#
+#   run.sh build <target>   amd64 (native gcc), or a cross target with a
+#                           cmake/toolchains/<target>-gcc.cmake (arm64, s390x, ...)
+#   run.sh test <target>    mimalloc's test-api, test-api-fill, test-stress
+#   run.sh bench            own os.c vs libpal, natively; markdown to stdout
+#
+# Build directory: $PAL_CLIENT_OUT/mimalloc-<target> (default
+# <repo>/build-clients/mimalloc-<target>).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out_base=${PAL_CLIENT_OUT:-$root/build-clients}
+jobs=${JOBS:-2}
+
+# The two builds: mimalloc's debug build with its full internal invariant
+# checks (MI_DEBUG=3), and its release build.  Only the shared library and
+# the tests are built (the tests link the shared library, as mimalloc's
+# CMakeLists.txt has it).
+build_flags() {
+  case $1 in
+    debug) echo "-DCMAKE_BUILD_TYPE=Debug -DMI_DEBUG_FULL=ON" ;;
+    release) echo "-DCMAKE_BUILD_TYPE=Release" ;;
+  esac
+}
+BUILDS=(debug release)
+
+# The option sets every test program runs under (environment variables):
+#   default       mimalloc's defaults (decommit delay 25 ms, segments 500 ms)
+#   purge0        decommit at once: mimalloc 2.0.9's purge delays are
+#                 decommit_delay (legacy name reset_delay) and
+#                 segment_decommit_delay
+#   harddecommit  purge0 with libpal's harddecommit policy: decommitted
+#                 memory faults on access
+#   reset         page_reset: page memory is reset on free (the only caller
+#                 of _mi_os_reset) and used again without a commit while the
+#                 decommit delay (default) runs.  In the release build with
+#                 harddecommit, so a reset that left memory inaccessible
+#                 faults; not in the debug build, which then writes over
+#                 decommitted memory (mimalloc 2.0.9's _mi_os_reset clears a
+#                 whole huge page whose head segment.c decommitted: its own
+#                 os.c, which decommits with PROT_NONE in debug builds,
+#                 crashes the same way in test-api with MIMALLOC_PAGE_RESET=1).
+PURGE0="MIMALLOC_DECOMMIT_DELAY=0 MIMALLOC_SEGMENT_DECOMMIT_DELAY=0"
+option_env() { # <set> <build>
+  case $1 in
+    default) echo "" ;;
+    purge0) echo "$PURGE0" ;;
+    harddecommit) echo "$PURGE0 PAL_POLICY=harddecommit=1" ;;
+    reset)
+      if [ "$2" = debug ]; then echo "MIMALLOC_PAGE_RESET=1"
+      else echo "MIMALLOC_PAGE_RESET=1 PAL_POLICY=harddecommit=1"; fi ;;
+  esac
+}
+SETS=(default purge0 harddecommit reset)
+
+# test-stress arguments: threads, load per thread (%), iterations.
+# mimalloc's defaults (32 25 50) take minutes even natively here.
+STRESS_NATIVE="8 10 4"
+STRESS_QEMU="4 10 2"
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+
+# The CMake arguments that select the target.  Cross targets run their
+# tests under the toolchain's qemu-user; they link dynamically (mimalloc's
+# tests link its shared library, which replaces malloc: a static link would
+# meet glibc's own malloc in libc.a), qemu finding the target's libraries
+# through the toolchain's -L.
+target_args() {
+  local tc=$root/cmake/toolchains/$1-gcc.cmake
+  if [ "$1" = amd64 ]; then
+    [ "$(uname -m)" = x86_64 ] || die "amd64 is the native target: this machine is $(uname -m)"
+    echo "-DCMAKE_C_COMPILER=gcc"
+  else
+    [ -f "$tc" ] || die "unknown target '$1' (no $tc)"
+    echo "-DCMAKE_TOOLCHAIN_FILE=$tc -DCMAKE_EXE_LINKER_FLAGS="
+  fi
+}
+
+# unpack <dir> own|pal: a fresh mimalloc source tree in <dir>; with pal,
+# src/os.c replaced and CMakeLists.txt taught MI_PAL_DIR.  Debian's
+# packaging has no patches for mimalloc 2.0.9: the upstream tarball is used
+# as it is.
+unpack() {
+  local dest=$1 kind=$2 pkg tarball tmp
+  pkg=$("$root/clients/fetch.sh" mimalloc) || return 1
+  tarball=("$pkg"/mimalloc_2.0.9*.orig.tar.*)
+  [ -f "${tarball[0]}" ] || { echo "no mimalloc 2.0.9 tarball in $pkg" >&2; return 1; }
+  rm -rf "$dest" "$dest.tmp"
+  mkdir -p "$dest.tmp"
+  tar -xf "${tarball[0]}" -C "$dest.tmp" || return 1
+  tmp=$(ls -d "$dest.tmp"/mimalloc-*)
+  mv "$tmp" "$dest" && rmdir "$dest.tmp"
+  if [ "$kind" = pal ]; then
+    cp "$here/os.c" "$dest/src/os.c"
+    (cd "$dest" && git apply "$here/CMakeLists.patch") || return 1
+  fi
+}
+
+# test-api's malloc-aligned9 asks for zeroed blocks of up to 128 MiB at
+# each of 28 alignments: about 6 GB written, minutes of page faults on this
+# 2-CPU machine and ~30 s of CPU under qemu.  Here it keeps two of them:
+# 2^24, MI_ALIGNMENT_MAX (the largest the heap aligns itself), and 2^25,
+# which mimalloc allocates from the OS at an offset (os.c's
+# _mi_os_alloc_aligned_offset, and the decommit of the part before it).
+SHORT_ALIGNED9='for (int i = 24; i < 26 \&\& ok; i++) {'
+shorten_test_api() {
+  local f=$1/test/test-api.c
+  grep -q 'for (int i = 0; i < 28 && ok; i++) {' "$f" || { echo "malloc-aligned9's loop not found in $f" >&2; return 1; }
+  sed -i "s/for (int i = 0; i < 28 \&\& ok; i++) {/$SHORT_ALIGNED9/" "$f" &&
+    grep -q 'for (int i = 24; i < 26 && ok; i++) {' "$f"
+}
+
+# configure_build <src> <dir> <kind> <build> <target args...>
+configure_build() {
+  local src=$1 dir=$2 kind=$3 b=$4 pal=()
+  shift 4
+  [ "$kind" = pal ] && pal=(-DMI_PAL_DIR="$root" -DPAL_BUILD_TESTS=OFF -DPAL_BUILD_TOOLS=OFF)
+  # shellcheck disable=SC2046
+  cmake -S "$src" -B "$dir" -G Ninja $(build_flags "$b") "$@" "${pal[@]}" \
+    -DMI_BUILD_STATIC=OFF -DMI_BUILD_OBJECT=OFF >"$dir.log" 2>&1 &&
+    cmake --build "$dir" -j "$jobs" >>"$dir.log" 2>&1
+}
+
+# The "no own OS calls" check: the object of src/os.c must reference none of
+# the memory system calls, and must use libpal (else it is not the adapter).
+FORBIDDEN="mmap munmap mremap madvise posix_madvise mprotect mincore mmap64"
+nm_check() {
+  local dir=$1 obj=$1/CMakeFiles/mimalloc.dir/src/os.c.o nm undef bad pal other
+  nm=$(sed -n 's/^CMAKE_NM:FILEPATH=//p' "$dir/CMakeCache.txt")
+  undef=$("${nm:-nm}" -u "$obj" | awk '{print $NF}' | sed 's/^\.//; s/@.*//') || return 1
+  bad=$(for s in $FORBIDDEN; do grep -x "$s" <<<"$undef"; done | tr '\n' ' ')
+  pal=$(grep -c '^pal_' <<<"$undef")
+  other=$(grep -v '^pal_\|^_mi_\|^mi_\|^_GLOBAL_OFFSET_TABLE_$\|^__' <<<"$undef" | paste -sd ' ')
+  if [ -n "$bad" ]; then
+    echo "nm check FAILED: $obj references $bad"
+    return 1
+  fi
+  if [ "$pal" -eq 0 ]; then
+    echo "nm check FAILED: $obj calls no pal_* function: not the libpal os.c"
+    return 1
+  fi
+  echo "nm check passed: $obj references none of: $FORBIDDEN ($pal pal_* functions; other C library calls: $other)"
+}
+
+cmd_build() {
+  local t=${1:?usage: run.sh build <target>} out src b ok=0 targs
+  targs=$(target_args "$t") || exit 1
+  out=$out_base/mimalloc-$t
+  mkdir -p "$out"
+  src=$out/src
+  unpack "$src" pal || die "could not unpack mimalloc"
+  shorten_test_api "$src" || exit 1
+  for b in "${BUILDS[@]}"; do
+    rm -rf "${out:?}/$b"
+    # shellcheck disable=SC2086
+    if ! configure_build "$src" "$out/$b" pal "$b" $targs; then
+      echo "mimalloc $t $b: build failed (see $out/$b.log)"
+      ok=1
+      continue
+    fi
+    echo "mimalloc $t $b: built"
+    nm_check "$out/$b" || ok=1
+  done
+  return $ok
+}
+
+# The commands of mimalloc's tests as ctest has them (with the toolchain's
+# emulator in front for cross targets): one file per test in <dir>/commands,
+# the arguments NUL-separated.
+write_test_commands() {
+  mkdir -p "$1/commands"
+  (cd "$1" && ctest --show-only=json-v1) | python3 -c '
+import json, sys
+for t in json.load(sys.stdin)["tests"]:
+    with open(sys.argv[1] + "/" + t["name"], "w") as f:
+        f.write("\0".join(t["command"]) + "\0")' "$1/commands"
+}
+
+# Why a run failed, from its exit status and log.
+failure_reason() {
+  local rc=$1 log=$2 prog=$3 line
+  line=$(grep -m1 -aE 'assertion|FAILED|corruption|pal_mem_|error' "$log" | grep -av 'allocation request is too large\|unable to allocate memory (9' | head -1)
+  if grep -aq 'pal_mem_' "$log"; then
+    line=$(grep -m1 -a 'pal_mem_' "$log")
+    echo "a libpal call failed: $line"
+  elif [ "$rc" -eq 124 ]; then
+    echo "timed out"
+  elif [ "$rc" -gt 128 ]; then
+    echo "killed by signal $((rc - 128))${line:+: $line}"
+  elif [ "$prog" = test-api ] || [ "$prog" = test-api-fill ]; then
+    echo "$rc checks failed${line:+: $line}"
+  else
+    echo "exit status $rc${line:+: $line}"
+  fi
+}
+
+# run_one <name> <build> <program> <environment> [<text the log must hold>]:
+# one run of one of mimalloc's test programs; prints its line and counts it
+# in pass/fail.
+run_one() {
+  local name=$1 b=$2 prog=$3 env_set=$4 want=${5:-} log args=() cmd=() rc start
+  log=$out/logs/${name//\//-}.log
+  [ -f "$out/$b/commands/$prog" ] && mapfile -d '' cmd <"$out/$b/commands/$prog"
+  if [ ! -x "$out/$b/mimalloc-$prog" ] || [ ${#cmd[@]} -eq 0 ]; then
+    echo "FAIL $name: not built (run.sh build $t)"
+    fail=$((fail + 1))
+    return
+  fi
+  if [ "$prog" = test-stress ]; then
+    if [ $qemu = 1 ]; then read -ra args <<<"$STRESS_QEMU"; else read -ra args <<<"$STRESS_NATIVE"; fi
+  fi
+  start=$(date +%s%N)
+  # MIMALLOC_SHOW_ERRORS: release builds print warnings too, so a libpal
+  # call that failed (the adapter's warnings name it) is seen
+  # shellcheck disable=SC2086
+  env MIMALLOC_SHOW_ERRORS=1 $env_set timeout 600 "${cmd[@]}" "${args[@]}" >"$log" 2>&1
+  rc=$?
+  echo "$name $(( ($(date +%s%N) - start) / 1000000 )) ms" >>"$out/logs/times.txt"
+  if [ $rc -eq 0 ] && ! grep -aq 'pal_mem_' "$log" && { [ -z "$want" ] || grep -aq "$want" "$log"; }; then
+    echo "ok $name"
+    pass=$((pass + 1))
+  elif [ $rc -eq 0 ] && [ -n "$want" ] && ! grep -aq 'pal_mem_' "$log"; then
+    echo "FAIL $name: no \"$want\" in its output (see $log)"
+    fail=$((fail + 1))
+  else
+    echo "FAIL $name: $(failure_reason $rc "$log" "$prog") (see $log)"
+    fail=$((fail + 1))
+  fi
+}
+
+# Huge OS pages (mimalloc's reserve_huge_os_pages=1: one 1 GiB arena of
+# explicit huge pages at start, which the program then allocates from),
+# natively: the hugetlb pool the adapter takes (1 GiB pages where offered,
+# else the smallest) is grown by what one reservation needs, and put back.
+# Needs root; a pool that cannot grow (no free contiguous memory) skips.
+run_hugeos() {
+  local pools=(/sys/kernel/mm/hugepages/hugepages-*kB) pool p k kib old need b name
+  if [ $qemu = 1 ]; then
+    for b in "${BUILDS[@]}"; do echo "skipped $b/hugeos/test-stress: explicit huge pages are checked natively only"; done
+    skip=$((skip + ${#BUILDS[@]}))
+    return
+  fi
+  pool=""
+  if [ -d /sys/kernel/mm/hugepages/hugepages-1048576kB ]; then
+    pool=/sys/kernel/mm/hugepages/hugepages-1048576kB
+  elif [ -d "${pools[0]}" ]; then
+    pool=$(for p in "${pools[@]}"; do k=${p##*hugepages-}; echo "${k%kB} $p"; done | sort -n | head -1 | cut -d' ' -f2)
+  fi
+  kib=${pool##*hugepages-}; kib=${kib%kB}
+  # 1 GiB, and the adapter's alignment slop: 32 MiB less one page
+  [ -n "$pool" ] && need=$(( 1048576 / kib + (kib < 32768 ? 32768 / kib - 1 : 0) ))
+  if [ -z "$pool" ] || [ ! -w "$pool/nr_hugepages" ]; then
+    for b in "${BUILDS[@]}"; do echo "skipped $b/hugeos/test-stress: ${pool:+not root: cannot grow }${pool:-no hugetlb pool}"; done
+    skip=$((skip + ${#BUILDS[@]}))
+    return
+  fi
+  old=$(cat "$pool/nr_hugepages")
+  echo $((old + need)) >"$pool/nr_hugepages" 2>/dev/null
+  if [ "$(cat "$pool/free_hugepages")" -lt "$need" ]; then
+    echo "$old" >"$pool/nr_hugepages"
+    for b in "${BUILDS[@]}"; do echo "skipped $b/hugeos/test-stress: the ${kib} KiB pool could not grow by $need pages"; done
+    skip=$((skip + ${#BUILDS[@]}))
+    return
+  fi
+  for b in "${BUILDS[@]}"; do
+    name=$b/hugeos/test-stress
+    # the pool is machine-wide: another process may have taken it back
+    if [ "$(cat "$pool/free_hugepages")" -lt "$need" ]; then
+      echo "skipped $name: the ${kib} KiB pool shrank under the test (another process)"
+      skip=$((skip + 1))
+      continue
+    fi
+    run_one "$name" "$b" test-stress "MIMALLOC_RESERVE_HUGE_OS_PAGES=1 MIMALLOC_VERBOSE=1" "reserved 1 GiB huge pages"
+  done
+  echo "$old" >"$pool/nr_hugepages"
+}
+
+cmd_test() {
+  local t=${1:?usage: run.sh test <target>} out b set prog name qemu=0
+  local pass=0 fail=0 skip=0
+  out=$out_base/mimalloc-$t
+  target_args "$t" >/dev/null || exit 1
+  [ "$t" = amd64 ] || qemu=1
+  mkdir -p "$out/logs"
+  : >"$out/logs/times.txt"
+  # the option sets decide the environment, nothing inherited
+  # shellcheck disable=SC2046
+  unset PAL_POLICY $(compgen -e | grep '^MIMALLOC_')
+  for b in "${BUILDS[@]}"; do
+    [ -d "$out/$b" ] && write_test_commands "$out/$b"
+    for set in "${SETS[@]}"; do
+      for prog in test-api test-api-fill test-stress; do
+        name="$b/$set/$prog"
+        # test-api, even shortened (see shorten_test_api), takes ~5 s of
+        # CPU under qemu: there it runs in the two sets that check most,
+        # debug/harddecommit (assertions, decommit at once, decommitted
+        # memory faults) and release/reset (reset memory must stay Ready).
+        # Nowhere in debug/reset: the debug build fills every reset page,
+        # 13 s of CPU natively (test-stress runs there).
+        if [ $prog = test-api ] && [ "$b/$set" = debug/reset ]; then
+          echo "skipped $name: test-api with page_reset runs in the release build (time)"
+          skip=$((skip + 1))
+          continue
+        fi
+        if [ $qemu = 1 ] && [ $prog = test-api ] && [ "$b/$set" != debug/harddecommit ] && [ "$b/$set" != release/reset ]; then
+          echo "skipped $name: under qemu test-api runs in debug/harddecommit and release/reset only (time)"
+          skip=$((skip + 1))
+          continue
+        fi
+        run_one "$name" "$b" "$prog" "$(option_env "$set" "$b")"
+      done
+    done
+  done
+  run_hugeos
+  echo "$pass passed, $fail failed, $skip skipped"
+  [ $fail -eq 0 ]
+}
+
+# ---- bench ------------------------------------------------------------------
+
+BENCH_ROUNDS=${BENCH_ROUNDS:-5}
+BENCH_STRESS="8 10 4"
+BENCH_PURGE0=$PURGE0
+SYSCALLS="mmap munmap mprotect madvise process_madvise mremap"
+# The variants, each "<name> <build> <extra environment>": mimalloc's own
+# os.c; libpal with its default policy; libpal without its huge-page marks.
+BENCH_VARIANTS=("own own" "libpal pal" "libpal-thpgranular=0 pal PAL_POLICY=thpgranular=0")
+
+bench_tools() {
+  local missing=()
+  command -v strace >/dev/null || missing+=(strace)
+  [ -x /usr/bin/time ] || missing+=(time)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    die "missing packages (run as root, or: sudo apt-get install ${missing[*]})"
+  fi
+  echo "installing: ${missing[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq \
+    --no-install-recommends "${missing[@]}" >/dev/null || die "could not install ${missing[*]}"
+}
+
+# bench_run <variant> <workload> <test-stress binary> <environment>: one
+# timed run and one strace run; appends "<variant> <workload> <wall s>
+# <peak RSS KiB> <calls of each of $SYSCALLS>" to $results
+bench_run() {
+  local variant=$1 workload=$2 bin=$3 env_set=$4 tmp=$out/bench.tmp wall rss calls
+  # shellcheck disable=SC2086
+  env $env_set /usr/bin/time -f '%e %M' -o "$tmp.time" "$bin" $BENCH_STRESS >/dev/null 2>&1 ||
+    die "$variant $workload failed"
+  read -r wall rss <"$tmp.time"
+  # shellcheck disable=SC2086
+  env $env_set strace -f -c -o "$tmp.strace" -e trace="${SYSCALLS// /,}" "$bin" $BENCH_STRESS >/dev/null 2>&1 ||
+    die "$variant $workload failed under strace"
+  calls=$(for s in $SYSCALLS; do
+    awk -v s="$s" '$NF == s && $4 ~ /^[0-9]+$/ {n = $4} END {printf "%d ", n}' "$tmp.strace"
+  done)
+  echo "$variant $workload $wall $rss $calls" >>"$results"
+}
+
+cmd_bench() {
+  local out=$out_base/mimalloc-bench kind r workload v name build extra nmline env_set thp ptes_none
+  bench_tools
+  # shellcheck disable=SC2046
+  unset PAL_POLICY $(compgen -e | grep '^MIMALLOC_')
+  mkdir -p "$out"
+  for kind in own pal; do
+    unpack "$out/src-$kind" $kind || die "could not unpack mimalloc"
+    rm -rf "${out:?}/$kind"
+    configure_build "$out/src-$kind" "$out/$kind" $kind release -DCMAKE_C_COMPILER=gcc ||
+      die "build failed (see $out/$kind.log)"
+  done
+  nmline=$(nm_check "$out/pal") || die "$nmline"
+  # the same check on mimalloc's own os.c must find its system calls
+  nm_check "$out/own" >/dev/null && die "nm check found no system call in mimalloc's own os.c"
+  results=$out/bench.results
+  : >"$results"
+  for r in $(seq "$BENCH_ROUNDS"); do
+    echo "round $r of $BENCH_ROUNDS" >&2
+    for workload in stress purge0; do
+      for v in "${BENCH_VARIANTS[@]}"; do
+        read -r name build extra <<<"$v"
+        env_set=$extra
+        [ $workload = purge0 ] && env_set="$env_set $BENCH_PURGE0"
+        bench_run "$name" $workload "$out/$build/mimalloc-test-stress" "$env_set"
+      done
+    done
+  done
+  thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unknown)
+  ptes_none=$(cat /sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none 2>/dev/null)
+  python3 - "$results" "$BENCH_ROUNDS" "$BENCH_STRESS" "$BENCH_PURGE0" "$(nproc)" "$SYSCALLS" "$thp" "$ptes_none" <<'EOF'
+import statistics, sys
+path, rounds, args, purge0, ncpu, syscalls, thp, ptes_none = sys.argv[1:]
+syscalls = syscalls.split()
+rows = [l.split() for l in open(path)]
+def med(variant, workload, f):
+    return statistics.median(f(r) for r in rows if r[0] == variant and r[1] == workload)
+measures = [("wall time (s)", lambda r: float(r[2]), "{:.2f}"),
+            ("peak RSS (MiB)", lambda r: float(r[3]) / 1024, "{:.1f}"),
+            ("memory system calls", lambda r: sum(int(x) for x in r[4:]), "{:.0f}")]
+measures += [(f"- {s}", lambda r, i=i: int(r[4 + i]), "{:.0f}") for i, s in enumerate(syscalls)]
+names = {"stress": f"test-stress {args}", "purge0": f"test-stress {args}, {purge0}"}
+print()
+print("## mimalloc 2.0.9: its own os.c vs os.c on libpal")
+print()
+print(f"Method: `clients/mimalloc/run.sh bench`: one release build of mimalloc with its own src/os.c and one with clients/mimalloc/os.c on libpal (default policy, and `PAL_POLICY=thpgranular=0`), {rounds} interleaved rounds on {ncpu} CPUs (THP: `{thp}`), medians;")
+print("wall time and peak RSS from `/usr/bin/time -f '%e %M'`, memory system calls from a separate `strace -f -c` run of the same command; ratio = libpal / own.")
+print()
+print("| workload | measure | own os.c | libpal | ratio | libpal, thpgranular=0 | ratio |")
+print("|---|---|---:|---:|---:|---:|---:|")
+for w in ("stress", "purge0"):
+    for label, f, fmt in measures:
+        o = med("own", w, f)
+        vals = [med(v, w, f) for v in ("libpal", "libpal-thpgranular=0")]
+        if label.startswith("- ") and o == 0 and not any(vals):
+            continue
+        cells = []
+        for p in vals:
+            cells += [fmt.format(p), f"{p / o:.2f}x" if o else "-"]
+        print(f"| {names[w]} | {label} | {fmt.format(o)} | " + " | ".join(cells) + " |")
+print()
+marks = "[always]" in thp and ptes_none not in ("0", "")
+print("Note: libpal's default policy (thpgranular) marks MADV_NOHUGEPAGE the huge pages at the unaligned ends of a decommit (`pal_mem_unused`), and undoes that on commit, only where khugepaged would fill released memory back in: THP `always` with khugepaged/max_ptes_none above 0, or once the process asked for huge pages (mimalloc's large_os_pages); mimalloc's own os.c makes no marks. "
+      + ("With THP `always` here the marks are made: they are the extra madvise calls, and the thpgranular=0 column is libpal without them." if marks else "Here (THP not `always`) libpal makes none, and both libpal columns do the same calls."))
+print("mprotect: mimalloc's own commit is an mprotect per call (also on memory that is accessible already); libpal's `used` makes none outside harddecommit. mmap: a fresh segment is reserve + map on libpal (two mmaps; mimalloc's own: one, at its hinted aligned address).")
+print()
+EOF
+  echo "raw rows: $results" >&2
+}
+
+case ${1:-} in
+  build) cmd_build "${2:-}" ;;
+  test) cmd_test "${2:-}" ;;
+  bench) cmd_bench ;;
+  *) echo "usage: clients/mimalloc/run.sh build <target> | test <target> | bench" >&2; exit 2 ;;
+esac
