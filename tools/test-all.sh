@@ -19,6 +19,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 #   buildonly <toolchain>       built and linked, not run (no machine to run it)
 #   client <name> <target>      a real allocator on libpal: clients/<name>/run.sh
 #                               build <target>, then test <target> (its own tests)
+#   script <path> [args]        a script of ours run as the test (it builds what
+#                               it needs and ends with the summary line)
 #   ... -D<var>=<value>         after any of these: extra CMake settings
 TARGETS=(
   "amd64-gcc|native gcc"
@@ -54,6 +56,13 @@ TARGETS=(
   # on a 64-bit and a 32-bit target that have a libc to compare with
   "amd64-freestanding|native gcc -DPAL_TEST_FREESTANDING=ON"
   "arm-freestanding|cross arm-gcc -DPAL_TEST_FREESTANDING=ON"
+  # the suite with the library and the tests instrumented (gcc's runtimes)
+  "amd64-tsan|native gcc -DPAL_SANITIZE=thread"
+  "amd64-asan|native gcc -DPAL_SANITIZE=address"
+  "amd64-ubsan|native gcc -DPAL_SANITIZE=undefined"
+  # deliberate bugs in a copy of the library that the fuzzer must catch
+  # (the few of tools/mutants.sh --fast; the whole list by hand)
+  "mutants|script tools/mutants.sh --fast"
   # the other OSes: Windows under wine; macOS built and linked with zig (no
   # machine to run it); the BSD, AIX and Plan 9 backends forced on this
   # Linux host (their logic against a Linux kernel, not their OS)
@@ -79,6 +88,7 @@ TARGETS=(
 # clang targets use their headers, crt files, libc and libgcc too), and
 # qemu-user-static to run them.
 PACKAGES=(cmake ninja-build python3 gcc clang-19 lld-19 llvm-19 binutils
+  libtsan2 libasan8 libubsan1
   linux-libc-dev qemu-user-static
   gcc-i686-linux-gnu libc6-dev-i386-cross
   gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
@@ -134,12 +144,13 @@ install_packages() {
 }
 
 # the CMake settings of one target (name kind a b -D...): sets cfg,
-# run_tests, vm_overcommit (the VM's vm.overcommit_memory, or empty) and
-# client (clients/<name>/run.sh and its target, or empty)
+# run_tests, vm_overcommit (the VM's vm.overcommit_memory, or empty),
+# client (clients/<name>/run.sh and its target, or empty) and script (the
+# command of a script target, or empty)
 target_config() {
   local name=$1 kind=$2 a=${3:-} b=${4:-} x
   cfg=(-S "$root" -B "$out/$name" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo)
-  run_tests=1 vm_overcommit="" client=()
+  run_tests=1 vm_overcommit="" client=() script=()
   for x in "${@:3}"; do
     case $x in -D*) cfg+=("$x") ;; esac
   done
@@ -151,17 +162,21 @@ target_config() {
     buildonly) cfg+=(-DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/$a.cmake"); run_tests=0 ;;
     vm) cfg+=(-DCMAKE_C_COMPILER=gcc -DCMAKE_EXE_LINKER_FLAGS=-static); vm_overcommit=$a ;;
     client) client=("$root/clients/$a/run.sh" "$b") ;;
+    script) script=("$root/$a" "${@:4}") ;;
   esac
 }
 
 # configure + build one target; writes "<0|1> <seconds>" to $out/<name>.built
 build_target() {
-  local name=$1 start ok=0 cfg run_tests vm_overcommit client
+  local name=$1 start ok=0 cfg run_tests vm_overcommit client script
   shift
   target_config "$name" "$@"
   start=$(date +%s)
   rm -rf "${out:?}/$name"
-  if [ ${#client[@]} -gt 0 ]; then
+  if [ ${#script[@]} -gt 0 ]; then
+    : >"$out/$name.log" # it builds when it runs, one target after another
+    ok=1
+  elif [ ${#client[@]} -gt 0 ]; then
     PAL_CLIENT_OUT=$out JOBS=$jobs "${client[0]}" build "${client[1]}" >"$out/$name.log" 2>&1 && ok=1
   elif cmake "${cfg[@]}" >"$out/$name.log" 2>&1 &&
      cmake --build "$out/$name" -j "$jobs" >>"$out/$name.log" 2>&1; then
@@ -216,6 +231,21 @@ test_client() {
   fi
 }
 
+# a script target; sets r_*
+test_script() {
+  local name=$1 log=$out/$1.log rc=0
+  PAL_TEST_OUT=$out "${script[@]}" >>"$log" 2>&1 || rc=$?
+  read -r r_pass r_fail r_skip < <(grep -aE '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" |
+    tail -1 | awk '{print $1+0, $3+0, $5+0}')
+  if [ -z "${r_pass:-}" ]; then
+    r_pass=0 r_fail=1 r_skip=0 r_note="no summary line (see $log)"
+  elif [ "$rc" -ne 0 ] && [ "$r_fail" -eq 0 ]; then
+    r_fail=1 r_note="exited with $rc (see $log)"
+  elif [ "$r_fail" -gt 0 ]; then
+    r_note="see $log"
+  fi
+}
+
 table_line() { # name pass fail skip seconds note
   printf '%-22s %7s %7s %8s %6ss  %s' "$1" "$2" "$3" "$4" "$5" "$6"
 }
@@ -244,6 +274,7 @@ main() {
   [ "$par" -gt ${#sel[@]} ] && par=${#sel[@]}
   [ "$par" -lt 1 ] && par=1
   local tp=0 tf=0 ts=0 t0 line name how running=0 ok secs start cfg run_tests vm_overcommit client
+  local script
   local table=()
   t0=$(date +%s)
   jobs=$(( ncpu / par )); [ "$jobs" -lt 1 ] && jobs=1
@@ -274,7 +305,9 @@ main() {
       r_note="built and linked, not run"
     else
       start=$(date +%s)
-      if [ ${#client[@]} -gt 0 ]; then
+      if [ ${#script[@]} -gt 0 ]; then
+        test_script "$name"
+      elif [ ${#client[@]} -gt 0 ]; then
         test_client "$name"
       elif [ -n "$vm_overcommit" ]; then
         test_vm "$name" "$vm_overcommit"
