@@ -25,10 +25,12 @@
  *             (so PAL_EINVAL wins over PAL_ENOSYS), and a call that fails
  *             has changed nothing the caller can observe.
  *   Threads   every function is thread-safe and async-signal-safe (no
- *             locks, no allocation; Plan 9's reserve, alloc and free are
- *             the one exception: thread-safe, not async-signal-safe).
- *             Transitions of one range by two threads at once are the
- *             caller's race, as with the system calls themselves.
+ *             locks, no allocation).  The one exception is Plan 9, where
+ *             reserve, reserve_at, reserve_aligned, alloc and free take a
+ *             spin lock: thread-safe, not async-signal-safe (marked
+ *             "Plan 9" below).  Transitions of one range by two threads at
+ *             once are the caller's race, as with the system calls
+ *             themselves.
  *   Set-up    the first call of any function initialises the library
  *             (pal_mem_init); optional features are probed on first use.
  */
@@ -98,7 +100,8 @@ struct pal_mem_range {
     size_t n;
 };
 
-/* A fixed, non-NULL English string for every value, unknown ones too. */
+/* A fixed, non-NULL English string for every value, unknown ones too.
+ * Never initialises anything; callable from anywhere. */
 const char *pal_strerror(int err);
 
 /* ---- set-up and facts ---------------------------------------------------
@@ -125,8 +128,8 @@ int pal_mem_set_policy(unsigned flags);
 /* Parse a GODEBUG-style string ("madvdontneed=0,harddecommit=1,
  * disablethp=1,thpgranular=0"; values 0 or 1; a later key overrides an
  * earlier one; "" changes nothing) on top of the current policy into
- * *flags; does not apply it.  PAL_EINVAL for anything else, *flags
- * untouched. */
+ * *flags; does not apply it.  PAL_EINVAL for anything else (s or flags
+ * NULL included), *flags untouched. */
 int pal_mem_parse_policy(const char *s, unsigned *flags);
 /* 1 if memory that went through unused then used reads back zero under
  * the current policy, else 0. */
@@ -134,46 +137,61 @@ int pal_mem_unused_zeroes(void);
 /* The counters since start (summed over every thread; out may be NULL). */
 void pal_mem_get_stats(struct pal_mem_stats *out);
 
-/* ---- transitions -------------------------------------------------------- */
+/* ---- transitions: thread- and async-signal-safe (Plan 9: see each) ------
+ * "a range": v, n follow the Ranges rule above. */
 
-/* None -> Reserved: n bytes of address space (n a multiple of the page
- * size) into *out; hint is NULL or page-aligned, and only advice.
- * PAL_ENOMEM when the address space is exhausted (on 32-bit: retry
- * smaller). */
+/* None -> Reserved: n bytes of address space (n a non-zero multiple of
+ * the page size) into *out (not NULL); hint is NULL or a range with n, and
+ * only advice.  PAL_ENOMEM when the address space is exhausted (on 32-bit:
+ * retry smaller).  Plan 9: not async-signal-safe. */
 int pal_mem_reserve(void *hint, size_t n, void **out);
-/* None -> Reserved at exactly addr.  PAL_EEXIST, touching nothing, when
- * any of [addr, addr+n) is mapped already; PAL_ENOMEM when out of address
- * space.  (Windows: addr must also be on the 64 KiB allocation
- * granularity where placeholders are missing, else PAL_EINVAL.) */
+/* None -> Reserved at exactly addr (addr, n: a range).  PAL_EEXIST,
+ * touching nothing, when any of [addr, addr+n) is mapped already;
+ * PAL_ENOMEM when out of address space.  (Windows: addr must also be on
+ * the 64 KiB allocation granularity where placeholders are missing, else
+ * PAL_EINVAL.)  Plan 9: not async-signal-safe. */
 int pal_mem_reserve_at(void *addr, size_t n);
 /* None -> Reserved at a multiple of align (a power of two, at least the
- * page size) into *out.  No extra address space stays reserved. */
+ * page size) into *out (not NULL); n as for reserve.  No extra address
+ * space stays reserved.  PAL_ENOMEM when no aligned range is free.
+ * Plan 9: not async-signal-safe. */
 int pal_mem_reserve_aligned(size_t n, size_t align, void **out);
-/* Reserved -> Prepared (also Prepared/Ready -> Prepared after fault).
- * PAL_ENOMEM when memory or commit charge runs out. */
+/* Reserved -> Prepared (v, n: a range), also for memory that fault made
+ * Reserved again.  PAL_ENOMEM when memory or commit charge runs out. */
 int pal_mem_map(void *v, size_t n);
-/* Prepared -> Ready; Ready stays Ready.  The first time memory becomes
- * Ready after reserve or fault it reads zero; after unused, zero where
- * pal_mem_unused_zeroes() says so.  Restores read-write access whatever
- * policy the range was released under.  PAL_ENOMEM when commit charge
- * runs out (strict overcommit, Windows commit limit). */
+/* Prepared -> Ready; Ready stays Ready (v, n: a range).  The first time
+ * memory becomes Ready after reserve or fault it reads zero; after
+ * unused, zero where pal_mem_unused_zeroes() says so.  Restores read-write
+ * access whatever policy the range was released under.  PAL_ENOMEM when
+ * commit charge runs out (strict overcommit, Windows commit limit); under
+ * strict overcommit a leading part may then be writable already: it is
+ * still Prepared memory to the caller (zero, not to be touched). */
 int pal_mem_used(void *v, size_t n);
-/* Ready -> Prepared: the physical pages go back to the OS; contents are
- * forfeit.  A range mixing Ready and Prepared memory is fine. */
+/* Ready -> Prepared (v, n: a range): the physical pages go back to the
+ * OS; contents are forfeit.  A range mixing Ready and Prepared memory is
+ * fine.  Linux: PAL_ENOMEM where part of the range is not mapped. */
 int pal_mem_unused(void *v, size_t n);
-/* None -> Ready, zero-filled, n bytes into *out. */
+/* None -> Ready, zero-filled, n bytes (as for reserve) into *out (not
+ * NULL).  PAL_ENOMEM when memory or address space runs out.  Plan 9: not
+ * async-signal-safe. */
 int pal_mem_alloc(size_t n, void **out);
-/* any -> None.  Windows without placeholders: v, n must be a whole region
- * that reserve or alloc returned (PAL_EINVAL otherwise).  Sealed memory:
- * PAL_EPERM. */
+/* any -> None (v, n: a range).  Windows: with placeholders (Windows 10
+ * 1803 and later) any part that does not cut through what one map or
+ * alloc made usable, without them a whole region that reserve or alloc
+ * returned (PAL_EINVAL otherwise).  Sealed memory: PAL_EPERM.  Plan 9:
+ * not async-signal-safe. */
 int pal_mem_free(void *v, size_t n);
-/* Ready or Prepared -> Reserved: any access faults from now on and the
- * pages go back to the OS. */
+/* Ready or Prepared -> Reserved (v, n: a range): any access faults from
+ * now on and the pages go back to the OS; map and used make it Ready
+ * again, reading zero.  Linux: PAL_ENOMEM where part of the range is not
+ * mapped.  PAL_ENOSYS on Plan 9 (no page protection). */
 int pal_mem_fault(void *v, size_t n);
-/* Set the access of Ready memory to prot (PAL_PROT_* bits).  PAL_PROT_MTE
- * needs READ or WRITE, PAL_PROT_BTI needs EXEC (else PAL_EINVAL); where the
- * CPU or kernel lacks them, PAL_ENOSYS, never a plain protection instead.
- * PAL_EACCES when the OS refuses the mode (W^X policies). */
+/* Set the access of Ready memory to prot (PAL_PROT_* bits; v, n: a
+ * range); no state change.  PAL_PROT_MTE needs READ or WRITE, PAL_PROT_BTI
+ * needs EXEC (else PAL_EINVAL); where the CPU or kernel lacks them,
+ * PAL_ENOSYS, never a plain protection instead.  PAL_EACCES when the OS
+ * refuses the mode (W^X policies).  Plan 9: PAL_ENOSYS for anything but
+ * READ|WRITE. */
 int pal_mem_protect(void *v, size_t n, unsigned prot);
 
 /* Ready -> Prepared for count ranges, each exactly as pal_mem_unused, in
@@ -186,14 +204,17 @@ int pal_mem_protect(void *v, size_t n, unsigned prot);
  * accepts again). */
 int pal_mem_unused_ranges(const struct pal_mem_range *r, size_t count, size_t *done);
 
-/* Ready, writable memory becomes resident now, contents unchanged
- * (PAL_FEAT_POPULATE: without touching each page; else each page gets a
- * write that keeps its value).  PAL_ENOMEM when the memory cannot be had;
- * memory not Ready and writable is PAL_EACCES where the OS can tell, and
- * faults like any access where it cannot. */
+/* Ready, writable memory becomes resident now, contents unchanged; no
+ * state change (v, n: a range).  PAL_FEAT_POPULATE: without touching each
+ * page; else each page gets a write that keeps its value.  PAL_ENOMEM
+ * when the memory cannot be had; memory not Ready and writable is
+ * PAL_EACCES where the OS can tell, and faults like any access where it
+ * cannot. */
 int pal_mem_populate(void *v, size_t n);
 
-/* ---- hints: no state change; PAL_OK where the OS has no such thing ------ */
+/* ---- hints: no state change; PAL_OK where the OS has no such thing;
+ * thread- and async-signal-safe ------------------------------------------
+ * v, n: a range of Ready or Prepared memory. */
 
 /* Ask for huge pages on the whole huge pages inside [v, v+n). */
 int pal_mem_hugepage(void *v, size_t n);
@@ -203,49 +224,57 @@ int pal_mem_nohugepage(void *v, size_t n);
  * (not now) or PAL_ENOSYS. */
 int pal_mem_collapse(void *v, size_t n);
 
-/* ---- beyond the Go runtime ---------------------------------------------- */
+/* ---- beyond the Go runtime: thread- and async-signal-safe --------------- */
 
-/* Make [v, v+n) fault on access (-> Reserved), without an extra mapping
- * where the kernel can (PAL_FEAT_GUARD), else by protection. */
+/* Ready or Prepared -> Reserved for [v, v+n) (a range): any access faults,
+ * without an extra mapping where the kernel can (PAL_FEAT_GUARD), else by
+ * protection; map and used undo it.  PAL_ENOSYS on Plan 9. */
 int pal_mem_guard(void *v, size_t n);
-/* Forbid any later change of the mapping (free, protect, ... then fail
- * with PAL_EPERM); PAL_ENOSYS where unsupported. */
+/* Forbid any later change of the mapping of [v, v+n) (a range; no state
+ * change): free, protect and other changes of the mapping then fail with
+ * PAL_EPERM, for the life of the process.  PAL_ENOSYS where unsupported
+ * (PAL_FEAT_SEAL clear). */
 int pal_mem_seal(void *v, size_t n);
-/* Name the mapping for /proc/PID/maps and debuggers: 1 to 79 printable
- * characters, none of [ ] \ $ ` (else PAL_EINVAL); PAL_ENOSYS where
- * unsupported. */
+/* Name the mapping of [v, v+n) (a range; no state change) for
+ * /proc/PID/maps and debuggers: 1 to 79 printable characters, none of
+ * [ ] \ $ ` (else PAL_EINVAL); PAL_ENOSYS where unsupported
+ * (PAL_FEAT_VMA_NAME clear). */
 int pal_mem_name(void *v, size_t n, const char *name);
-/* How many bytes of [v, v+n) are backed by physical memory now, into
- * *bytes; PAL_ENOMEM where part of the range is not mapped. */
+/* How many bytes of [v, v+n) (a range, any state but None) are backed by
+ * physical memory now, into *bytes (not NULL); PAL_ENOMEM where part of
+ * the range is not mapped, PAL_ENOSYS where the OS cannot tell
+ * (PAL_FEAT_RESIDENT clear). */
 int pal_mem_resident(const void *v, size_t n, size_t *bytes);
 
-/* ---- explicit huge pages ------------------------------------------------ */
+/* ---- explicit huge pages: thread- and async-signal-safe ----------------- */
 
 /* Up to max explicit huge page sizes the OS offers, ascending, into sizes
- * (NULL when max is 0); returns how many there are, 0 where none (Linux:
+ * (which may be NULL when max is 0); returns how many there are, even
+ * beyond max, 0 where none (Linux:
  * the hugetlb pools, whether or not they hold pages now; Windows: the
  * large page minimum). */
 size_t pal_mem_huge_page_sizes(size_t *sizes, size_t max);
 /* None -> Ready, zero-filled, backed by huge pages of size page (0: the
- * smallest offered); n a non-zero multiple of page, page an offered size
- * (else PAL_EINVAL).  PAL_ENOMEM when the pool cannot supply them (never a
+ * smallest offered) into *out (not NULL); n a non-zero multiple of page,
+ * page an offered size (else PAL_EINVAL).  PAL_ENOMEM when the pool cannot supply them (never a
  * fault later), PAL_EPERM when a privilege is missing (Windows:
  * SeLockMemoryPrivilege), PAL_ENOSYS where there are none.  Release with
  * pal_mem_free; no other transition is defined on it. */
 int pal_mem_alloc_huge(size_t n, size_t page, void **out);
 
-/* ---- NUMA --------------------------------------------------------------- */
+/* ---- NUMA: thread- and async-signal-safe -------------------------------- */
 
 /* The number of nodes memory can be placed on (1 where the OS has no NUMA
  * or shows one node). */
 unsigned pal_mem_numa_nodes(void);
 /* The node of the CPU the caller runs on now (a hint: it may change at
- * once) into *node.  PAL_ENOSYS where unknown. */
+ * once) into *node (not NULL).  PAL_ENOSYS where unknown. */
 int pal_mem_current_node(unsigned *node);
-/* Pages of [v, v+n) faulted in from now on come from node where it has
- * memory, from elsewhere when it has none (a preference, never a failure
- * at fault time).  PAL_EINVAL for node >= pal_mem_numa_nodes(); PAL_OK with
- * one node. */
+/* Pages of [v, v+n) (a range; no state change) faulted in from now on
+ * come from node where it has memory, from elsewhere when it has none (a
+ * preference, never a failure at fault time).  PAL_EINVAL for node >=
+ * pal_mem_numa_nodes(); PAL_OK with one node; PAL_ENOSYS where the OS
+ * cannot bind a range it reports nodes for. */
 int pal_mem_bind_node(void *v, size_t n, unsigned node);
 
 #ifdef __cplusplus

@@ -73,7 +73,9 @@ int pal_os_bind_node(void *v, size_t n, unsigned node);
  * Relaxed atomics: two threads that share a stripe lose nothing, and a
  * signal handler may count too.  The read-mostly words every call loads
  * (page size, policy, feature bits) live elsewhere. */
+#ifndef PAL_STRIPE_BITS /* 0 gives the one shared counter, for comparison */
 #define PAL_STRIPE_BITS 6
+#endif
 #define PAL_STRIPES (1 << PAL_STRIPE_BITS)
 #define PAL_STRIPE_BYTES 128 /* a cache line or two adjacent ones (prefetch pairs) */
 
@@ -92,7 +94,9 @@ static inline struct pal_os_stripe *pal_os_my_stripe(void)
      * spreads them over the stripes. */
     uintptr_t k = ((uintptr_t)&here >> 16) * (uintptr_t)0x9E3779B97F4A7C15ull;
 
-    return &pal_os_stripes[k >> (sizeof(uintptr_t) * 8 - PAL_STRIPE_BITS)];
+    /* the top PAL_STRIPE_BITS bits (in two shifts, so that 0 bits is
+     * stripe 0 rather than a shift by the word's width) */
+    return &pal_os_stripes[(k >> (sizeof(uintptr_t) * 8 - 1 - PAL_STRIPE_BITS)) >> 1];
 }
 
 static inline void pal_os_count_call(void)

@@ -58,7 +58,7 @@ CONSTANTS = ["PROT_NONE", "PROT_READ", "PROT_WRITE", "PROT_EXEC",
              "MADV_DONTNEED", "MADV_FREE", "MADV_HUGEPAGE", "MADV_NOHUGEPAGE",
              "MADV_COLLAPSE", "MADV_GUARD_INSTALL", "MADV_GUARD_REMOVE",
              "MADV_POPULATE_WRITE", "MAP_HUGETLB", "MAP_HUGE_SHIFT",
-             "UIO_MAXIOV", "PIDFD_SELF_THREAD_GROUP", "MPOL_PREFERRED",
+             "UIO_MAXIOV", "PIDFD_SELF_THREAD", "MPOL_PREFERRED",
              "AT_HWCAP2", "PROT_MTE", "PROT_BTI", "HWCAP2_MTE", "HWCAP2_BTI",
              "PR_SET_VMA", "PR_SET_VMA_ANON_NAME",
              "O_RDONLY", "O_CLOEXEC", "O_DIRECTORY", "AT_FDCWD", "AT_PAGESZ", "SIGCHLD",
@@ -73,7 +73,7 @@ NEWER = {
     "NR_mseal": ("Linux 6.10", lambda base: base + 462),
     "MADV_GUARD_INSTALL": ("Linux 6.13", lambda base: 102),
     "MADV_GUARD_REMOVE": ("Linux 6.13", lambda base: 103),
-    "PIDFD_SELF_THREAD_GROUP": ("Linux 6.14", lambda base: -20000),
+    "PIDFD_SELF_THREAD": ("Linux 6.14", lambda base: -10000),
 }
 
 # Defined by one architecture's headers only (arm64's memory tagging and

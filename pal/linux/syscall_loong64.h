@@ -5,6 +5,20 @@
 
 #include "defs_loong64.h"
 
+/* PAL_POISON_CLOBBERS (a test build): right after the trap, overwrite
+ * every register the kernel may change ($t0-$t8), as a real kernel may.
+ * qemu-user keeps them all, so without this a register missing from the
+ * clobbers below would never show; with it, the suite breaks.  The list is
+ * the kernel's, kept apart from the clobbers on purpose. */
+#ifdef PAL_POISON_CLOBBERS
+#define PAL_POISON "\n\tori $t0, $zero, 0x5a5\n\tori $t1, $zero, 0x5a5" \
+    "\n\tori $t2, $zero, 0x5a5\n\tori $t3, $zero, 0x5a5\n\tori $t4, $zero, 0x5a5" \
+    "\n\tori $t5, $zero, 0x5a5\n\tori $t6, $zero, 0x5a5\n\tori $t7, $zero, 0x5a5" \
+    "\n\tori $t8, $zero, 0x5a5"
+#else
+#define PAL_POISON ""
+#endif
+
 static inline long pal_syscall6(long nr, long a1, long a2, long a3, long a4,
                                 long a5, long a6)
 {
@@ -16,7 +30,7 @@ static inline long pal_syscall6(long nr, long a1, long a2, long a3, long a4,
     register long r_a4 __asm__("$a4") = a5;
     register long r_a5 __asm__("$a5") = a6;
 
-    __asm__ volatile("syscall 0"
+    __asm__ volatile("syscall 0" PAL_POISON
                      : "+r"(r_a0)
                      : "r"(r_a7), "r"(r_a1), "r"(r_a2), "r"(r_a3), "r"(r_a4), "r"(r_a5)
                      : "$t0", "$t1", "$t2", "$t3", "$t4", "$t5", "$t6", "$t7",

@@ -11,6 +11,27 @@
 
 #include "defs_mips.h"
 
+#if __mips_isa_rev >= 6
+#define PAL_POISON_HILO ""
+#else
+#define PAL_POISON_HILO "\n\tmthi $24\n\tmtlo $24"
+#endif
+
+/* PAL_POISON_CLOBBERS (a test build): right after the trap, overwrite
+ * every register the kernel may change ($1 $3 $8-$15 $24 $25 hi lo), as a
+ * real kernel may.  qemu-user keeps them all, so without this a register
+ * missing from the clobbers below would never show; with it, the suite
+ * breaks.  The list is the kernel's, kept apart from the clobbers on
+ * purpose. */
+#ifdef PAL_POISON_CLOBBERS
+#define PAL_POISON "\n\t.set push\n\t.set noat\n\tli $1, 0x5a5\n\tli $3, 0x5a5" \
+    "\n\tli $8, 0x5a5\n\tli $9, 0x5a5\n\tli $10, 0x5a5\n\tli $11, 0x5a5" \
+    "\n\tli $12, 0x5a5\n\tli $13, 0x5a5\n\tli $14, 0x5a5\n\tli $15, 0x5a5" \
+    "\n\tli $24, 0x5a5\n\tli $25, 0x5a5" PAL_POISON_HILO "\n\t.set pop"
+#else
+#define PAL_POISON ""
+#endif
+
 /* What the kernel may change; release 6 has no hi/lo (and compilers
  * refuse to name them there). */
 #if __mips_isa_rev >= 6
@@ -32,7 +53,7 @@ static inline long pal_syscall6(long nr, long a1, long a2, long a3, long a4,
                      "sw %[a5], 16($sp)\n\t"
                      "sw %[a6], 20($sp)\n\t"
                      "move $2, %[nr]\n\t"
-                     "syscall\n\t"
+                     "syscall" PAL_POISON "\n\t"
                      "addiu $sp, $sp, 32"
                      : "=&r"(v0), "+r"(r7)
                      : [nr] "r"(nr), "r"(r4), "r"(r5), "r"(r6), [a5] "r"(a5),

@@ -5,23 +5,39 @@
  * except VirtualAlloc2, which kernelbase.dll exports (looked up once, at
  * init).
  *
- * The states map onto Windows' own: Reserved is MEM_RESERVE, Prepared and
- * Ready are MEM_COMMIT (map commits, as Go's sysMap does, so that the commit
- * charge is taken when the caller plans for it), and unused and fault
- * decommit (MEM_DECOMMIT), which hands back both the pages and the commit
- * charge and leaves the range reserved: it faults until committed again,
- * and a fresh commit reads as zero.
+ * The states map onto Windows' own: Reserved is MEM_RESERVE (or a
+ * placeholder), Prepared and Ready are MEM_COMMIT (map commits, as Go's
+ * sysMap does, so that the commit charge is taken when the caller plans
+ * for it), and unused and fault decommit (MEM_DECOMMIT), which hands back
+ * both the pages and the commit charge and leaves the range reserved: it
+ * faults until committed again, and a fresh commit reads as zero.  Under
+ * madvdontneed=0, unused is MEM_RESET instead (lazy, the charge kept).
  *
  * Two Windows rules shape the rest:
  *   - Reservations start on the allocation granularity (64 KiB), not the
- *     page size: reserve_at refuses a free address off the granularity
- *     with PAL_EINVAL, and answers PAL_EEXIST, wherever the range starts,
- *     when any of it is taken.
+ *     page size.
  *   - VirtualFree(MEM_RELEASE) releases exactly one whole reservation, and
- *     commit, decommit and VirtualProtect act within one.  free checks the
- *     region with VirtualQuery first; the other transitions take a range
- *     that spans reservations one reservation at a time, having checked
- *     all of it first (see "ranges").
+ *     commit, decommit and VirtualProtect act within one.  The transitions
+ *     take a range that spans reservations one reservation at a time,
+ *     having checked all of it first (see "ranges").
+ * Windows 10 1803 loosened both with placeholders: a placeholder is
+ * address space held like a reservation that can be split at any page
+ * (VirtualFree MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER) and filled by an
+ * ordinary allocation of exactly its size (VirtualAlloc2
+ * MEM_REPLACE_PLACEHOLDER), and an allocation made so can be turned back
+ * into one (see "placeholders").  Where they exist, reservations are
+ * placeholders, so that free takes any page-aligned part of them that
+ * cuts no allocation holding memory (what one map made usable is one
+ * allocation; Windows cannot cut those), and reserve_at any page-aligned
+ * address whose granule is free.  Where they do not exist (before 1803;
+ * wine 8), reserve_at refuses a free address off the granularity with
+ * PAL_EINVAL, and free anything but a whole region.
+ *
+ * Placeholders and threads: every split or fill acts on a placeholder
+ * (no memory, no contents) or on the caller's own range, and each call is
+ * atomic in the kernel, so threads working on disjoint ranges of one
+ * reservation cannot undo each other's work; a call that finds the range
+ * changed under it fails with an error.
  *
  * State is a few words written with atomics; no locks.  There are no
  * signals on Windows, so async-signal-safety asks nothing more.
@@ -66,6 +82,17 @@ struct address_requirements {
 
 #define EXT_ADDRESS_REQUIREMENTS 1
 
+/* Placeholder flags (Windows 10 1803+), which Debian's mingw headers lack;
+ * the values are the SDK's. */
+#define MEM_RESERVE_PLACEHOLDER_FLAG 0x00040000
+#define MEM_REPLACE_PLACEHOLDER_FLAG 0x00004000
+#define MEM_PRESERVE_PLACEHOLDER_FLAG 0x00000002
+
+/* Large pages without SeLockMemoryPrivilege enabled in the token. */
+#ifndef ERROR_PRIVILEGE_NOT_HELD
+#define ERROR_PRIVILEGE_NOT_HELD 1314L
+#endif
+
 typedef void *(WINAPI *virtual_alloc2_fn)(HANDLE, void *, SIZE_T, ULONG, ULONG,
                                           struct ext_param *, ULONG);
 
@@ -73,6 +100,22 @@ typedef void *(WINAPI *virtual_alloc2_fn)(HANDLE, void *, SIZE_T, ULONG, ULONG,
  * request. */
 #define NO_VA2 ((uintptr_t)1)
 static uintptr_t virtual_alloc2;
+
+/* Whether VirtualAlloc2 makes placeholders: probed on the first
+ * reservation (PH_UNKNOWN until then), kept apart from virtual_alloc2
+ * because an implementation may take one request and not the other. */
+enum { PH_UNKNOWN, PH_YES, PH_NO };
+static int placeholder_word;
+
+/* Set once VirtualAlloc2 refused an alignment where it makes
+ * placeholders: aligned reservations are cut by hand from then on. */
+static int align_refused;
+
+/* GetLargePageMinimum, learnt on first use: 0 unknown, 1 none. */
+static size_t large_page_word;
+
+/* GetNumaHighestNodeNumber + 1, learnt on first use: 0 unknown. */
+static unsigned numa_nodes_word;
 
 /* Working-set query for pal_mem_resident (kernel32 since Windows 7). */
 struct ws_ex_info {
@@ -109,6 +152,8 @@ static int os_error(DWORD err)
         return PAL_ENOMEM;
     case ERROR_WORKING_SET_QUOTA:
         return PAL_EAGAIN;
+    case ERROR_PRIVILEGE_NOT_HELD:
+        return PAL_EPERM;
     case ERROR_ACCESS_DENIED:
     case ERROR_NOACCESS:
     case ERROR_DYNAMIC_CODE_BLOCKED:
@@ -163,6 +208,22 @@ static BOOL vprotect(void *v, size_t n, DWORD protect)
 
     pal_os_count_call();
     return VirtualProtect(v, n, protect, &old);
+}
+
+/* VirtualAlloc2 on this process; NULL (ERROR_PROC_NOT_FOUND) where
+ * kernelbase.dll has none. */
+static void *valloc2(void *v, size_t n, DWORD type, DWORD protect,
+                     struct ext_param *params, ULONG count)
+{
+    uintptr_t f = __atomic_load_n(&virtual_alloc2, __ATOMIC_ACQUIRE);
+
+    if (f == 0 || f == NO_VA2) {
+        SetLastError(ERROR_PROC_NOT_FOUND);
+        return NULL;
+    }
+    pal_os_count_call();
+    return ((virtual_alloc2_fn)f)(GetCurrentProcess(), v, n, type, protect,
+                                  params, count);
 }
 
 /* ---- set-up ----------------------------------------------------------- */
@@ -235,9 +296,10 @@ static int probe_resident(void)
 static unsigned probe(unsigned want)
 {
     unsigned known = __atomic_load_n(&feat_known, __ATOMIC_ACQUIRE);
-    /* VirtualAlloc never replaces what is there, and decommit releases at
-     * once: both always present. */
-    unsigned have = PAL_FEAT_FIXED_NOREPLACE | PAL_FEAT_MADV_DONTNEED;
+    /* VirtualAlloc never replaces what is there, decommit releases at
+     * once, and MEM_RESET lazily (Windows' MADV_FREE): always present. */
+    unsigned have = PAL_FEAT_FIXED_NOREPLACE | PAL_FEAT_MADV_DONTNEED |
+                    PAL_FEAT_MADV_FREE;
 
     want &= ~known;
     if (want == 0)
@@ -255,16 +317,104 @@ static unsigned probe(unsigned want)
     return __atomic_load_n(&feat_have, __ATOMIC_RELAXED);
 }
 
+static size_t large_page(void);
+
 unsigned pal_os_features(void)
 {
-    return probe(~0u) | PAL_FEAT_PROTECT;
+    return probe(~0u) | PAL_FEAT_PROTECT | (large_page() != 0 ? PAL_FEAT_HUGETLB : 0);
 }
 
-/* Decommitted memory is always zero when committed again. */
+/* Decommitted memory is zero when committed again; memory that
+ * MEM_RESET let go (madvdontneed=0) keeps its contents until Windows
+ * wants the pages. */
 int pal_os_unused_zeroes(unsigned policy)
 {
-    (void)policy;
-    return 1;
+    return (policy & (PAL_POLICY_DONTNEED | PAL_POLICY_HARD_DECOMMIT)) != 0;
+}
+
+/* ---- placeholders ----------------------------------------------------- */
+
+/* Whether VirtualAlloc2 makes placeholders here: on the first call, a
+ * scratch placeholder of one granule is made and released (two calls,
+ * once).  Windows before 1803 and wine 8 refuse the flag
+ * (ERROR_INVALID_PARAMETER); any failure counts as no, since the plain
+ * reservation after it works as before. */
+static int placeholders(void)
+{
+    int known = __atomic_load_n(&placeholder_word, __ATOMIC_ACQUIRE);
+    void *p;
+
+    if (known != PH_UNKNOWN)
+        return known == PH_YES;
+    p = valloc2(NULL, granularity, MEM_RESERVE | MEM_RESERVE_PLACEHOLDER_FLAG,
+                PAGE_NOACCESS, NULL, 0);
+    if (p != NULL)
+        vfree(p, 0, MEM_RELEASE);
+    else if (GetLastError() == ERROR_NOT_ENOUGH_MEMORY || GetLastError() == ERROR_COMMITMENT_LIMIT)
+        return 0; /* no answer yet: ask again next time */
+    known = p != NULL ? PH_YES : PH_NO;
+    __atomic_store_n(&placeholder_word, known, __ATOMIC_RELEASE);
+    return known == PH_YES;
+}
+
+/* What VirtualQuery shows of a placeholder is what it shows of an empty
+ * reservation: private, MEM_RESERVE.  The backend tells them apart by the
+ * allocation protection: a placeholder must be made PAGE_NOACCESS, and
+ * where placeholders exist every other reservation of ours is an
+ * allocation that replaced one with PAGE_READWRITE (map), or alloc's.
+ * Only ever asked where placeholders exist. */
+static int is_placeholder(const MEMORY_BASIC_INFORMATION *mbi)
+{
+    return mbi->Type == MEM_PRIVATE && mbi->State == MEM_RESERVE &&
+           mbi->AllocationProtect == PAGE_NOACCESS;
+}
+
+/* Make [lo, hi) a placeholder of its own, cut out of the placeholder
+ * that holds it: at most two calls, each cutting a leading part off a
+ * placeholder (the form the documentation gives).  The parts around stay
+ * placeholders: held, and nothing a caller sees changed.  Another thread
+ * cutting the same placeholder for a range of its own beside ours may
+ * cut first (then our cut of the whole placeholder it left fails): look
+ * again and go on, a few times, before calling it a failure. */
+static int carve(uintptr_t lo, uintptr_t hi)
+{
+    MEMORY_BASIC_INFORMATION mbi;
+    uintptr_t base, end;
+    int tries;
+
+    for (tries = 0; tries < 8; tries++) {
+        if (vquery((void *)lo, &mbi) == 0 || !is_placeholder(&mbi))
+            return PAL_ENOMEM;
+        base = (uintptr_t)mbi.BaseAddress;
+        end = base + mbi.RegionSize;
+        if (end < hi)
+            return PAL_ENOMEM;
+        if (base < lo &&
+            !vfree((void *)base, lo - base, MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER_FLAG))
+            continue;
+        if (hi < end &&
+            !vfree((void *)lo, hi - lo, MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER_FLAG))
+            continue;
+        return PAL_OK;
+    }
+    return PAL_ENOMEM;
+}
+
+/* Fill the placeholder [lo, hi) with committed read-write memory. */
+static int fill(uintptr_t lo, uintptr_t hi)
+{
+    if (valloc2((void *)lo, hi - lo,
+                MEM_RESERVE | MEM_COMMIT | MEM_REPLACE_PLACEHOLDER_FLAG,
+                PAGE_READWRITE, NULL, 0) == NULL)
+        return commit_error(GetLastError());
+    return PAL_OK;
+}
+
+/* Turn the allocation [lo, hi) that replaced a placeholder back into one:
+ * pages and charge go back. */
+static BOOL unfill(uintptr_t lo, uintptr_t hi)
+{
+    return vfree((void *)lo, hi - lo, MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER_FLAG);
 }
 
 /* ---- ranges: one reservation at a time -------------------------------- */
@@ -279,26 +429,30 @@ int pal_os_unused_zeroes(unsigned policy)
  * all of the range before changing any of it; if any page is free, not
  * private or not in a state the transition takes, the answer is
  * PAL_ENOMEM and nothing has changed.  Else, if it spans reservations, one
- * call per reservation.  Any other error, the commit charge above all, is
- * the answer at once: splitting a commit never lowers its charge.
+ * call per reservation (commit: per run, filling placeholders).  Any other
+ * error, the commit charge above all, is the answer at once: splitting a
+ * commit never lowers its charge.
  *
  * Taking a range apart counts as a fallback: the one call failed and a
  * slower way (a VirtualQuery per run, a call per reservation) was taken.
  * The counter is how a caller learns that its ranges straddle
- * reservations.
+ * reservations.  map on placeholders takes the query first instead (the
+ * one call could not work there), and counts no fallback.
  */
 
-/* A commit that fails part way must decommit exactly what it committed:
- * the stretches that were MEM_RESERVE before, never a page committed
- * before (it may be Ready, with contents).  They are noted here, on the
- * stack; a range with more is refused whole rather than committed with no
- * way back.  Map's input, all Reserved, is one stretch. */
+/* A commit that fails part way must undo exactly what it did: the runs
+ * that were MEM_RESERVE before are decommitted, the placeholders it filled
+ * become placeholders again; a page committed before (it may be Ready,
+ * with contents) is never touched.  The runs are noted here, on the stack;
+ * a range with more is refused whole rather than committed with no way
+ * back.  Map's input on a fresh reservation is one run. */
 #define MAX_STRETCHES 64
 
 struct stretches {
     size_t count;
     struct {
         uintptr_t lo, hi;
+        int placeholder; /* in a placeholder: cut out and filled */
     } s[MAX_STRETCHES];
 };
 
@@ -311,14 +465,17 @@ static int range_refused(DWORD err)
 /* Before changing anything: PAL_OK if every page of [p, end) is private
  * memory whose state (MEM_RESERVE, MEM_COMMIT) is in states, and then
  * *spans says whether the range has more than one reservation; else
- * PAL_ENOMEM.  With rs, note the MEM_RESERVE stretches (merged across
- * reservations). */
+ * PAL_ENOMEM.  With rs (commit), note the runs to commit, each within one
+ * reservation, placeholders among them; without, a placeholder is refused
+ * (only commit can act on one: a placeholder is Reserved memory, which
+ * unused, fault and protect do not take). */
 static int check(uintptr_t p, uintptr_t end, DWORD states, struct stretches *rs,
                  int *spans)
 {
     MEMORY_BASIC_INFORMATION mbi;
     void *base = NULL;
     uintptr_t hi;
+    int ph = placeholders();
 
     *spans = 0;
     if (rs != NULL)
@@ -328,6 +485,8 @@ static int check(uintptr_t p, uintptr_t end, DWORD states, struct stretches *rs,
         if (vquery((void *)p, &mbi) == 0 || mbi.Type != MEM_PRIVATE ||
             (mbi.State & states) == 0)
             return PAL_ENOMEM;
+        if (ph && rs == NULL && is_placeholder(&mbi))
+            return PAL_ENOMEM;
         if (base != NULL && mbi.AllocationBase != base)
             *spans = 1;
         base = mbi.AllocationBase;
@@ -335,15 +494,12 @@ static int check(uintptr_t p, uintptr_t end, DWORD states, struct stretches *rs,
         if (hi > end)
             hi = end;
         if (rs != NULL && mbi.State == MEM_RESERVE) {
-            if (rs->count > 0 && rs->s[rs->count - 1].hi == p) {
-                rs->s[rs->count - 1].hi = hi;
-            } else {
-                if (rs->count == MAX_STRETCHES)
-                    return PAL_ENOMEM;
-                rs->s[rs->count].lo = p;
-                rs->s[rs->count].hi = hi;
-                rs->count++;
-            }
+            if (rs->count == MAX_STRETCHES)
+                return PAL_ENOMEM;
+            rs->s[rs->count].lo = p;
+            rs->s[rs->count].hi = hi;
+            rs->s[rs->count].placeholder = ph && is_placeholder(&mbi);
+            rs->count++;
         }
         p = hi;
     }
@@ -399,39 +555,76 @@ static uintptr_t per_reservation(uintptr_t p, uintptr_t end, range_call *call,
     return end;
 }
 
-/* Commit [v, v+n) read-write (map, used).  Split, only the MEM_RESERVE
- * stretches are committed: a page committed already needs nothing (and
- * committing it again would reset its protection).  If one fails (the
- * charge), what this call committed before it is decommitted again (which
- * cannot fail: it was just committed): it was Reserved or Prepared
- * (decommitted) memory, and is so again; Ready memory is never touched. */
-static int commit(void *v, size_t n)
+/* Undo the first count runs of rs that commit_runs made usable. */
+static void uncommit_runs(const struct stretches *rs, size_t count)
 {
-    struct stretches rs;
-    uintptr_t p = (uintptr_t)v, done;
-    size_t i, j;
-    int spans;
-    DWORD err;
+    size_t i;
 
-    if (commit_call(p, n, PAGE_READWRITE))
-        return PAL_OK;
-    err = GetLastError();
-    if (!range_refused(err))
-        return commit_error(err);
-    if (check(p, p + n, MEM_RESERVE | MEM_COMMIT, &rs, &spans) != PAL_OK || !spans)
-        return PAL_ENOMEM;
-    pal_os_count_fallback();
-    for (i = 0; i < rs.count; i++) {
-        done = per_reservation(rs.s[i].lo, rs.s[i].hi, commit_call, PAGE_READWRITE);
-        if (done != rs.s[i].hi) {
-            err = GetLastError();
-            rs.s[i].hi = done;
-            for (j = 0; j <= i; j++)
-                per_reservation(rs.s[j].lo, rs.s[j].hi, decommit_call, 0);
-            return commit_error(err);
+    for (i = 0; i < count; i++) {
+        if (rs->s[i].placeholder)
+            unfill(rs->s[i].lo, rs->s[i].hi);
+        else
+            decommit_call(rs->s[i].lo, rs->s[i].hi - rs->s[i].lo, 0);
+    }
+}
+
+/* Make every run of rs committed read-write: a run in a reservation is
+ * committed, a run in a placeholder is cut out of it and filled.  On a
+ * failure what was done is undone (which cannot fail: each was just made)
+ * and the error is the answer. */
+static int commit_runs(struct stretches *rs)
+{
+    size_t i;
+    int err;
+
+    for (i = 0; i < rs->count; i++) {
+        if (rs->s[i].placeholder) {
+            err = carve(rs->s[i].lo, rs->s[i].hi);
+            if (err == PAL_OK)
+                err = fill(rs->s[i].lo, rs->s[i].hi);
+        } else if (!commit_call(rs->s[i].lo, rs->s[i].hi - rs->s[i].lo, PAGE_READWRITE)) {
+            err = commit_error(GetLastError());
+        } else {
+            err = PAL_OK;
+        }
+        if (err != PAL_OK) {
+            uncommit_runs(rs, i);
+            return err;
         }
     }
     return PAL_OK;
+}
+
+/* Commit [v, v+n) read-write (map, used).  Taken apart, only the
+ * MEM_RESERVE runs are committed: a page committed already needs nothing
+ * (and committing it again would reset its protection); Ready memory is
+ * never touched.  first_call: try the one call before looking (used;
+ * map where there are no placeholders). */
+static int commit(void *v, size_t n, int first_call)
+{
+    struct stretches rs;
+    uintptr_t p = (uintptr_t)v;
+    int spans, err;
+    DWORD e;
+
+    if (first_call) {
+        if (commit_call(p, n, PAGE_READWRITE))
+            return PAL_OK;
+        e = GetLastError();
+        if (!range_refused(e))
+            return commit_error(e);
+    }
+    err = check(p, p + n, MEM_RESERVE | MEM_COMMIT, &rs, &spans);
+    if (err != PAL_OK)
+        return err;
+    if (first_call) {
+        /* one reservation and no placeholder: the one call should have
+         * done; the range is not in a state Windows can commit */
+        if (!spans && (rs.count == 0 || !rs.s[0].placeholder))
+            return PAL_ENOMEM;
+        pal_os_count_fallback();
+    }
+    return commit_runs(&rs);
 }
 
 /* Decommit [v, v+n) (unused, fault): pages and charge go back, the range
@@ -482,6 +675,27 @@ static int protect(void *v, size_t n, DWORD protection)
 
 /* ---- transitions ------------------------------------------------------ */
 
+/* A reservation at exactly base (NULL: anywhere), with an alignment
+ * (0: the granularity's): a placeholder where there are placeholders. */
+static void *reserve_call(void *base, size_t n, size_t align)
+{
+    struct address_requirements req;
+    struct ext_param param;
+
+    if (!placeholders())
+        return valloc(base, n, MEM_RESERVE, PAGE_NOACCESS);
+    if (align == 0)
+        return valloc2(base, n, MEM_RESERVE | MEM_RESERVE_PLACEHOLDER_FLAG,
+                       PAGE_NOACCESS, NULL, 0);
+    req.lowest_start = NULL;
+    req.highest_end = NULL;
+    req.alignment = align;
+    param.type = EXT_ADDRESS_REQUIREMENTS;
+    param.arg.pointer = &req;
+    return valloc2(base, n, MEM_RESERVE | MEM_RESERVE_PLACEHOLDER_FLAG,
+                   PAGE_NOACCESS, &param, 1);
+}
+
 int pal_os_reserve(void *hint, size_t n, void **out)
 {
     void *p = NULL;
@@ -493,10 +707,10 @@ int pal_os_reserve(void *hint, size_t n, void **out)
         uintptr_t h = pal_align_up((uintptr_t)hint, granularity);
 
         if (h != 0)
-            p = valloc((void *)h, n, MEM_RESERVE, PAGE_NOACCESS);
+            p = reserve_call((void *)h, n, 0);
     }
     if (p == NULL)
-        p = valloc(NULL, n, MEM_RESERVE, PAGE_NOACCESS);
+        p = reserve_call(NULL, n, 0);
     if (p == NULL)
         return last_error();
     *out = p;
@@ -519,20 +733,58 @@ static int any_taken(void *v, size_t n)
     return 0;
 }
 
-/* A reservation can only start on the granularity.  Elsewhere the answer
- * is still PAL_EEXIST if part of the range is taken (the caller learns the
- * range is in use, which is true wherever it starts), else PAL_EINVAL: a
- * free range that Windows cannot place a reservation at. */
+/* A reservation can only start on the granularity.  Off it, a placeholder
+ * from the granule below is cut at addr and its head released: the
+ * head's pages must be free too, else (as everywhere without
+ * placeholders) the answer is PAL_EEXIST if part of the range is taken
+ * (the caller learns the range is in use, which is true wherever it
+ * starts) and PAL_EINVAL otherwise: a free range that Windows cannot
+ * place a reservation at. */
 int pal_os_reserve_at(void *addr, size_t n)
 {
-    if (((uintptr_t)addr & (granularity - 1)) != 0)
-        return any_taken(addr, n) ? PAL_EEXIST : PAL_EINVAL;
-    if (valloc(addr, n, MEM_RESERVE, PAGE_NOACCESS) != NULL)
+    uintptr_t a = (uintptr_t)addr, lo = pal_align_down(a, granularity);
+
+    if (lo != a) {
+        if (!placeholders() || reserve_call((void *)lo, a + n - lo, 0) == NULL)
+            return any_taken(addr, n) ? PAL_EEXIST : PAL_EINVAL;
+        /* cut [lo, a) off and give it back: neither can fail on the
+         * placeholder just made */
+        vfree((void *)lo, a - lo, MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER_FLAG);
+        vfree((void *)lo, 0, MEM_RELEASE);
+        return PAL_OK;
+    }
+    if (reserve_call(addr, n, 0) != NULL)
         return PAL_OK;
     /* Some of the range is already reserved or committed. */
     if (GetLastError() == ERROR_INVALID_ADDRESS)
         return PAL_EEXIST;
     return last_error();
+}
+
+/* Without an aligned VirtualAlloc2, with placeholders: reserve enough to
+ * hold an aligned range and cut the slop off either side; no other
+ * thread can take the address in between. */
+static int reserve_aligned_cut(size_t n, size_t align, void **out)
+{
+    size_t total = n + (align - granularity);
+    uintptr_t p, a;
+
+    if (total < n)
+        return PAL_ENOMEM;
+    p = (uintptr_t)reserve_call(NULL, total, 0);
+    if (p == 0)
+        return last_error();
+    a = pal_align_up(p, align);
+    if (carve(a, a + n) != PAL_OK) {
+        vfree((void *)p, 0, MEM_RELEASE);
+        return PAL_ENOMEM;
+    }
+    if (a > p)
+        vfree((void *)p, 0, MEM_RELEASE);
+    if (a + n < p + total)
+        vfree((void *)(a + n), 0, MEM_RELEASE);
+    *out = (void *)a;
+    return PAL_OK;
 }
 
 /* Without VirtualAlloc2: reserve enough to hold an aligned range, release
@@ -566,57 +818,70 @@ static int reserve_aligned_retry(size_t n, size_t align, void **out)
 
 int pal_os_reserve_aligned(size_t n, size_t align, void **out)
 {
-    struct address_requirements req;
-    struct ext_param param;
     uintptr_t f = __atomic_load_n(&virtual_alloc2, __ATOMIC_ACQUIRE);
-    virtual_alloc2_fn va2;
     void *p;
 
     /* every reservation starts on the granularity already */
     if (align <= granularity)
         return pal_os_reserve(NULL, n, out);
-    if (f != 0 && f != NO_VA2) {
-        va2 = (virtual_alloc2_fn)f;
-        req.lowest_start = NULL;
-        req.highest_end = NULL;
-        req.alignment = align;
-        param.type = EXT_ADDRESS_REQUIREMENTS;
-        param.arg.pointer = &req;
-        pal_os_count_call();
-        p = va2(GetCurrentProcess(), NULL, n, MEM_RESERVE, PAGE_NOACCESS, &param, 1);
+    if (f != 0 && f != NO_VA2 && !__atomic_load_n(&align_refused, __ATOMIC_RELAXED)) {
+        if (placeholders()) {
+            p = reserve_call(NULL, n, align);
+        } else {
+            struct address_requirements req = { NULL, NULL, align };
+            struct ext_param param;
+
+            param.type = EXT_ADDRESS_REQUIREMENTS;
+            param.arg.pointer = &req;
+            p = valloc2(NULL, n, MEM_RESERVE, PAGE_NOACCESS, &param, 1);
+        }
         if (p != NULL) {
             *out = p;
             return PAL_OK;
         }
         /* An implementation that does not take the alignment parameter
-         * (older Windows 10 builds, emulators) will not take it later. */
-        if (GetLastError() == ERROR_INVALID_PARAMETER ||
-            GetLastError() == ERROR_NOT_SUPPORTED)
-            __atomic_store_n(&virtual_alloc2, NO_VA2, __ATOMIC_RELEASE);
-        else
+         * (older Windows 10 builds, emulators) will not take it later.
+         * Where it makes placeholders, VirtualAlloc2 stays in use for them. */
+        if (GetLastError() != ERROR_INVALID_PARAMETER &&
+            GetLastError() != ERROR_NOT_SUPPORTED)
             return last_error();
+        if (placeholders())
+            __atomic_store_n(&align_refused, 1, __ATOMIC_RELAXED);
+        else
+            __atomic_store_n(&virtual_alloc2, NO_VA2, __ATOMIC_RELEASE);
     }
     pal_os_count_fallback();
+    if (placeholders())
+        return reserve_aligned_cut(n, align, out);
     return reserve_aligned_retry(n, align, out);
 }
 
 int pal_os_map(void *v, size_t n, unsigned policy)
 {
     (void)policy;
-    return commit(v, n);
+    return commit(v, n, !placeholders());
 }
 
 int pal_os_used(void *v, size_t n, unsigned policy)
 {
     (void)policy;
-    return commit(v, n);
+    return commit(v, n, 1);
 }
 
-/* Windows has no lazy free that also returns the commit charge (MEM_RESET
- * keeps it), so every policy decommits: released at once, zero after. */
+/* Under madvdontneed=0, MEM_RESET: the pages are let go lazily (written
+ * to no page file, taken when Windows needs them), the commit charge
+ * stays, and a later write keeps the page; Windows' MADV_FREE.  It takes
+ * committed memory of one reservation: on a range it refuses (Prepared
+ * pages in it, or several reservations), and under every other policy,
+ * decommit, which hands back pages and charge at once and reads zero
+ * after. */
 int pal_os_unused(void *v, size_t n, unsigned policy)
 {
-    (void)policy;
+    if (!(policy & (PAL_POLICY_DONTNEED | PAL_POLICY_HARD_DECOMMIT))) {
+        if (valloc(v, n, MEM_RESET, PAGE_NOACCESS) != NULL)
+            return PAL_OK;
+        pal_os_count_fallback();
+    }
     return decommit(v, n);
 }
 
@@ -649,25 +914,110 @@ static size_t region_size(void *base, size_t limit)
     return total;
 }
 
-/* MEM_RELEASE takes the base of a reservation and releases all of it, so a
- * part would silently become the whole: refuse anything but exactly one
- * reservation, before releasing anything, with PAL_EINVAL (the contract's
- * answer, said here: from Windows, ERROR_INVALID_PARAMETER is PAL_ENOMEM). */
-int pal_os_free(void *v, size_t n)
+/* free of [p, end) that is not one whole reservation, with placeholders.
+ * Whole reservations and placeholders inside the range are released; one
+ * that the range cuts must be a placeholder, cut first (which nothing a
+ * caller sees): an allocation, which held memory, Windows cannot cut.
+ * Everything is checked before anything is released; PAL_EINVAL, with
+ * nothing changed, for a page that is free, not ours, or in an allocation
+ * the range cuts. */
+static int free_parts(uintptr_t p, uintptr_t end)
 {
-    if (region_size(v, n) != n)
+    MEMORY_BASIC_INFORMATION mbi;
+    uintptr_t q = p, base = 0, hi;
+    int err;
+
+    /* check: every run private and held; a run of a reservation that
+     * starts before p, or goes on past end, a placeholder (one run is
+     * the whole of a placeholder, so a reservation of more runs that
+     * reaches past end shows as the run at end having its base) */
+    while (q < end) {
+        if (vquery((void *)q, &mbi) == 0 || mbi.Type != MEM_PRIVATE ||
+            mbi.State == MEM_FREE)
+            return PAL_EINVAL;
+        base = (uintptr_t)mbi.AllocationBase;
+        hi = (uintptr_t)mbi.BaseAddress + mbi.RegionSize;
+        if ((base < p || hi > end) && !is_placeholder(&mbi))
+            return PAL_EINVAL;
+        q = hi;
+    }
+    if (q == end && vquery((void *)end, &mbi) != 0 && mbi.State != MEM_FREE &&
+        (uintptr_t)mbi.AllocationBase == base)
         return PAL_EINVAL;
-    if (!vfree(v, 0, MEM_RELEASE))
-        return last_error();
+    /* the ends: cut out of their placeholders */
+    if (vquery((void *)p, &mbi) != 0 && (uintptr_t)mbi.BaseAddress < p) {
+        hi = (uintptr_t)mbi.BaseAddress + mbi.RegionSize;
+        err = carve(p, hi < end ? hi : end);
+        if (err != PAL_OK)
+            return err;
+    }
+    if (vquery((void *)(end - 1), &mbi) != 0 &&
+        (uintptr_t)mbi.BaseAddress + mbi.RegionSize > end) {
+        err = carve((uintptr_t)mbi.BaseAddress, end);
+        if (err != PAL_OK)
+            return err;
+    }
+    /* now every reservation in [p, end) lies wholly inside it */
+    for (q = p; q < end; q = hi) {
+        hi = q + region_size((void *)q, end - q);
+        if (hi == q || !vfree((void *)q, 0, MEM_RELEASE))
+            return PAL_EOS; /* another thread changed the range meanwhile */
+    }
     return PAL_OK;
 }
 
-/* Decommitted memory faults on access and is back to MEM_RESERVE. */
-int pal_os_fault(void *v, size_t n)
+/* MEM_RELEASE takes the base of a reservation and releases all of it, so a
+ * part would silently become the whole.  Exactly one reservation is
+ * released at once; anything else is cut along placeholders where there
+ * are placeholders, and refused, before releasing anything, with
+ * PAL_EINVAL (the contract's answer, said here: from Windows,
+ * ERROR_INVALID_PARAMETER is PAL_ENOMEM) where there are none. */
+int pal_os_free(void *v, size_t n)
 {
-    return decommit(v, n);
+    if (region_size(v, n) == n) {
+        if (!vfree(v, 0, MEM_RELEASE))
+            return last_error();
+        return PAL_OK;
+    }
+    if (!placeholders())
+        return PAL_EINVAL;
+    return free_parts((uintptr_t)v, (uintptr_t)v + n);
 }
 
+/* Decommitted memory faults on access and is back to MEM_RESERVE.  Where
+ * there are placeholders, an allocation that the range covers whole
+ * becomes a placeholder again instead (one call, pages and charge back
+ * alike), so that a later free can cut it anywhere; an allocation only
+ * partly covered is decommitted and stays one. */
+int pal_os_fault(void *v, size_t n)
+{
+    MEMORY_BASIC_INFORMATION mbi;
+    uintptr_t p = (uintptr_t)v, end = p + n, q, hi, base;
+    int spans, err;
+
+    if (!placeholders())
+        return decommit(v, n);
+    err = check(p, end, MEM_RESERVE | MEM_COMMIT, NULL, &spans);
+    if (err != PAL_OK)
+        return err;
+    for (q = p; q < end; q = hi) {
+        if (vquery((void *)q, &mbi) == 0)
+            return last_error();
+        base = (uintptr_t)mbi.AllocationBase;
+        if (base >= p) {
+            size_t size = region_size(mbi.AllocationBase, end - base);
+
+            hi = base + size;
+            if (size <= end - base && unfill(base, hi))
+                continue;
+        }
+        /* a part, or an allocation that never was a placeholder (alloc) */
+        hi = reservation_end(q, end);
+        if (hi == q || !decommit_call(q, hi - q, 0))
+            return last_error();
+    }
+    return PAL_OK;
+}
 static DWORD page_protection(unsigned prot)
 {
     /* Windows has no write-only or execute-write pages: write brings read. */
@@ -771,47 +1121,139 @@ int pal_os_resident(const void *v, size_t n, size_t *bytes)
 
 /* ---- additions: batched release, prefault, huge pages, NUMA ----------- */
 
+/* Windows releases one range per call. */
 int pal_os_unused_ranges(const struct pal_mem_range *r, size_t count,
                          unsigned policy, size_t *done)
 {
     return pal_os_unused_each(r, count, policy, done);
 }
 
-/* No prefault call here: touch each page. */
+/* Whether Windows lets this process write pages of that protection. */
+static int writable(DWORD protect)
+{
+    if (protect & (PAGE_GUARD | PAGE_NOACCESS))
+        return 0;
+    return (protect & (PAGE_READWRITE | PAGE_WRITECOPY | PAGE_EXECUTE_READWRITE |
+                       PAGE_EXECUTE_WRITECOPY)) != 0;
+}
+
+/* Committed memory has its commit charge already, so a first touch
+ * cannot run out of memory: what Windows can refuse is the access, and
+ * VirtualQuery tells that first (PAL_EACCES, nothing touched).  Then each
+ * page is touched.  PrefetchVirtualMemory (Windows 8) is no substitute:
+ * it reads pages in from their backing store as a hint, may do nothing,
+ * and makes no demand-zero page of private memory resident. */
 int pal_os_populate(void *v, size_t n)
 {
+    MEMORY_BASIC_INFORMATION mbi;
+    uintptr_t p = (uintptr_t)v, end = p + n;
+
+    while (p < end) {
+        if (vquery((void *)p, &mbi) == 0 || mbi.State != MEM_COMMIT ||
+            !writable(mbi.Protect))
+            return PAL_EACCES;
+        p = (uintptr_t)mbi.BaseAddress + mbi.RegionSize;
+    }
     pal_os_touch(v, n, os_page_size());
     return PAL_OK;
 }
 
-/* Explicit huge pages are not offered by this backend yet. */
+/* The large page size, asked once (no call at init: only a caller of
+ * huge pages or of the feature bits pays for it); 0 where there are none,
+ * where Windows gives a size that is no power-of-two multiple of the
+ * page, or once an allocation showed that Windows does not take large
+ * pages at all (wine 8 gives a size and refuses the flag). */
+static size_t large_page(void)
+{
+    size_t lp = __atomic_load_n(&large_page_word, __ATOMIC_RELAXED);
+
+    if (lp == 0) {
+        pal_os_count_call();
+        lp = GetLargePageMinimum();
+        if (lp < os_page_size() || (lp & (lp - 1)) != 0)
+            lp = 1;
+        __atomic_store_n(&large_page_word, lp, __ATOMIC_RELAXED);
+    }
+    return lp == 1 ? 0 : lp;
+}
+
 size_t pal_os_huge_page_sizes(size_t *sizes, size_t max)
 {
-    (void)sizes;
-    (void)max;
-    return 0;
-}
+    size_t lp = large_page();
 
-int pal_os_alloc_huge(size_t n, size_t page, void **out)
-{
-    (void)n;
-    (void)page;
-    (void)out;
-    return PAL_ENOSYS;
-}
-
-/* One node as far as this backend knows. */
-unsigned pal_os_numa_nodes(void)
-{
+    if (lp == 0)
+        return 0;
+    if (max > 0)
+        sizes[0] = lp;
     return 1;
 }
 
-int pal_os_current_node(unsigned *node)
+/* MEM_LARGE_PAGES: committed at once and locked (large pages are never
+ * paged out), which is why Windows asks for SeLockMemoryPrivilege, held
+ * and enabled in the token (ERROR_PRIVILEGE_NOT_HELD, PAL_EPERM,
+ * otherwise: enabling it is the caller's business, with
+ * AdjustTokenPrivileges, as it changes the whole process).  Large pages
+ * are found at this call or never: PAL_ENOMEM then, not a fault later.
+ * A Windows that does not take the flag at all answers
+ * ERROR_INVALID_PARAMETER (wine 8): PAL_ENOSYS. */
+int pal_os_alloc_huge(size_t n, size_t page, void **out)
 {
-    (void)node;
-    return PAL_ENOSYS;
+    void *p;
+    DWORD err;
+
+    (void)page; /* Windows has the one size */
+    p = valloc(NULL, n, MEM_RESERVE | MEM_COMMIT | MEM_LARGE_PAGES, PAGE_READWRITE);
+    if (p == NULL) {
+        err = GetLastError();
+        if (err == ERROR_INVALID_PARAMETER) {
+            __atomic_store_n(&large_page_word, 1, __ATOMIC_RELAXED);
+            return PAL_ENOSYS;
+        }
+        return os_error(err);
+    }
+    *out = p;
+    return PAL_OK;
 }
 
+/* The highest node number + 1, asked once. */
+unsigned pal_os_numa_nodes(void)
+{
+    unsigned nodes = __atomic_load_n(&numa_nodes_word, __ATOMIC_RELAXED);
+    ULONG highest;
+
+    if (nodes == 0) {
+        pal_os_count_call();
+        nodes = GetNumaHighestNodeNumber(&highest) ? (unsigned)highest + 1 : 1;
+        __atomic_store_n(&numa_nodes_word, nodes, __ATOMIC_RELAXED);
+    }
+    return nodes;
+}
+
+/* One node is the answer without asking; else the node of the processor
+ * (group and number) the caller runs on now.  Wine 8 has no
+ * GetNumaProcessorNodeEx (ERROR_CALL_NOT_IMPLEMENTED: PAL_ENOSYS). */
+int pal_os_current_node(unsigned *node)
+{
+    PROCESSOR_NUMBER pn;
+    USHORT nn;
+
+    if (pal_os_numa_nodes() == 1) {
+        *node = 0;
+        return PAL_OK;
+    }
+    pal_os_count_call();
+    GetCurrentProcessorNumberEx(&pn);
+    pal_os_count_call();
+    if (!GetNumaProcessorNodeEx(&pn, &nn))
+        return last_error();
+    *node = nn;
+    return PAL_OK;
+}
+
+/* Windows takes a preferred node only where a reservation is made
+ * (VirtualAllocExNuma, VirtualAlloc2's MEM_EXTENDED_PARAMETER_NUMA_NODE):
+ * commits into an existing one ignore it, and there is no call that
+ * changes it.  So a range that exists cannot be bound. */
 int pal_os_bind_node(void *v, size_t n, unsigned node)
 {
     (void)v;

@@ -164,11 +164,87 @@ static void madv_free_refused_falls_back(void)
     CHECK_EQ(st, TH_CHILD_EXIT(0));
 }
 
+/* populate touches each page: resident afterwards, contents kept. */
+static void populate_touches(void)
+{
+    size_t ps = pal_mem_page_size(), n = 8 * ps, res = 0;
+    unsigned char *p;
+    void *v;
+
+    CHECK_OK(pal_mem_alloc(n, &v));
+    p = v;
+    p[ps + 3] = 0x66;
+    CHECK_OK(pal_mem_populate(p, n));
+    CHECK_EQ(p[ps + 3], 0x66);
+    CHECK(th_all_bytes(p + 2 * ps, n - 2 * ps, 0));
+    if (pal_mem_features() & PAL_FEAT_RESIDENT) {
+        CHECK_OK(pal_mem_resident(p, n, &res));
+        CHECK_EQ(res, n);
+    }
+    CHECK_EQ(pal_mem_features() & PAL_FEAT_POPULATE, 0);
+    CHECK_OK(pal_mem_free(p, n));
+}
+
+/* unused_ranges is unused, range after range. */
+static void unused_ranges_in_turn(void)
+{
+    size_t ps = pal_mem_page_size(), n = 6 * ps, done = 9;
+    struct pal_mem_range r[2];
+    unsigned char *p;
+    void *v;
+
+    CHECK_OK(pal_mem_alloc(n, &v));
+    p = v;
+    th_memset(p, 0x67, n);
+    r[0].v = p;
+    r[0].n = ps;
+    r[1].v = p + 3 * ps;
+    r[1].n = 2 * ps;
+    CHECK_OK(pal_mem_unused_ranges(r, 2, &done));
+    CHECK_EQ(done, 2);
+    CHECK_OK(pal_mem_used(p, n));
+    CHECK(th_all_bytes(p, ps, 0));
+    CHECK(th_all_bytes(p + ps, 2 * ps, 0x67));
+    CHECK(th_all_bytes(p + 3 * ps, 2 * ps, 0));
+    CHECK(th_all_bytes(p + 5 * ps, ps, 0x67));
+    CHECK_EQ(pal_mem_features() & PAL_FEAT_BATCH, 0);
+    CHECK_OK(pal_mem_free(p, n));
+}
+
+/* Where the backend's build has no largepage shm (every BSD but FreeBSD
+ * 13+, and this Linux host): no sizes, PAL_ENOSYS.  One NUMA node: node
+ * 0, binding node 0 is PAL_OK (there is nothing to bind to). */
+static void no_huge_pages_one_node(void)
+{
+    size_t ps = pal_mem_page_size(), sizes[2];
+    unsigned node = 9;
+    void *v;
+
+    CHECK_EQ(pal_mem_huge_page_sizes(sizes, 2), 0);
+    CHECK_EQ(pal_mem_features() & (PAL_FEAT_HUGETLB | PAL_FEAT_NUMA |
+                                   PAL_FEAT_MTE | PAL_FEAT_BTI), 0);
+    CHECK_EQ(pal_mem_alloc_huge(2 * 1024 * 1024, 0, &v), PAL_ENOSYS);
+    CHECK_EQ(pal_mem_numa_nodes(), 1);
+    CHECK_OK(pal_mem_current_node(&node));
+    CHECK_EQ(node, 0);
+    CHECK_OK(pal_mem_alloc(ps, &v));
+    CHECK_OK(pal_mem_bind_node(v, ps, 0));
+    CHECK_EQ(pal_mem_bind_node(v, ps, 1), PAL_EINVAL);
+    CHECK_EQ(pal_mem_protect(v, ps, PAL_PROT_READ | PAL_PROT_WRITE | PAL_PROT_MTE),
+             PAL_ENOSYS);
+    CHECK_EQ(pal_mem_protect(v, ps, PAL_PROT_READ | PAL_PROT_EXEC | PAL_PROT_BTI),
+             PAL_ENOSYS);
+    CHECK_OK(pal_mem_free(v, ps));
+}
+
 const struct th_test th_tests[] = {
     TH(reserve_at_taken_leaves_nothing),
     TH(failed_map_keeps_the_reservation),
     TH(write_and_execute_refused_is_eacces),
     TH(lazy_release_is_madv_free),
     TH(madv_free_refused_falls_back),
+    TH(populate_touches),
+    TH(unused_ranges_in_turn),
+    TH(no_huge_pages_one_node),
     TH_END,
 };

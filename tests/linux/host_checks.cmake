@@ -7,6 +7,8 @@
 #       against that family's kernel headers: one line per LX_ value
 #   cmake -DCHECK=gen_linux_defs -DSOURCE_DIR=<repo> -DPYTHON=python3 -P host_checks.cmake
 #       the committed defs_<family>.h equal a fresh run of the generator
+#   cmake -DCHECK=arm_modes -DSOURCE_DIR=<repo> -DCLANG=clang-19 -P host_checks.cmake
+#       32-bit Arm: ARM and Thumb-2 compile, Thumb-1 and pre-ARMv6 are refused
 cmake_minimum_required(VERSION 3.20)
 
 set(passed 0)
@@ -113,6 +115,45 @@ elseif(CHECK STREQUAL "defs_check")
       report(fail "defs_${family}: does not compile:\n${diag}")
     elseif(NOT seen EQUAL lx_count)
       report(fail "defs_${family}: ${lx_count} values in the table, ${seen} checked: defs_check.c lacks some")
+    endif()
+  endforeach()
+
+elseif(CHECK STREQUAL "arm_modes")
+  # 32-bit Arm: the backend compiles as ARM code and as Thumb-2 (ARMv6T2 and
+  # later: the matrix's arm-clang builds ARM, arm-gcc Thumb-2), and refuses
+  # Thumb-1 and ARM before ARMv6 with its own #error, naming what it takes,
+  # rather than failing in the assembler or calling libgcc for atomics.
+  # mode | flags | what must happen (ok, or the text of the #error)
+  set(modes
+    "arm-v7|-marm -march=armv7-a|ok"
+    "thumb2-v7|-mthumb -march=armv7-a|ok"
+    "arm-v6|-marm -march=armv6|ok"
+    "thumb2-v6t2|-mthumb -march=armv6t2|ok"
+    "thumb1-v6|-mthumb -march=armv6|Thumb-1 is not supported"
+    "thumb1-v5te|-mthumb -march=armv5te|Thumb-1 is not supported"
+    "arm-v5te|-marm -march=armv5te|before ARMv6 is not supported")
+  foreach(m ${modes})
+    string(REPLACE "|" ";" m "${m}")
+    list(GET m 0 name)
+    list(GET m 1 flags)
+    list(GET m 2 want)
+    separate_arguments(flags)
+    if(NOT CLANG)
+      report(skip "arm_modes ${name}: no clang-19")
+      continue()
+    endif()
+    execute_process(COMMAND ${CLANG} --target=arm-linux-gnueabi ${flags} -mfloat-abi=soft
+      -c -o /dev/null -O2 -ffreestanding -fno-builtin -I${SOURCE_DIR}/pal
+      ${SOURCE_DIR}/pal/linux/mem_linux.c
+      RESULT_VARIABLE rc OUTPUT_VARIABLE o ERROR_VARIABLE e)
+    if(want STREQUAL "ok" AND rc EQUAL 0)
+      report(ok "arm_modes ${name}: compiles")
+    elseif(NOT want STREQUAL "ok" AND NOT rc EQUAL 0 AND "${o}${e}" MATCHES "${want}")
+      report(ok "arm_modes ${name}: refused: ${want}")
+    else()
+      string(STRIP "${o}${e}" why)
+      string(SUBSTRING "${why}" 0 400 why)
+      report(fail "arm_modes ${name}: want ${want}, got exit ${rc}: ${why}")
     endif()
   endforeach()
 

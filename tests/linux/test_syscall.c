@@ -235,6 +235,53 @@ static void results_pass_through(void)
     CHECK_EQ(pal_syscall6(LX_NR_munmap, m, (long)ps, 0, 0, 0, 0), 0);
 }
 
+/* On 32-bit targets, mappings in the top half of the address space (a
+ * 64-bit kernel gives 32-bit processes all 4 GiB; qemu-user honours fixed
+ * addresses up to 0xffffe000 on i386 and arm) are negative as longs: they
+ * must come back as addresses, up to the last page below the error range,
+ * through the raw layer and through the library.  Each candidate is tried
+ * where it is free; none free is a skip. */
+static void top_half_addresses_come_back(void)
+{
+    size_t ps = pal_mem_page_size(), i, placed = 0;
+    uintptr_t cand[4];
+    long r;
+
+    if (sizeof(long) > 4)
+        SKIP("64-bit: user addresses are positive as longs");
+    cand[0] = (uintptr_t)0xffffe000u & ~(uintptr_t)(ps - 1); /* (long)-8192 */
+    cand[1] = (uintptr_t)0xf0000000u;
+    cand[2] = (uintptr_t)0xc0000000u;
+    cand[3] = (uintptr_t)0x80000000u;
+    for (i = 0; i < 4; i++) {
+        unsigned char *p = (unsigned char *)cand[i];
+
+        r = pal_arch_mmap(p, ps, RW, ANON | LX_MAP_FIXED_NOREPLACE, -1, 0);
+        if (pal_sys_failed(r))
+            continue;
+        if ((uintptr_t)r != cand[i]) { /* taken as a hint and placed elsewhere */
+            pal_syscall6(LX_NR_munmap, r, (long)ps, 0, 0, 0, 0);
+            continue;
+        }
+        p[0] = 0x42;
+        p[ps - 1] = 0x43;
+        CHECK_EQ(p[0] + p[ps - 1], 0x85);
+        CHECK_EQ(pal_syscall6(LX_NR_munmap, r, (long)ps, 0, 0, 0, 0), 0);
+        /* and through the library: exact placement answers PAL_OK */
+        CHECK_OK(pal_mem_reserve_at(p, ps));
+        CHECK_OK(pal_mem_map(p, ps));
+        CHECK_OK(pal_mem_used(p, ps));
+        p[0] = 0x44;
+        CHECK_EQ(p[0], 0x44);
+        CHECK_OK(pal_mem_free(p, ps));
+        th_note("0x%lx: placed, written, freed", (unsigned long)cand[i]);
+        placed++;
+    }
+    if (placed == 0)
+        SKIP("no address above 0x80000000 can be mapped here (a 32-bit "
+             "kernel, or qemu-user for this arch, keeps that half)");
+}
+
 const struct th_test th_tests[] = {
     TH(six_args_reach_mmap),
     TH(six_registers_reach_copy_file_range),
@@ -245,5 +292,6 @@ const struct th_test th_tests[] = {
     TH(enosys_from_unknown_number),
     TH(ebadf_is_eos),
     TH(results_pass_through),
+    TH(top_half_addresses_come_back),
     TH_END,
 };

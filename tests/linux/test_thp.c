@@ -317,7 +317,7 @@ static long vmas_granular, vmas_fine;
 
 /* Release every other piece of a Ready heap; with mark_each, also mark each
  * released piece no-huge-page (the page-granular marking Go used before
- * 1.21).  The number of mappings inside the heap, or -1. */
+ * golang/go #12233).  The number of mappings inside the heap, or -1. */
 static long pessimal(size_t piece, int mark_each, unsigned policy)
 {
     char *b = heap;

@@ -272,6 +272,50 @@ static void break_moved_inside_a_call(void)
 #endif
 #endif
 
+/* The additions where the OS has no native way: populate touches each
+ * page (resident after, contents kept), unused_ranges is unused range
+ * after range, no explicit huge pages, one NUMA node (which node is not said: PAL_ENOSYS), no MTE or BTI. */
+static void additions_without_native_ways(void)
+{
+    size_t ps = pal_mem_page_size(), n = 6 * ps, done = 9, sizes[2], res = 0;
+    struct pal_mem_range r[2];
+    unsigned node = 9;
+    unsigned char *p;
+    void *v;
+
+    CHECK_OK(pal_mem_alloc(n, &v));
+    p = v;
+    th_memset(p, 0x67, n);
+    CHECK_OK(pal_mem_populate(p, n));
+    CHECK(th_all_bytes(p, n, 0x67));
+    if (pal_mem_features() & PAL_FEAT_RESIDENT) {
+        CHECK_OK(pal_mem_resident(p, n, &res));
+        CHECK_EQ(res, n);
+    }
+    r[0].v = p;
+    r[0].n = ps;
+    r[1].v = p + 3 * ps;
+    r[1].n = 2 * ps;
+    CHECK_OK(pal_mem_unused_ranges(r, 2, &done));
+    CHECK_EQ(done, 2);
+    CHECK_OK(pal_mem_used(p, n));
+    CHECK(th_all_bytes(p, ps, 0));
+    CHECK(th_all_bytes(p + ps, 2 * ps, 0x67));
+    CHECK(th_all_bytes(p + 3 * ps, 2 * ps, 0));
+    CHECK(th_all_bytes(p + 5 * ps, ps, 0x67));
+    CHECK_EQ(pal_mem_features() & (PAL_FEAT_BATCH | PAL_FEAT_POPULATE | PAL_FEAT_HUGETLB |
+                                   PAL_FEAT_NUMA | PAL_FEAT_MTE | PAL_FEAT_BTI), 0);
+    CHECK_EQ(pal_mem_huge_page_sizes(sizes, 2), 0);
+    CHECK_EQ(pal_mem_alloc_huge(2 * 1024 * 1024, 0, &v), PAL_ENOSYS);
+    CHECK_EQ(pal_mem_numa_nodes(), 1);
+    CHECK_EQ(pal_mem_current_node(&node), PAL_ENOSYS);
+    CHECK_OK(pal_mem_bind_node(p, ps, 0));
+    CHECK_EQ(pal_mem_bind_node(p, ps, 1), PAL_EINVAL);
+    CHECK_EQ(pal_mem_protect(p, ps, PAL_PROT_READ | PAL_PROT_WRITE | PAL_PROT_MTE),
+             PAL_ENOSYS);
+    CHECK_OK(pal_mem_free(p, n));
+}
+
 const struct th_test th_tests[] = {
     TH(free_list_reuses_and_zeroes),
     TH(neighbours_merge_and_split),
@@ -285,6 +329,7 @@ const struct th_test th_tests[] = {
     TH(break_moved_by_others),
 #if defined(__GLIBC__)
     TH(break_moved_inside_a_call),
+    TH(additions_without_native_ways),
 #endif
 #endif
     TH_END,

@@ -5,7 +5,11 @@
  * granularity, frees of whole regions only, ranges that span reservations
  * (split one call per reservation), and calls that fail having changed
  * nothing: a range running into a free hole, a commit beyond the commit
- * limit.
+ * limit.  Where Windows makes placeholders (10 1803+; under wine 8 only
+ * in the placeholder variant, PAL_TEST_PLACEHOLDERS, whose calls go
+ * through placeholders/ph_emu.c), frees of any page-aligned part and
+ * reservations off the granularity instead.  And the additions: lazy
+ * release with MEM_RESET, large pages, NUMA, populate.
  */
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
@@ -13,6 +17,23 @@
 #include "pal_test.h"
 
 #define GRANULARITY ((size_t)64 * 1024)
+
+/* Whether this Windows makes placeholders, asked as the backend asks:
+ * VirtualAlloc2 from kernelbase.dll with MEM_RESERVE_PLACEHOLDER. */
+static int have_placeholders(void)
+{
+    typedef void *(WINAPI *va2_fn)(HANDLE, void *, SIZE_T, ULONG, ULONG, void *, ULONG);
+    HMODULE k = GetModuleHandleW(L"kernelbase.dll");
+    va2_fn f = k != NULL ? (va2_fn)(void *)GetProcAddress(k, "VirtualAlloc2") : NULL;
+    void *p = NULL;
+
+    if (f != NULL)
+        p = f(GetCurrentProcess(), NULL, GRANULARITY, MEM_RESERVE | 0x00040000,
+              PAGE_NOACCESS, NULL, 0);
+    if (p != NULL)
+        VirtualFree(p, 0, MEM_RELEASE);
+    return p != NULL;
+}
 
 static MEMORY_BASIC_INFORMATION query(const void *p)
 {
@@ -191,8 +212,15 @@ static void facts(void)
     CHECK_EQ(pal_mem_huge_page_size(), 0);
     CHECK(pal_mem_features() & PAL_FEAT_FIXED_NOREPLACE);
     CHECK_EQ(pal_mem_features() & (PAL_FEAT_THP | PAL_FEAT_THP_COLLAPSE |
-                                   PAL_FEAT_SEAL | PAL_FEAT_VMA_NAME), 0);
+                                   PAL_FEAT_SEAL | PAL_FEAT_VMA_NAME |
+                                   PAL_FEAT_BATCH | PAL_FEAT_POPULATE |
+                                   PAL_FEAT_NUMA |
+                                   PAL_FEAT_MTE | PAL_FEAT_BTI), 0);
     CHECK_EQ(pal_mem_unused_zeroes(), 1);
+#ifdef PAL_TEST_PLACEHOLDERS
+    CHECK(have_placeholders());
+#endif
+    th_note("placeholders: %s", have_placeholders() ? "yes" : "no (old rules)");
 }
 
 static void states_follow_transitions(void)
@@ -266,13 +294,16 @@ static void alloc_is_committed(void)
 }
 
 /* VirtualFree(MEM_RELEASE) would release the whole reservation whatever
- * the size: anything but the exact region is refused, and nothing goes. */
+ * the size: without placeholders, anything but the exact region is
+ * refused, and nothing goes. */
 static void free_needs_whole_region(void)
 {
     size_t ps = pal_mem_page_size(), n = 4 * ps;
     char *p;
     void *v;
 
+    if (have_placeholders())
+        SKIP("placeholders here: free_cuts_placeholders has the rules");
     CHECK_OK(pal_mem_reserve(NULL, n, &v));
     p = v;
     CHECK_EQ(pal_mem_free(p, 2 * ps), PAL_EINVAL);
@@ -285,6 +316,97 @@ static void free_needs_whole_region(void)
     CHECK(all_in(p + ps, ps, MEM_COMMIT, PAGE_READWRITE));
     CHECK_OK(pal_mem_free(p, n));
     CHECK(all_in(p, n, MEM_FREE, 0));
+}
+
+/* With placeholders: free of any page-aligned part of what reserve made,
+ * in any state that holds no memory the range would cut (a range one map
+ * made usable is one allocation, which Windows cannot cut); the parts
+ * left are still reservations, and a refused free changes nothing. */
+static void free_cuts_placeholders(void)
+{
+    size_t ps = pal_mem_page_size(), n = 4 * ps;
+    struct snapshot before, after;
+    char *p;
+    void *v;
+
+    if (!have_placeholders())
+        SKIP("no placeholders here (wine 8, Windows before 10 1803): "
+             "free_needs_whole_region has the rules");
+    /* head, tail, middle of a Reserved range */
+    CHECK_OK(pal_mem_reserve(NULL, n, &v));
+    p = v;
+    CHECK_OK(pal_mem_free(p, ps));
+    CHECK(all_in(p, ps, MEM_FREE, 0));
+    CHECK(all_in(p + ps, 3 * ps, MEM_RESERVE, 0));
+    CHECK_OK(pal_mem_free(p + 3 * ps, ps));
+    CHECK(all_in(p + 3 * ps, ps, MEM_FREE, 0));
+    CHECK_OK(pal_mem_map(p + 2 * ps, ps));
+    CHECK_OK(pal_mem_used(p + 2 * ps, ps));
+    th_memset(p + 2 * ps, 0x71, ps);
+    CHECK_OK(pal_mem_free(p + ps, ps));
+    CHECK(all_in(p + ps, ps, MEM_FREE, 0));
+    CHECK(all_in(p + 2 * ps, ps, MEM_COMMIT, PAGE_READWRITE));
+    CHECK(th_all_bytes(p + 2 * ps, ps, 0x71));
+    CHECK_OK(pal_mem_free(p + 2 * ps, ps));
+    CHECK(all_in(p, n, MEM_FREE, 0));
+
+    /* a hole inside, or a page not ours: refused, nothing changed */
+    CHECK_OK(pal_mem_reserve(NULL, n, &v));
+    p = v;
+    CHECK_OK(pal_mem_free(p + ps, ps));
+    snap(p, n, &before);
+    CHECK_EQ(pal_mem_free(p, n), PAL_EINVAL);
+    snap(p, n, &after);
+    CHECK(same_snap(&before, &after));
+    CHECK_OK(pal_mem_free(p, ps));
+    CHECK_OK(pal_mem_free(p + 2 * ps, 2 * ps));
+
+    /* one map's range is one allocation: not cut while it holds memory;
+     * cut once fault gave it all back (a placeholder again) */
+    CHECK_OK(pal_mem_reserve(NULL, n, &v));
+    p = v;
+    CHECK_OK(pal_mem_map(p, n));
+    CHECK_OK(pal_mem_used(p, n));
+    th_memset(p, 0x72, n);
+    snap(p, n, &before);
+    CHECK_EQ(pal_mem_free(p + ps, ps), PAL_EINVAL);
+    CHECK_EQ(pal_mem_free(p, 3 * ps), PAL_EINVAL);
+    snap(p, n, &after);
+    CHECK(same_snap(&before, &after));
+    CHECK(th_all_bytes(p, n, 0x72));
+    /* fault of a part keeps the allocation (decommitted there) */
+    CHECK_OK(pal_mem_fault(p + ps, ps));
+    CHECK(all_in(p + ps, ps, MEM_RESERVE, 0));
+    CHECK_EQ(pal_mem_free(p + ps, ps), PAL_EINVAL);
+    CHECK_OK(pal_mem_fault(p, n));
+    CHECK(query(p).AllocationProtect == PAGE_NOACCESS);
+    CHECK_OK(pal_mem_free(p + ps, ps));
+    CHECK(all_in(p + ps, ps, MEM_FREE, 0));
+    CHECK(all_in(p, ps, MEM_RESERVE, 0));
+    CHECK(all_in(p + 2 * ps, 2 * ps, MEM_RESERVE, 0));
+    /* the parts left are Reserved: map, use, free them */
+    CHECK_OK(pal_mem_map(p + 2 * ps, 2 * ps));
+    CHECK_OK(pal_mem_used(p + 2 * ps, 2 * ps));
+    CHECK(th_all_bytes(p + 2 * ps, 2 * ps, 0));
+    CHECK_OK(pal_mem_free(p + 2 * ps, 2 * ps));
+    CHECK_OK(pal_mem_free(p, ps));
+    CHECK(all_in(p, n, MEM_FREE, 0));
+
+    /* a range over placeholders and a whole allocation: all of it goes */
+    CHECK_OK(pal_mem_reserve(NULL, n, &v));
+    p = v;
+    CHECK_OK(pal_mem_map(p + ps, ps));
+    CHECK_OK(pal_mem_used(p + ps, ps));
+    CHECK(query(p + ps).AllocationBase == p + ps);
+    CHECK_OK(pal_mem_free(p, n));
+    CHECK(all_in(p, n, MEM_FREE, 0));
+
+    /* alloc's memory is one allocation too */
+    CHECK_OK(pal_mem_alloc(n, &v));
+    p = v;
+    CHECK_EQ(pal_mem_free(p, 2 * ps), PAL_EINVAL);
+    CHECK(all_in(p, n, MEM_COMMIT, PAGE_READWRITE));
+    CHECK_OK(pal_mem_free(p, n));
 }
 
 static void reserve_at_granularity(void)
@@ -304,8 +426,22 @@ static void reserve_at_granularity(void)
     /* taken */
     CHECK_EQ(pal_mem_reserve_at(p, ps), PAL_EEXIST);
     CHECK_EQ(pal_mem_reserve_at(p + ps, ps), PAL_EEXIST);
-    /* free, but not on the granularity: no reservation can start there */
-    CHECK_EQ(pal_mem_reserve_at(p + GRANULARITY + ps, ps), PAL_EINVAL);
+    /* free, but not on the granularity: no reservation can start there,
+     * unless a placeholder from the granule below is cut there */
+    if (have_placeholders()) {
+        CHECK_OK(pal_mem_reserve_at(p + GRANULARITY + ps, ps));
+        CHECK(query(p + GRANULARITY + ps).AllocationBase == p + GRANULARITY + ps);
+        CHECK(all_in(p + GRANULARITY + ps, ps, MEM_RESERVE, 0));
+        CHECK(all_in(p + GRANULARITY, ps, MEM_FREE, 0));
+        CHECK(all_in(p + GRANULARITY + 2 * ps, GRANULARITY - 2 * ps, MEM_FREE, 0));
+        /* the granule below is partly taken now: a free range there cannot
+         * be had (PAL_EINVAL), a taken one is PAL_EEXIST */
+        CHECK_EQ(pal_mem_reserve_at(p + GRANULARITY + 3 * ps, ps), PAL_EINVAL);
+        CHECK_EQ(pal_mem_reserve_at(p + GRANULARITY + ps, ps), PAL_EEXIST);
+        CHECK_OK(pal_mem_free(p + GRANULARITY + ps, ps));
+    } else {
+        CHECK_EQ(pal_mem_reserve_at(p + GRANULARITY + ps, ps), PAL_EINVAL);
+    }
     CHECK_EQ(query(p + GRANULARITY + ps).State, MEM_FREE);
     /* straddling the taken granule and a free one */
     CHECK_EQ(query(p + GRANULARITY).State, MEM_FREE);
@@ -355,9 +491,10 @@ static void used_spans_reservations(void)
     CHECK_OK(pal_mem_reserve_at(p + GRANULARITY, GRANULARITY));
     CHECK(query(p + GRANULARITY).AllocationBase == p + GRANULARITY);
 
+    /* map on placeholders looks first: no one call to fall back from */
     f0 = th_fallbacks();
     CHECK_OK(pal_mem_map(p, 2 * GRANULARITY));
-    CHECK(th_fallbacks() > f0);
+    CHECK(have_placeholders() ? th_fallbacks() == f0 : th_fallbacks() > f0);
     CHECK(all_in(p, 2 * GRANULARITY, MEM_COMMIT, PAGE_READWRITE));
     CHECK_OK(pal_mem_used(p, 2 * GRANULARITY));
     th_memset(p, 0x33, 2 * GRANULARITY);
@@ -370,10 +507,16 @@ static void used_spans_reservations(void)
     CHECK(all_in(p + GRANULARITY / 2, GRANULARITY, MEM_COMMIT, PAGE_READWRITE));
     CHECK(th_all_bytes(p + GRANULARITY / 2, GRANULARITY, 0));
 
-    /* and free still takes one region at a time */
-    CHECK_EQ(pal_mem_free(p, 2 * GRANULARITY), PAL_EINVAL);
-    CHECK_OK(pal_mem_free(p, GRANULARITY));
-    CHECK_OK(pal_mem_free(p + GRANULARITY, GRANULARITY));
+    /* and free takes one region at a time, or, with placeholders, whole
+     * allocations together */
+    if (have_placeholders()) {
+        CHECK_OK(pal_mem_free(p, 2 * GRANULARITY));
+    } else {
+        CHECK_EQ(pal_mem_free(p, 2 * GRANULARITY), PAL_EINVAL);
+        CHECK_OK(pal_mem_free(p, GRANULARITY));
+        CHECK_OK(pal_mem_free(p + GRANULARITY, GRANULARITY));
+    }
+    CHECK(all_in(p, 2 * GRANULARITY, MEM_FREE, 0));
 }
 
 /* A commit charge that cannot be had is an error code, not a crash: 1 TiB
@@ -631,11 +774,208 @@ static void what_windows_lacks(void)
     CHECK_OK(pal_mem_free(v, n));
 }
 
+/* madvdontneed=0: unused is MEM_RESET, which keeps the pages committed
+ * (and their charge) and may keep their contents; unused_zeroes says so.
+ * Under the other policies, decommit. */
+static void lazy_release_is_mem_reset(void)
+{
+    unsigned old = pal_mem_policy();
+    size_t n = 4 * pal_mem_page_size(), f0;
+    char *p;
+    void *v;
+
+    CHECK_EQ(pal_mem_unused_zeroes(), 1);
+    CHECK(pal_mem_features() & PAL_FEAT_MADV_FREE);
+    CHECK_OK(pal_mem_alloc(n, &v));
+    p = v;
+    th_memset(p, 0x4d, n);
+    CHECK_OK(pal_mem_set_policy(old & ~PAL_POLICY_DONTNEED));
+    CHECK_EQ(pal_mem_unused_zeroes(), 0);
+    f0 = th_fallbacks();
+    CHECK_OK(pal_mem_unused(p, n));
+    CHECK_EQ(th_fallbacks(), f0);
+    CHECK(all_in(p, n, MEM_COMMIT, PAGE_READWRITE));
+    CHECK_OK(pal_mem_used(p, n));
+    th_memset(p, 0x4e, n);
+    CHECK(th_all_bytes(p, n, 0x4e));
+    /* harddecommit takes access away: decommit, whatever madvdontneed */
+    CHECK_OK(pal_mem_set_policy((old & ~PAL_POLICY_DONTNEED) | PAL_POLICY_HARD_DECOMMIT));
+    CHECK_EQ(pal_mem_unused_zeroes(), 1);
+    CHECK_OK(pal_mem_unused(p, n));
+    CHECK(all_in(p, n, MEM_RESERVE, 0));
+    CHECK_OK(pal_mem_set_policy(old));
+    CHECK_OK(pal_mem_used(p, n));
+    CHECK(th_all_bytes(p, n, 0));
+    CHECK_OK(pal_mem_unused(p, n));
+    CHECK(all_in(p, n, MEM_RESERVE, 0));
+    CHECK_OK(pal_mem_free(p, n));
+}
+
+/* The large page size is GetLargePageMinimum's; an allocation is
+ * committed at once, zero and writable where the privilege is held,
+ * PAL_EPERM where it is not, PAL_ENOSYS where Windows takes no large
+ * pages at all (wine 8), and nothing else. */
+static void large_pages(void)
+{
+    size_t sizes[4] = { 0 }, lp = GetLargePageMinimum(), count;
+    void *v;
+    int rc;
+
+    count = pal_mem_huge_page_sizes(sizes, 4);
+    CHECK_EQ(count, lp != 0);
+    CHECK_EQ(!!(pal_mem_features() & PAL_FEAT_HUGETLB), count);
+    if (count == 0)
+        SKIP("no large pages on this Windows");
+    CHECK_EQ(sizes[0], lp);
+    CHECK_EQ(pal_mem_huge_page_sizes(NULL, 0), 1);
+    CHECK_EQ(pal_mem_alloc_huge(lp / 2, 0, &v), PAL_EINVAL);
+    CHECK_EQ(pal_mem_alloc_huge(lp, 2 * lp, &v), PAL_EINVAL);
+    rc = pal_mem_alloc_huge(lp, 0, &v);
+    if (rc == PAL_EPERM)
+        SKIP("SeLockMemoryPrivilege not held here: PAL_EPERM, as it should be");
+    if (rc == PAL_ENOSYS) {
+        /* and says so from then on */
+        CHECK_EQ(pal_mem_huge_page_sizes(sizes, 4), 0);
+        CHECK_EQ(pal_mem_features() & PAL_FEAT_HUGETLB, 0);
+        CHECK_EQ(pal_mem_alloc_huge(lp, 0, &v), PAL_ENOSYS);
+        SKIP("this Windows takes no MEM_LARGE_PAGES (wine 8: ERROR_INVALID_PARAMETER)");
+    }
+    CHECK_OK(rc);
+    CHECK_EQ((uintptr_t)v % lp, 0);
+    CHECK(all_in(v, lp, MEM_COMMIT, 0));
+    CHECK(th_all_bytes(v, lp, 0));
+    th_memset(v, 0x13, lp);
+    CHECK_OK(pal_mem_free(v, lp));
+}
+
+/* One node where Windows shows one (the node is then known without a
+ * call); binding needs a node that exists, and is PAL_OK with one. */
+static void numa_nodes(void)
+{
+    ULONG highest = 0;
+    unsigned node = 99, nodes;
+    size_t n = pal_mem_page_size();
+    void *v;
+
+    nodes = pal_mem_numa_nodes();
+    CHECK(GetNumaHighestNodeNumber(&highest));
+    CHECK_EQ(nodes, highest + 1);
+    CHECK_EQ(pal_mem_features() & PAL_FEAT_NUMA, 0);
+    CHECK_OK(pal_mem_alloc(n, &v));
+    CHECK_EQ(pal_mem_bind_node(v, n, nodes), PAL_EINVAL);
+    if (nodes == 1) {
+        CHECK_OK(pal_mem_current_node(&node));
+        CHECK_EQ(node, 0);
+        CHECK_OK(pal_mem_bind_node(v, n, 0));
+    } else {
+        int rc = pal_mem_current_node(&node);
+
+        CHECK(rc == PAL_ENOSYS || (rc == PAL_OK && node < nodes));
+        CHECK_EQ(pal_mem_bind_node(v, n, 1), PAL_ENOSYS);
+    }
+    CHECK_OK(pal_mem_free(v, n));
+}
+
+/* populate makes writable Ready memory resident, contents unchanged, and
+ * answers PAL_EACCES, touching nothing, where VirtualQuery shows a page
+ * that is not committed and writable. */
+static void populate_checks_then_touches(void)
+{
+    size_t ps = pal_mem_page_size(), n = 8 * ps, res = 0;
+    char *p;
+    void *v;
+
+    CHECK_OK(pal_mem_reserve(NULL, n, &v));
+    p = v;
+    CHECK_EQ(pal_mem_populate(p, n), PAL_EACCES); /* Reserved */
+    CHECK_OK(pal_mem_map(p, n));
+    CHECK_OK(pal_mem_used(p, n));
+    p[0] = 0x21;
+    p[5 * ps + 7] = 0x22;
+    CHECK_OK(pal_mem_protect(p + 7 * ps, ps, PAL_PROT_READ));
+    CHECK_EQ(pal_mem_populate(p, n), PAL_EACCES);
+    if (pal_mem_features() & PAL_FEAT_RESIDENT) {
+        CHECK_OK(pal_mem_resident(p, 7 * ps, &res));
+        CHECK_EQ(res, 2 * ps); /* nothing touched */
+    }
+    CHECK_OK(pal_mem_guard(p + 6 * ps, ps));
+    CHECK_EQ(pal_mem_populate(p + 6 * ps, ps), PAL_EACCES);
+    CHECK_OK(pal_mem_populate(p, 6 * ps));
+    if (pal_mem_features() & PAL_FEAT_RESIDENT) {
+        CHECK_OK(pal_mem_resident(p, 6 * ps, &res));
+        CHECK_EQ(res, 6 * ps);
+    }
+    CHECK_EQ(p[0], 0x21);
+    CHECK_EQ(p[5 * ps + 7], 0x22);
+    CHECK(th_all_bytes(p + ps, 4 * ps, 0));
+    CHECK_EQ(pal_mem_features() & PAL_FEAT_POPULATE, 0);
+    CHECK_OK(pal_mem_free(p, n));
+}
+
+/* Threads on their own halves of one fresh reservation, again and
+ * again: with placeholders, each map cuts the one placeholder that the
+ * other thread is cutting too; neither may fail for the other's work. */
+struct half {
+    char *p;
+    size_t n;
+    HANDLE go;
+    int failures;
+};
+
+static DWORD WINAPI half_worker(void *arg)
+{
+    struct half *h = arg;
+
+    WaitForSingleObject(h->go, INFINITE);
+    if (pal_mem_map(h->p, h->n) != PAL_OK || pal_mem_used(h->p, h->n) != PAL_OK) {
+        h->failures++;
+        return 0;
+    }
+    th_memset(h->p, 0x5a, h->n);
+    if (!th_all_bytes(h->p, h->n, 0x5a) || pal_mem_fault(h->p, h->n) != PAL_OK)
+        h->failures++;
+    return 0;
+}
+
+static void threads_on_halves(void)
+{
+    size_t n = 4 * pal_mem_page_size();
+    struct half h[2];
+    HANDLE t[2], go;
+    int i, round, failures = 0;
+    void *v;
+
+    go = CreateEventW(NULL, TRUE, FALSE, NULL);
+    CHECK(go != NULL);
+    for (round = 0; round < 200; round++) {
+        CHECK_OK(pal_mem_reserve(NULL, 2 * n, &v));
+        ResetEvent(go);
+        for (i = 0; i < 2; i++) {
+            h[i].p = (char *)v + i * n;
+            h[i].n = n;
+            h[i].go = go;
+            h[i].failures = 0;
+            t[i] = CreateThread(NULL, 0, half_worker, &h[i], 0, NULL);
+            CHECK(t[i] != NULL);
+        }
+        SetEvent(go);
+        WaitForMultipleObjects(2, t, TRUE, INFINITE);
+        CloseHandle(t[0]);
+        CloseHandle(t[1]);
+        failures += h[0].failures + h[1].failures;
+        CHECK(all_in(v, 2 * n, MEM_RESERVE, 0));
+        CHECK_OK(pal_mem_free(v, 2 * n));
+    }
+    CloseHandle(go);
+    CHECK_EQ(failures, 0);
+}
+
 const struct th_test th_tests[] = {
     TH(facts),
     TH(states_follow_transitions),
     TH(alloc_is_committed),
     TH(free_needs_whole_region),
+    TH(free_cuts_placeholders),
     TH(reserve_at_granularity),
     TH(reserve_aligned_leaves_no_slop),
     TH(used_spans_reservations),
@@ -650,5 +990,10 @@ const struct th_test th_tests[] = {
     TH(used_across_unequal_reservations),
     TH(resident_follows_working_set),
     TH(what_windows_lacks),
+    TH(lazy_release_is_mem_reset),
+    TH(large_pages),
+    TH(numa_nodes),
+    TH(populate_checks_then_touches),
+    TH(threads_on_halves),
     TH_END,
 };

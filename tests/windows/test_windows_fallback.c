@@ -5,9 +5,37 @@
  *
  * White box: this file compiles the library's own sources (the common
  * layer and the Windows backend) so that it can replace the VirtualAlloc2
- * the backend looked up.  Every pal_* symbol is then defined here, so the
- * linker takes nothing from libpal.a.
+ * the backend looked up, and put a VirtualAlloc of its own in front of
+ * kernel32's, to give the answers wine does not (large pages granted or
+ * refused for want of the privilege, MEM_RESET refused).  Every pal_*
+ * symbol is then defined here, so the linker takes nothing from
+ * libpal.a.
  */
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+
+/* What VirtualAlloc answers MEM_LARGE_PAGES: 0 wine's own; GRANT an
+ * ordinary allocation in its place; else that error. */
+#define GRANT 1
+static DWORD large_pages_answer;
+static int reset_refused;
+
+static void *WINAPI fb_VirtualAlloc(void *v, SIZE_T n, DWORD type, DWORD protect)
+{
+    if ((type & MEM_LARGE_PAGES) && large_pages_answer == GRANT)
+        return VirtualAlloc(v, n, type & ~MEM_LARGE_PAGES, protect);
+    if ((type & MEM_LARGE_PAGES) && large_pages_answer != 0) {
+        SetLastError(large_pages_answer);
+        return NULL;
+    }
+    if (type == MEM_RESET && reset_refused) {
+        SetLastError(ERROR_INVALID_ADDRESS);
+        return NULL;
+    }
+    return VirtualAlloc(v, n, type, protect);
+}
+#define VirtualAlloc fb_VirtualAlloc
+
 #include "pal_mem.c"
 #include "windows/mem_windows.c"
 
@@ -61,9 +89,11 @@ static size_t os_calls(void)
 }
 
 /* VirtualAlloc2 is looked up by pal_os_init, once: GetModuleHandleW and
- * GetProcAddress take the loader lock, which no transition may take.  The
- * first aligned reservation is then the one call it needs.  (First in this
- * file: nothing has reserved with an alignment before it.) */
+ * GetProcAddress take the loader lock, which no transition may take.
+ * Whether it makes placeholders is learnt on the first reservation, by a
+ * scratch one (one or two calls, once); an aligned reservation is then
+ * the one call it needs.  (First in this file: nothing has reserved
+ * before it.) */
 static void virtual_alloc2_resolved_at_init(void)
 {
     size_t calls;
@@ -75,6 +105,14 @@ static void virtual_alloc2_resolved_at_init(void)
     CHECK(f != 0);
     if (f == NO_VA2)
         SKIP("no VirtualAlloc2 here");
+    CHECK_EQ(__atomic_load_n(&placeholder_word, __ATOMIC_RELAXED), PH_UNKNOWN);
+    calls = os_calls();
+    CHECK_OK(pal_mem_reserve(NULL, MIB, &v));
+    CHECK(__atomic_load_n(&placeholder_word, __ATOMIC_RELAXED) != PH_UNKNOWN);
+    th_note("placeholders: %s", placeholders() ? "yes" : "no");
+    /* the probe (one call if refused, two if made and released) */
+    CHECK_EQ(os_calls() - calls, placeholders() ? 3 : 2);
+    CHECK_OK(pal_mem_free(v, MIB));
     calls = os_calls();
     CHECK_OK(pal_mem_reserve_aligned(MIB, 4 * MIB, &v));
     if (__atomic_load_n(&virtual_alloc2, __ATOMIC_RELAXED) == NO_VA2)
@@ -283,6 +321,83 @@ static void virtual_alloc2_looked_up(void)
     CHECK_EQ(th_fallbacks(), f0);
 }
 
+/* Large pages: granted (an ordinary allocation standing in), refused for
+ * want of SeLockMemoryPrivilege (PAL_EPERM), or for want of large pages
+ * (PAL_ENOMEM); nothing left held after a refusal. */
+static void large_page_answers(void)
+{
+    size_t lp, sizes[2];
+    void *v = NULL;
+
+    CHECK_OK(pal_mem_init());
+    __atomic_store_n(&large_page_word, 2 * MIB, __ATOMIC_RELAXED);
+    CHECK_EQ(pal_mem_huge_page_sizes(sizes, 2), 1);
+    lp = sizes[0];
+    CHECK_EQ(lp, 2 * MIB);
+    large_pages_answer = GRANT;
+    CHECK_OK(pal_mem_alloc_huge(2 * lp, 0, &v));
+    CHECK(th_all_bytes(v, 2 * lp, 0));
+    th_memset(v, 0x1f, 2 * lp);
+    CHECK_EQ(pal_mem_free(v, lp), PAL_EINVAL); /* one region, as alloc's */
+    CHECK_OK(pal_mem_free(v, 2 * lp));
+    large_pages_answer = ERROR_PRIVILEGE_NOT_HELD;
+    CHECK_EQ(pal_mem_alloc_huge(lp, lp, &v), PAL_EPERM);
+    large_pages_answer = ERROR_NO_SYSTEM_RESOURCES;
+    CHECK_EQ(pal_mem_alloc_huge(lp, lp, &v), PAL_ENOMEM);
+    large_pages_answer = ERROR_COMMITMENT_LIMIT;
+    CHECK_EQ(pal_mem_alloc_huge(lp, lp, &v), PAL_ENOMEM);
+    CHECK_EQ(pal_mem_huge_page_sizes(sizes, 2), 1);
+    large_pages_answer = ERROR_INVALID_PARAMETER; /* no large pages at all */
+    CHECK_EQ(pal_mem_alloc_huge(lp, lp, &v), PAL_ENOSYS);
+    CHECK_EQ(pal_mem_huge_page_sizes(sizes, 2), 0);
+    large_pages_answer = 0;
+}
+
+/* MEM_RESET refused (a range Windows will not reset): decommit instead,
+ * counted as a fallback; the range is released all the same. */
+static void mem_reset_refused_decommits(void)
+{
+    unsigned old = pal_mem_policy();
+    size_t n = 2 * 4096, f0;
+    void *v;
+
+    CHECK_OK(pal_mem_alloc(n, &v));
+    th_memset(v, 0x3a, n);
+    CHECK_OK(pal_mem_set_policy(old & ~PAL_POLICY_DONTNEED));
+    reset_refused = 1;
+    f0 = th_fallbacks();
+    CHECK_OK(pal_mem_unused(v, n));
+    reset_refused = 0;
+    CHECK_EQ(th_fallbacks() - f0, 1);
+    CHECK_OK(pal_mem_set_policy(old));
+    CHECK_OK(pal_mem_used(v, n));
+    CHECK(th_all_bytes(v, n, 0));
+    CHECK_OK(pal_mem_free(v, n));
+}
+
+/* More than one node: the caller's node is asked of Windows (wine 8 has
+ * no GetNumaProcessorNodeEx: PAL_ENOSYS), and binding is PAL_ENOSYS
+ * (Windows takes a node only where a reservation is made). */
+static void numa_with_two_nodes(void)
+{
+    unsigned node = 99;
+    int rc;
+    void *v;
+
+    CHECK_OK(pal_mem_init());
+    __atomic_store_n(&numa_nodes_word, 2, __ATOMIC_RELAXED);
+    CHECK_EQ(pal_mem_numa_nodes(), 2);
+    rc = pal_mem_current_node(&node);
+    th_note("current node: %s (%u)", pal_strerror(rc), node);
+    CHECK(rc == PAL_ENOSYS || (rc == PAL_OK && node < 2));
+    CHECK_OK(pal_mem_alloc(4096, &v));
+    CHECK_EQ(pal_mem_bind_node(v, 4096, 1), PAL_ENOSYS);
+    CHECK_EQ(pal_mem_bind_node(v, 4096, 2), PAL_EINVAL);
+    CHECK_OK(pal_mem_free(v, 4096));
+    __atomic_store_n(&numa_nodes_word, 0, __ATOMIC_RELAXED);
+    CHECK_EQ(pal_mem_numa_nodes(), 1);
+}
+
 const struct th_test th_tests[] = {
     TH(virtual_alloc2_resolved_at_init),
     TH(invalid_parameter_is_enomem),
@@ -293,5 +408,8 @@ const struct th_test th_tests[] = {
     TH(virtual_alloc2_refusing_alignment),
     TH(virtual_alloc2_out_of_memory),
     TH(virtual_alloc2_looked_up),
+    TH(large_page_answers),
+    TH(mem_reset_refused_decommits),
+    TH(numa_with_two_nodes),
     TH_END,
 };

@@ -1,0 +1,83 @@
+/*
+ * churn.c - a workload that makes the Boehm GC unmap and remap often: each
+ * cycle fills about 4 MiB with objects of one size, checks them across a
+ * collection, then drops them.  The size changes every cycle, so the blocks
+ * freed by one cycle are unmapped a collection or two later (run it with
+ * GC_UNMAP_THRESHOLD=1) and split, merged and remapped by the next ones.
+ *
+ *   churn [cycles]      default 300
+ *
+ * Fails if an object is not zero when allocated, loses its contents while
+ * live, or if nothing was ever unmapped (the paths under test never ran).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "gc.h"
+
+#define BYTES_PER_CYCLE (4u << 20)
+
+/* small, medium and large objects (large ones take whole heap blocks) */
+static const size_t sizes[] = {16, 96, 1024, 4000, 24 << 10, 200 << 10, 1 << 20, 48};
+
+/* the value object i of cycle c holds in its first and last word */
+static size_t tag(int c, size_t i)
+{
+    return ((size_t)c << 20) ^ i ^ 0x5a5a5aul;
+}
+
+int main(int argc, char **argv)
+{
+    int cycles = argc > 1 ? atoi(argv[1]) : 300;
+    size_t max_unmapped = 0, remapped_cycles = 0, prev_unmapped = 0;
+    int c;
+
+    GC_INIT();
+    for (c = 0; c < cycles; c++) {
+        size_t sz = sizes[c % (sizeof sizes / sizeof sizes[0])];
+        size_t n = BYTES_PER_CYCLE / sz, i, w = sz / sizeof(size_t), unmapped;
+        size_t **keep = GC_MALLOC(n * sizeof *keep);
+
+        if (keep == NULL) {
+            fprintf(stderr, "churn: out of memory in cycle %d\n", c);
+            return 1;
+        }
+        for (i = 0; i < n; i++) {
+            size_t *p = GC_MALLOC(sz);
+
+            if (p == NULL) {
+                fprintf(stderr, "churn: out of memory in cycle %d\n", c);
+                return 1;
+            }
+            if (p[0] != 0 || p[w - 1] != 0) {
+                fprintf(stderr, "churn: cycle %d: new object %p is not zero\n", c, (void *)p);
+                return 1;
+            }
+            p[0] = p[w - 1] = tag(c, i);
+            keep[i] = p;
+        }
+        GC_gcollect();
+        for (i = 0; i < n; i++) {
+            if (keep[i][0] != tag(c, i) || keep[i][w - 1] != tag(c, i)) {
+                fprintf(stderr, "churn: cycle %d: object %p lost its contents\n", c,
+                        (void *)keep[i]);
+                return 1;
+            }
+        }
+        unmapped = GC_get_unmapped_bytes();
+        if (unmapped > max_unmapped)
+            max_unmapped = unmapped;
+        if (unmapped < prev_unmapped)
+            remapped_cycles++;
+        prev_unmapped = unmapped;
+        keep = NULL;
+    }
+    printf("churn: %d cycles, heap %lu KiB, unmapped at most %lu KiB, %lu cycles remapped\n",
+           cycles, (unsigned long)(GC_get_heap_size() >> 10),
+           (unsigned long)(max_unmapped >> 10), (unsigned long)remapped_cycles);
+    if (max_unmapped == 0) {
+        fprintf(stderr, "churn: nothing was unmapped (GC_UNMAP_THRESHOLD=1 not set?)\n");
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,290 @@
+#!/usr/bin/env bash
+# clients/bdwgc/run.sh - the Boehm GC (bdwgc 8.2.2, Debian's source package
+# libgc) with its heap memory from libpal.
+#
+#   run.sh build <target>   libpal, then bdwgc with bdwgc.patch and gc_pal.c,
+#                           then the check that no object of libgc.a but the
+#                           write barrier's makes memory calls of its own
+#   run.sh test <target>    bdwgc's make check (a subset under qemu), gctest
+#                           under harddecommit, churn: one line per test,
+#                           then "N passed, N failed, N skipped"
+#   run.sh bench            natively, bdwgc with its own os_dep.c and on
+#                           libpal side by side: a markdown section on stdout
+#                           (--no-build: measure the builds of the last bench)
+#
+# <target>: amd64 (this machine, gcc) or a cross target with a gcc toolchain
+# file in cmake/toolchains (arm64, s390x, ...), run under its qemu-user.
+# Output: $PAL_CLIENT_OUT/bdwgc-<target> (default build-clients/ here).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out=${PAL_CLIENT_OUT:-$root/build-clients}
+jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)} # tools/test-all.sh sets JOBS
+
+# bdwgc's own tests (tests/tests.am, cord/cord.am) as configured here:
+# threads, no C++.  Under qemu only those that take a few seconds there,
+# gctest with 1 thread besides main instead of 5, and no incremental mode:
+# bdwgc's mprotect write barrier fails under qemu-user 7.2 with its own
+# os_dep.c too, unmapping or not ("Found nonzero ... allocator is broken",
+# bdwgc issue 541).
+ALL_TESTS="cordtest leaktest middletest smashtest hugetest realloc_test
+  staticrootstest test_atomic_ops threadleaktest threadkey_test
+  subthreadcreate_test initsecondarythread_test disclaim_test gctest
+  disclaim_weakmap_test disclaim_bench"
+QEMU_TESTS="cordtest leaktest middletest smashtest hugetest realloc_test
+  test_atomic_ops threadleaktest threadkey_test subthreadcreate_test
+  initsecondarythread_test gctest"
+QEMU_GCTEST_THREADS=1
+QEMU_ENV=(GC_DISABLE_INCREMENTAL=1)
+CHURN_CYCLES=100 QEMU_CHURN_CYCLES=40
+TEST_TIMEOUT=300
+
+# The memory calls the OS memory layer must not make itself.
+MEM_CALLS="mmap mmap64 munmap mremap madvise posix_madvise mprotect mincore"
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+
+# sets triple (empty natively), qemu (command prefix, empty natively), nm
+target_setup() {
+  local tc=$root/cmake/toolchains/$1-gcc.cmake arch
+  if [ "$1" = amd64 ]; then
+    [ "$(uname -m)" = x86_64 ] || die "amd64 is built natively only"
+    triple="" qemu="" nm=nm
+    return
+  fi
+  [ -f "$tc" ] || die "unknown target $1 (no $tc)"
+  triple=$(sed -n 's/^set(PAL_TRIPLE \(.*\))$/\1/p' "$tc")
+  arch=$(sed -n 's/^set(PAL_QEMU \(.*\))$/\1/p' "$tc")
+  [ -n "$triple" ] && [ -n "$arch" ] || die "$tc names no PAL_TRIPLE or PAL_QEMU"
+  qemu="qemu-$arch-static -L /usr/$triple" nm=$triple-nm
+}
+
+# build_gc <dir> <pal|own> <target> [CFLAGS]: bdwgc in <dir>/gc on libpal
+# (built in <dir>/pal), or as released (own), and churn in <dir>
+build_gc() {
+  local dir=$1 kind=$2 t=$3 cflags=${4:-} src tarball cfg=() libs=()
+  src=$(bash "$root/clients/fetch.sh" libgc) || die "cannot fetch libgc"
+  tarball=$(ls "$src"/libgc_*.orig.tar.gz)
+  rm -rf "$dir" && mkdir -p "$dir/src" "$dir/gc"
+  tar xzf "$tarball" -C "$dir/src" --strip-components=1
+  if [ "$kind" = pal ]; then
+    cfg=(-S "$root" -B "$dir/pal" -G Ninja -DCMAKE_BUILD_TYPE=Release
+      -DPAL_BUILD_TESTS=OFF -DPAL_BUILD_TOOLS=OFF)
+    if [ -n "$triple" ]; then
+      cfg+=(-DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/$t-gcc.cmake")
+    else
+      cfg+=(-DCMAKE_C_COMPILER=gcc)
+    fi
+    { cmake "${cfg[@]}" && cmake --build "$dir/pal" -j "$jobs"; } >"$dir/pal.log" 2>&1 ||
+      die "libpal build failed (see $dir/pal.log)"
+    patch -s -d "$dir/src" -p1 <"$here/bdwgc.patch" || die "bdwgc.patch does not apply"
+    cp "$here/gc_pal.c" "$dir/src/"
+    libs=(-L"$dir/pal" -lpal)
+  fi
+  # Static programs, so qemu needs no sysroot to load them.  libtool hands
+  # -static to the compiler only when spelled -all-static, which the
+  # compiler itself refuses: configure gets -static, make -all-static.
+  cfg=(--enable-munmap --with-libatomic-ops=none --disable-shared --enable-static
+    --disable-dependency-tracking CFLAGS="-O2 -g $cflags" LDFLAGS=-static)
+  [ -n "$triple" ] && cfg+=(--host="$triple" --build="$(uname -m)-linux-gnu")
+  # libpal as -lpal: a path to libpal.a would make libtool put the archive
+  # itself into libgc.a
+  [ "$kind" = pal ] && cfg+=(CPPFLAGS="-DGC_USE_PAL -I$root/pal" LIBS="${libs[*]}")
+  (cd "$dir/gc" && "$dir/src/configure" "${cfg[@]}") >"$dir/gc.log" 2>&1 ||
+    die "bdwgc configure failed (see $dir/gc.log)"
+  # the library and every test program, none run yet
+  make -C "$dir/gc" -j "$jobs" check TESTS= LDFLAGS=-all-static >>"$dir/gc.log" 2>&1 ||
+    die "bdwgc build failed (see $dir/gc.log)"
+  "${triple:+$triple-}gcc" -O2 -static -I"$dir/src/include" -o "$dir/churn" "$here/churn.c" \
+    "$dir/gc/.libs/libgc.a" "${libs[@]}" -lpthread >>"$dir/gc.log" 2>&1 ||
+    die "churn build failed (see $dir/gc.log)"
+}
+
+# No object of libgc.a may reference the memory calls, except os_dep.o,
+# which keeps the incremental collector's write barrier (MPROTECT_VDB:
+# mprotect on heap pages in use, also from its SIGSEGV handler) and may
+# reference mprotect.  That this mprotect is the barrier's alone is shown
+# by compiling os_dep.c once more, with the Makefile's own command, without
+# the barrier (GC_DISABLE_INCREMENTAL): that object must reference none.
+check_calls() {
+  local gc=$1/gc re hits obj calls seen=" " bad=0
+  re="^($(echo $MEM_CALLS | tr ' ' '|'))\$"
+  $nm -A "$gc/.libs/libgc.a" | grep -q 'gc_pal.o:.* T GC_unix_get_mem$' ||
+    { echo "check: libgc.a has no gc_pal.o defining GC_unix_get_mem" >&2; return 1; }
+  printf '%s\n\t%s\n' 'os_dep-novdb.o: $(srcdir)/os_dep.c' \
+    '$(COMPILE) -DGC_DISABLE_INCREMENTAL -c -o $@ $(srcdir)/os_dep.c' >"$gc/novdb.mk"
+  make -C "$gc" -s -f Makefile -f novdb.mk os_dep-novdb.o >/dev/null ||
+    { echo "check: os_dep.c does not compile without the write barrier" >&2; return 1; }
+  # one "object call" line per reference
+  hits=$({ $nm -u -A "$gc/.libs/libgc.a"; $nm -u -A "$gc/os_dep-novdb.o"; } |
+    awk -v re="$re" '$NF ~ re { n = split($1, p, ":"); print (n > 2 ? p[n - 1] : "os_dep-novdb.o"), $NF }' |
+    sort -u)
+  echo "no own OS calls: nm -u of the objects in libgc.a, and of os_dep.c compiled without"
+  echo "the write barrier (os_dep-novdb.o), for: $MEM_CALLS"
+  for obj in gc_pal.o os_dep-novdb.o os_dep.o $(awk '{ print $1 }' <<<"$hits"); do
+    [[ $seen == *" $obj "* ]] && continue
+    seen+="$obj "
+    calls=$(awk -v o="$obj" '$1 == o { print $2 }' <<<"$hits" | xargs)
+    if [ -z "$calls" ]; then
+      echo "  $obj: none"
+    elif [ "$obj $calls" = "os_dep.o mprotect" ]; then
+      echo "  $obj: mprotect (the write barrier: allowed)"
+    else
+      echo "  $obj: $calls (not allowed)"
+      bad=1
+    fi
+  done
+  [ $bad -eq 0 ] || { echo "check failed: bdwgc still makes memory calls of its own" >&2; return 1; }
+}
+
+cmd_build() {
+  local t=${1:?usage: run.sh build <target>} cflags=""
+  target_setup "$t"
+  [ -n "$qemu" ] && cflags="-DNTHREADS=$QEMU_GCTEST_THREADS"
+  build_gc "$out/bdwgc-$t" pal "$t" "$cflags"
+  check_calls "$out/bdwgc-$t"
+  echo "built: $out/bdwgc-$t"
+}
+
+result() { # ok|FAIL|skipped name [why]: one line, counted
+  case $1 in
+    ok) pass=$((pass + 1)); echo "ok $2" ;;
+    FAIL) fail=$((fail + 1)); echo "FAIL $2: $3" ;;
+    skipped) skip=$((skip + 1)); echo "skipped $2: $3" ;;
+  esac
+}
+
+# run_one name log command...: a test program outside make check
+run_one() {
+  local name=$1 log=$2 rc=0
+  shift 2
+  "$@" >"$log" 2>&1 || rc=$?
+  if [ $rc -eq 0 ]; then result ok "$name"
+  elif [ $rc -eq 124 ]; then result FAIL "$name" "timed out after ${TEST_TIMEOUT}s (see $log)"
+  else result FAIL "$name" "exit status $rc (see $log)"; fi
+}
+
+cmd_test() {
+  local t=${1:?usage: run.sh test <target>} dir gc tests x r envs=() cycles=$CHURN_CYCLES
+  pass=0 fail=0 skip=0
+  target_setup "$t"
+  dir=$out/bdwgc-$t gc=$out/bdwgc-$t/gc
+  [ -x "$dir/churn" ] || die "not built: run.sh build $t"
+  tests=$(echo $ALL_TESTS)
+  [ -n "$qemu" ] && tests=$(echo $QEMU_TESTS) envs=("${QEMU_ENV[@]}") cycles=$QEMU_CHURN_CYCLES
+  for x in $ALL_TESTS test-suite; do rm -f "$gc/$x.log" "$gc/$x.trs"; done
+  env "${envs[@]}" make -C "$gc" -j "$jobs" -k check TESTS="$tests" \
+    LOG_COMPILER="timeout $TEST_TIMEOUT $qemu" LDFLAGS=-all-static >"$dir/check.log" 2>&1 || true
+  for x in $ALL_TESTS; do
+    if [[ " $tests " != *" $x "* ]]; then
+      result skipped "$x" "not run under qemu, to keep the matrix short (runs on amd64)"
+      continue
+    fi
+    r=$(sed -n 's/^:test-result: //p' "$gc/$x.trs" 2>/dev/null || true)
+    case $r in
+      PASS) result ok "$x" ;;
+      SKIP) result skipped "$x" "the test skipped itself (see $gc/$x.log)" ;;
+      "") result FAIL "$x" "no result (see $dir/check.log)" ;;
+      *) result FAIL "$x" "$r (see $gc/$x.log)" ;;
+    esac
+  done
+  # Unmapped blocks inaccessible, as bdwgc makes them on systems other
+  # than Linux: the collector must never touch one before remapping it.
+  # Not in incremental mode, whose SIGSEGV handler takes any fault in the
+  # heap for the write barrier's and makes the page writable again: a
+  # remap that forgot pal_mem_used passes there, and fails here.
+  # shellcheck disable=SC2086
+  run_one gctest-harddecommit "$dir/gctest-harddecommit.log" env GC_DISABLE_INCREMENTAL=1 \
+    PAL_POLICY=harddecommit=1 timeout $TEST_TIMEOUT $qemu "$gc/gctest"
+  # shellcheck disable=SC2086
+  run_one churn "$dir/churn.log" \
+    env GC_UNMAP_THRESHOLD=1 timeout $TEST_TIMEOUT $qemu "$dir/churn" "$cycles"
+  echo "$pass passed, $fail failed, $skip skipped"
+  [ $fail -eq 0 ]
+}
+
+# ---- bench --------------------------------------------------------------
+
+BENCH_ROUNDS=${PAL_BENCH_ROUNDS:-5}
+BENCH_CALLS="mmap munmap mprotect madvise process_madvise mremap"
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# bench_run kind workload round: one timed run, then one under strace,
+# appended to $bdir/<kind>.<workload>.{wall,rss,<call>}
+bench_run() {
+  local kind=$1 w=$2 bin envs=() tf=$bdir/time.out sf=$bdir/strace.out c n
+  case $w in
+    gctest) bin=("$bdir/$kind/gc/gctest"); envs=(GC_DISABLE_INCREMENTAL=1) ;;
+    churn) bin=("$bdir/$kind/churn" 300); envs=(GC_UNMAP_THRESHOLD=1) ;;
+  esac
+  env "${envs[@]}" /usr/bin/time -f "%e %M" -o "$tf" "${bin[@]}" >/dev/null 2>&1 ||
+    die "$kind $w failed"
+  awk '{ print $1 }' "$tf" >>"$bdir/$kind.$w.wall"
+  awk '{ print $2 }' "$tf" >>"$bdir/$kind.$w.rss"
+  env "${envs[@]}" strace -f -c -U calls,name -o "$sf" \
+    -e trace="$(echo $BENCH_CALLS | tr ' ' ,)" "${bin[@]}" >/dev/null 2>&1 || die "$kind $w failed under strace"
+  for c in $BENCH_CALLS; do
+    n=$(awk -v c="$c" '$2 == c { print $1 }' "$sf")
+    echo "${n:-0}" >>"$bdir/$kind.$w.$c"
+  done
+}
+
+bench_row() { # label own libpal [note]
+  local ratio
+  ratio=$(awk -v a="$2" -v b="$3" 'BEGIN { if (a == 0) print (b == 0 ? "1.00" : "-"); else printf "%.2f", b / a }')
+  printf '| %s | %s | %s | %s |\n' "$1" "$2" "$3" "$ratio"
+}
+
+cmd_bench() {
+  local r k w c order own pal thp
+  bdir=$out/bdwgc-bench
+  command -v strace >/dev/null && [ -x /usr/bin/time ] ||
+    die "bench needs strace and /usr/bin/time (apt-get install strace time)"
+  triple="" qemu="" nm=nm
+  [ "$(uname -m)" = x86_64 ] || die "bench runs on amd64"
+  mkdir -p "$bdir"
+  if [ "${1:-}" = --no-build ] && [ -x "$bdir/own/churn" ] && [ -x "$bdir/pal/churn" ]; then
+    echo "measuring the variants built before in $bdir" >&2
+  else
+    echo "building own and libpal variants in $bdir" >&2
+    build_gc "$bdir/own" own amd64
+    build_gc "$bdir/pal" pal amd64
+  fi
+  rm -f "$bdir"/own.* "$bdir"/pal.*
+  for r in $(seq "$BENCH_ROUNDS"); do
+    order="own pal"
+    [ $((r % 2)) -eq 0 ] && order="pal own"
+    echo "round $r/$BENCH_ROUNDS ($order)" >&2
+    for w in gctest churn; do
+      for k in $order; do bench_run "$k" "$w"; done
+    done
+  done
+  echo "## bdwgc 8.2.2: its own os_dep.c against libpal"
+  echo
+  echo "Same build (--enable-munmap, threads, static) twice, amd64, $BENCH_ROUNDS interleaved rounds, medians; wall and peak RSS from /usr/bin/time, calls from \`strace -f -c\` (a separate run)."
+  echo "gctest is bdwgc's own test, not incremental (GC_DISABLE_INCREMENTAL=1: its write barrier's ~460000 mprotect calls, the same in both, would drown the rest and take minutes under strace); churn (clients/bdwgc/churn.c, 300 cycles) with GC_UNMAP_THRESHOLD=1 unmaps blocks after one idle collection (the minimum)."
+  echo
+  echo "| workload / measure | own os_dep.c | libpal | libpal / own |"
+  echo "|---|---|---|---|"
+  for w in gctest churn; do
+    own=$(median <"$bdir/own.$w.wall") pal=$(median <"$bdir/pal.$w.wall")
+    bench_row "$w: wall s" "$own" "$pal"
+    own=$(median <"$bdir/own.$w.rss") pal=$(median <"$bdir/pal.$w.rss")
+    bench_row "$w: peak RSS KiB" "$own" "$pal"
+    for c in $BENCH_CALLS; do
+      own=$(median <"$bdir/own.$w.$c") pal=$(median <"$bdir/pal.$w.$c")
+      bench_row "$w: $c" "$own" "$pal"
+    done
+  done
+  echo
+  thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || true)
+  echo "Per unmapped range bdwgc's own Linux code makes one madvise(MADV_DONTNEED) and nothing on remap; libpal's unused the same madvise, and its used nothing, except that where khugepaged would fill a partly released huge page back in (THP \"always\"; this machine: ${thp:-no THP}) unused also marks the huge pages at the range's ends no-huge-page and used marks the whole ones inside huge-page again (thpgranular). Once per process libpal also maps, advises and unmaps one page to check that MADV_DONTNEED gives back zeroes (qemu-user before 7.1 kept the contents), which is its one mmap and one munmap more. The other mmap calls are the heap's growth and libc's own."
+}
+
+case ${1:-} in
+  build) shift; cmd_build "$@" ;;
+  test) shift; cmd_test "$@" ;;
+  bench) shift; cmd_bench "$@" ;;
+  *) die "usage: run.sh build|test <target> | run.sh bench [--no-build]" ;;
+esac

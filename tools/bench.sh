@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# tools/bench.sh - the benchmarks: builds them (Release) and writes
+# BENCHMARKS.md with the method, this machine, and every table, each
+# measured side by side in one run (medians of interleaved rounds, ratios).
+# Not part of the test command: it takes several minutes and its figures
+# are about speed, which no test asserts.
+#
+#   tools/bench.sh              everything, into BENCHMARKS.md
+#   tools/bench.sh --quick      fewer rounds and operations (a smoke run)
+#   PAL_BENCH_OUT=dir           where to build (default build-bench/)
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${PAL_BENCH_OUT:-$root/build-bench}
+md=$root/BENCHMARKS.md
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+if [ $quick = 1 ]; then
+  export PAL_BENCH_ROUNDS=3 PAL_BENCH_SCAVENGE_OPS=10000
+fi
+rounds=${PAL_BENCH_ROUNDS:-11}
+
+need=(cmake ninja-build gcc strace llvm-19 binutils)
+missing=()
+for p in "${need[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  [ "$(id -u)" -eq 0 ] || { echo "missing packages: ${missing[*]}" >&2; exit 1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# two builds of the same library: the striped call counters (the default)
+# and one counter shared by every thread (PAL_STRIPE_BITS=0), to show what
+# the striping is for
+build() { # dir extra-cflags
+  cmake -S "$root/tools/bench" -B "$out/$1" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_COMPILER=gcc "-DCMAKE_C_FLAGS=$2" >"$out/$1.log" 2>&1 &&
+    cmake --build "$out/$1" >>"$out/$1.log" 2>&1 || { echo "build failed: $out/$1.log" >&2; exit 1; }
+}
+mkdir -p "$out"
+build striped ""
+build single "-DPAL_STRIPE_BITS=0"
+b=$out/striped
+
+section() { printf '\n## %s\n\n' "$1"; }
+say() { echo "bench: $*" >&2; }
+
+thp() { sed -n 's/.*\[\(.*\)\].*/\1/p' "/sys/kernel/mm/transparent_hugepage/$1" 2>/dev/null || echo absent; }
+
+{
+  echo "# Benchmarks"
+  echo
+  echo "Written by \`tools/bench.sh\` on $(date -u +%Y-%m-%d). Regenerate with that command."
+  echo
+  echo "Method: the contenders of each table run side by side in one process"
+  echo "(or, where a library's learnt state must start fresh, in one run of"
+  echo "processes), in $rounds rounds whose order rotates each round; each"
+  echo "figure is the median over the rounds, and ratios are of medians. The"
+  echo "machine is shared and noisy, which a median of interleaved rounds"
+  echo "survives better than a mean or a single run."
+  echo
+  echo "This machine: $(nproc) cores ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)),"
+  echo "Linux $(uname -r), $(ldd --version | head -1 | sed 's/^ldd //'), $(gcc --version | head -1),"
+  echo "THP enabled \"$(thp enabled)\", defrag \"$(thp defrag)\","
+  echo "khugepaged/max_ptes_none $(cat /sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none 2>/dev/null || echo absent),"
+  echo "vm.overcommit_memory $(cat /proc/sys/vm/overcommit_memory), page size $(getconf PAGESIZE)."
+} >"$md.tmp"
+
+say "per-operation costs"
+{
+  section "Per-operation cost: libpal, glibc's wrappers, the bare system call"
+  echo "Nanoseconds per operation and per thread (each thread on regions of its"
+  echo "own, started together); \`protect\` is one mprotect (read-only, then"
+  echo "read-write: two per iteration). libpal's \`hugepage\` on one page issues"
+  echo "nothing (no whole huge page inside), and \`fault\` is two calls"
+  echo "(mprotect, then madvise) in every column. Two builds of libpal: the"
+  echo "default, whose call counters are striped per thread, and one with a"
+  echo "single counter every thread writes (\`-DPAL_STRIPE_BITS=0\`). Goal:"
+  echo "libpal/glibc <= 1.02 for protect and unused at 1 and 2 threads."
+  echo
+  echo "| build | operation | size | threads | libpal ns | glibc ns | syscall ns | libpal/glibc | libpal/syscall |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  "$b/bench_ops" "striped counters"
+  "$out/single/bench_ops" "one shared counter"
+} >>"$md.tmp"
+
+say "system calls per function"
+{
+  section "System calls per public function and policy"
+  echo "Counted by the library (stats.os_calls) around one call, after a first"
+  echo "call that may probe a feature or read a fact once; each case in a fresh"
+  echo "process. Ranges of 4 huge pages; unused's ends in the middle of huge"
+  echo "pages where named. THP mode here decides the marks (see the README)."
+  echo
+  echo "| # | function | default | madvdontneed=0 | harddecommit=1 | disablethp=1 | thpgranular=0 |"
+  echo "|---|---|---|---|---|---|---|"
+  "$b/bench_calls"
+  echo
+  echo "The library's count confirmed with \`strace -f -c\`: 100 calls of each"
+  echo "function with their set-up (reserve, map, used, free: all through"
+  echo "libpal), default policy; strace's memory system calls (mmap, munmap,"
+  echo "mprotect, madvise, process_madvise, mincore) of that run minus those of"
+  echo "a run with none:"
+  echo
+  echo "| # | library counted | strace saw |"
+  echo "|---|---|---|"
+  for f in 4 6 7 10 11 14 15 17; do
+    count() {
+      strace -f -c -o "$out/strace.txt" "$b/bench_calls" one "$f" "" "$1" >"$out/one.txt" 2>/dev/null
+      awk '$NF ~ /^(mmap|munmap|mprotect|madvise|process_madvise|mincore)$/ {s += $4} END {print s+0}' "$out/strace.txt"
+    }
+    c0=$(count 0) c1=$(count 100)
+    echo "| $f | $(cat "$out/one.txt") | $((c1 - c0)) |"
+  done
+} >>"$md.tmp"
+
+# what the other OS layers issue for the same operations, read from their
+# source (tools/bench/os_layers.md: no measurement, every cell cited)
+cat "$root/tools/bench/os_layers.md" >>"$md.tmp"
+
+say "scavenger"
+{
+  section "The scavenger on a 1 GiB heap"
+  echo "${PAL_BENCH_SCAVENGE_OPS:-100000} random spans of 8 KiB to 4 MiB (log-uniform) released with"
+  echo "unused when in use, taken back with used and written when released;"
+  echo "half the heap in use throughout. System calls as the library counts"
+  echo "them; mappings: the process's peak; RSS at the end. Marking: libpal's"
+  echo "own choice; the seeds' marks always on; page-granular (no library"
+  echo "marks, each released span marked no-huge-page, as Go before 1.21);"
+  echo "none. Each row a process of its own."
+  echo
+  echo "| policy | marking | seconds | system calls | calls per unused+used pair | peak mappings | RSS MiB |"
+  echo "|---|---|---|---|---|---|---|"
+  for m in libpal seeds page none; do "$b/bench_scavenger" "" "$m"; done
+  for p in madvdontneed=0 harddecommit=1 disablethp=1; do "$b/bench_scavenger" "$p" libpal; done
+} >>"$md.tmp"
+
+say "batched release, populate"
+{
+  section "Batched release and prefault"
+  echo "Each against what a caller does without them. Goals: batched release"
+  echo ">= 2x less time than a loop for 1000 ranges; populate faster than a"
+  echo "write per page for 64 MiB."
+  echo
+  echo "| what | without | with | speed-up |"
+  echo "|---|---|---|---|"
+  "$b/bench_batch"
+} >>"$md.tmp"
+
+say "mmap_lock contention"
+{
+  section "mmap_lock: protection flips next to faulting threads"
+  echo "Pages per millisecond faulted in by the faulting threads while one"
+  echo "other thread flips a 2 MiB region of its own between read-only and"
+  echo "read-write, and the ratio to no flipper. 2 cores: with 2 faulting"
+  echo "threads plus the flipper, 3 threads share them."
+  echo
+  echo "| threads | pages/ms | vs no flipper |"
+  echo "|---|---|---|"
+  "$b/bench_mmaplock"
+} >>"$md.tmp"
+
+say "fault latency of huge-page marks"
+{
+  section "Fault latency of a huge-page-marked range"
+  echo "Microseconds to make each 2 MiB block of a fresh 256 MiB range resident"
+  echo "(a write per page), THP \"$(thp enabled)\", defrag \"$(thp defrag)\"."
+  echo
+  echo "| range | median us | p99 us | worst us | became huge pages |"
+  echo "|---|---|---|---|---|"
+  "$b/bench_faultlat"
+} >>"$md.tmp"
+
+say ".text per architecture"
+{
+  section ".text of libpal.a per architecture"
+  echo "\`llvm-size-19 -A\` of the one object in libpal.a, Release (-O3) and"
+  echo "RelWithDebInfo (-O2, the test builds)."
+  echo
+  echo "| toolchain | Release | RelWithDebInfo |"
+  echo "|---|---|---|"
+  for tc in "$root"/cmake/toolchains/*-gcc.cmake "$root"/cmake/toolchains/*-clang.cmake; do
+    name=$(basename "$tc" .cmake)
+    case $name in windows-*|darwin-*) continue ;; esac
+    row="| $name |"
+    for bt in Release RelWithDebInfo; do
+      d=$out/text/$name-$bt
+      if cmake -S "$root" -B "$d" -G Ninja -DCMAKE_BUILD_TYPE=$bt -DCMAKE_TOOLCHAIN_FILE="$tc" \
+           -DPAL_BUILD_TESTS=OFF -DPAL_BUILD_TOOLS=OFF >"$d.log" 2>&1 &&
+         cmake --build "$d" --target pal >>"$d.log" 2>&1; then
+        row="$row $(llvm-size-19 -A "$d/libpal.a" | awk '$1 == ".text" {s += $2} END {print s}') |"
+      else
+        row="$row (build failed) |"
+      fi
+    done
+    echo "$row"
+  done
+} >>"$md.tmp"
+
+# the real clients, where they are in the tree
+for c in "$root"/clients/*/run.sh; do
+  [ -x "$c" ] || continue
+  say "client $(basename "$(dirname "$c")")"
+  "$c" bench >>"$md.tmp" 2>"$out/$(basename "$(dirname "$c")")-bench.log" ||
+    echo "(the $(basename "$(dirname "$c")") benchmark failed: see its log)" >>"$md.tmp"
+done
+
+mv "$md.tmp" "$md"
+say "wrote $md"

@@ -1,0 +1,161 @@
+/*
+ * bench_calls - system calls per public function and policy, as the
+ * library counts them (stats.os_calls around the call), after a first call
+ * of each that may probe a feature or read a fact once.
+ *
+ *   bench_calls                 markdown rows: function | calls per policy
+ *   bench_calls one F P N       N calls of function F under policy P (a
+ *                               GODEBUG-style string) with their set-up;
+ *                               prints the calls the library counted for
+ *                               them, which `strace -f -c` confirms
+ *
+ * Each case runs in a child forked before the library is first used, so
+ * that none inherits another's learnt state (marks turned on, fallbacks).
+ */
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+static const char *const policies[] = {
+    "", "madvdontneed=0", "harddecommit=1", "disablethp=1", "thpgranular=0",
+};
+#define POLICIES (sizeof policies / sizeof policies[0])
+
+static const char *const functions[] = {
+    "reserve", "reserve_at", "reserve_aligned", "map", "used", "used (after unused)",
+    "unused (aligned ends)", "unused (ends apart)", "alloc", "free", "fault",
+    "protect", "hugepage", "nohugepage", "unused_ranges (64 ranges)", "populate",
+    "resident", "used (after an unused under harddecommit=1 earlier)",
+};
+#define FUNCTIONS (sizeof functions / sizeof functions[0])
+
+static size_t ps, hps;
+
+/* One call of function f (its set-up untimed and uncounted); the calls it
+ * issued. */
+static size_t one(size_t f)
+{
+    size_t n = 4 * hps, c0, c1, i;
+    struct pal_mem_range r[64];
+    unsigned char *p;
+    void *v;
+
+    BENCH_OK(pal_mem_reserve_aligned(n, hps, &v));
+    p = v;
+    if (f != 1 && f != 0 && f != 2 && f != 3) {
+        BENCH_OK(pal_mem_map(p, n));
+        if (f != 4) { /* used: from Prepared, untouched */
+            BENCH_OK(pal_mem_used(p, n));
+            for (i = 0; i < n; i += ps)
+                p[i] = 1;
+        }
+        if (f == 5)
+            BENCH_OK(pal_mem_unused(p + hps, hps));
+        if (f == 17) { /* released under harddecommit, the policy back after */
+            unsigned saved = pal_mem_policy();
+
+            BENCH_OK(pal_mem_set_policy(saved | PAL_POLICY_HARD_DECOMMIT));
+            BENCH_OK(pal_mem_unused(p + hps, hps));
+            BENCH_OK(pal_mem_set_policy(saved));
+        }
+    }
+    if (f == 1 || f == 0)
+        BENCH_OK(pal_mem_free(p, n));
+    for (i = 0; i < 64; i++) {
+        r[i].v = p + 2 * i * ps;
+        r[i].n = ps;
+    }
+    c0 = bench_os_calls();
+    switch (f) {
+    case 0: BENCH_OK(pal_mem_reserve(NULL, n, &v)); p = v; break;
+    case 1: BENCH_OK(pal_mem_reserve_at(p, n)); break;
+    case 2: BENCH_OK(pal_mem_reserve_aligned(n, hps, &v)); break;
+    case 3: BENCH_OK(pal_mem_map(p, n)); break;
+    case 4: BENCH_OK(pal_mem_used(p, n)); break;
+    case 5: BENCH_OK(pal_mem_used(p + hps, hps)); break;
+    case 6: BENCH_OK(pal_mem_unused(p + hps, hps)); break;
+    case 7: BENCH_OK(pal_mem_unused(p + ps, 2 * hps)); break;
+    case 8: BENCH_OK(pal_mem_alloc(hps, &v)); break;
+    case 9: BENCH_OK(pal_mem_free(p + hps, hps)); break;
+    case 10: BENCH_OK(pal_mem_fault(p + hps, hps)); break;
+    case 11: BENCH_OK(pal_mem_protect(p + hps, hps, PAL_PROT_READ)); break;
+    case 12: BENCH_OK(pal_mem_hugepage(p, n)); break;
+    case 13: BENCH_OK(pal_mem_nohugepage(p, n)); break;
+    case 14: BENCH_OK(pal_mem_unused_ranges(r, 64, NULL)); break;
+    case 15: BENCH_OK(pal_mem_populate(p, n)); break;
+    case 16: { size_t b; BENCH_OK(pal_mem_resident(p, n, &b)); } break;
+    case 17: BENCH_OK(pal_mem_used(p + hps, hps)); break;
+    }
+    c1 = bench_os_calls();
+    if (f == 2)
+        BENCH_OK(pal_mem_free(v, n));
+    if (f == 8)
+        BENCH_OK(pal_mem_free(v, hps));
+    if (f == 0)
+        p = v;
+    BENCH_OK(pal_mem_free(p, n));
+    return c1 - c0;
+}
+
+static void set_policy(const char *s)
+{
+    unsigned flags;
+
+    BENCH_OK(pal_mem_parse_policy(s, &flags));
+    BENCH_OK(pal_mem_set_policy(flags));
+}
+
+int main(int argc, char **argv)
+{
+    size_t counts[POLICIES][FUNCTIONS], f, k;
+    int fd[2];
+
+    ps = pal_mem_page_size();
+    hps = pal_mem_huge_page_size() ? pal_mem_huge_page_size() : 2 << 20;
+    if (argc == 5 && strcmp(argv[1], "one") == 0) {
+        long n = atol(argv[4]), i;
+        size_t c0;
+
+        f = (size_t)atoi(argv[2]);
+        set_policy(argv[3]);
+        (void)one(f); /* first use: probes */
+        c0 = bench_os_calls();
+        for (i = 0; i < n; i++)
+            (void)one(f);
+        /* everything the library issued, set-up included: what strace sees */
+        printf("%zu\n", bench_os_calls() - c0);
+        return 0;
+    }
+    /* a child per policy and function, forked before the library is used:
+     * each count is of a library that learnt nothing from another case
+     * (pal_mem_hugepage, for one, turns the end marks on for good) */
+    for (k = 0; k < POLICIES; k++)
+        for (f = 0; f < FUNCTIONS; f++) {
+            pid_t pid;
+
+            if (pipe(fd) != 0 || (pid = fork()) < 0)
+                return 1;
+            if (pid == 0) {
+                close(fd[0]);
+                set_policy(policies[k]);
+                (void)one(f); /* first use: probes and facts */
+                counts[k][f] = one(f);
+                if (write(fd[1], &counts[k][f], sizeof counts[k][f]) != (ssize_t)sizeof counts[k][f])
+                    _exit(1);
+                _exit(0);
+            }
+            close(fd[1]);
+            if (read(fd[0], &counts[k][f], sizeof counts[k][f]) != (ssize_t)sizeof counts[k][f])
+                return 1;
+            close(fd[0]);
+            waitpid(pid, NULL, 0);
+        }
+    for (f = 0; f < FUNCTIONS; f++) {
+        printf("| %2zu | %s |", f, functions[f]);
+        for (k = 0; k < POLICIES; k++)
+            printf(" %zu |", counts[k][f]);
+        printf("\n");
+    }
+    return 0;
+}

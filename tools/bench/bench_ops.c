@@ -1,0 +1,256 @@
+/*
+ * bench_ops - the cost of one operation: libpal's call next to glibc's
+ * wrappers of the same system calls and a bare inline system call (the
+ * floor: libpal's own syscall instruction, with nothing around it), on one
+ * page and on 2 MiB, at 1 and 2 threads (each thread on regions of its own,
+ * started together).
+ *
+ *   bench_ops [label]     prints markdown table rows; label names the build
+ *
+ * Each batch runs K operations of one kind back to back and is timed as a
+ * whole; what the operation needs first (a reservation, touched pages) is
+ * set up untimed.  Rounds interleave the three contenders, rotating their
+ * order; figures are medians over rounds (ns per operation, per thread).
+ */
+#include <pthread.h>
+#include <sys/mman.h>
+
+#include "bench.h"
+#include "linux/sys_linux.h"
+
+enum impl { PAL, LIBC, RAW, IMPLS };
+
+enum op { RESERVE, MAP, UNUSED_DONTNEED, UNUSED_FREE, FAULT, PROTECT, HUGEPAGE, FREE, OPS };
+static const char *const op_name[OPS] = {
+    "reserve", "map", "unused (DONTNEED)", "unused (FREE)", "fault", "protect",
+    "hugepage", "free",
+};
+
+#define K_SMALL 512
+#define K_BIG 32
+
+struct job {
+    enum op op;
+    enum impl impl;
+    size_t size, k;
+    void *r[K_SMALL];
+    double ns;
+    pthread_barrier_t *start;
+};
+
+static size_t ps, hps;
+
+static void die_errno(const char *what)
+{
+    perror(what);
+    exit(1);
+}
+
+/* ---- the three ways to each system call ---------------------------------- */
+
+static void *do_reserve(enum impl im, size_t n)
+{
+    void *v;
+    long r;
+
+    switch (im) {
+    case PAL:
+        BENCH_OK(pal_mem_reserve(NULL, n, &v));
+        return v;
+    case LIBC:
+        v = mmap(NULL, n, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (v == MAP_FAILED)
+            die_errno("mmap");
+        return v;
+    default:
+        r = pal_arch_mmap(0, n, LX_PROT_NONE, LX_MAP_PRIVATE | LX_MAP_ANONYMOUS, -1, 0);
+        if (pal_sys_failed(r))
+            die_errno("raw mmap");
+        return (void *)r;
+    }
+}
+
+static void do_map(enum impl im, void *v, size_t n)
+{
+    switch (im) {
+    case PAL: BENCH_OK(pal_mem_map(v, n)); break;
+    case LIBC:
+        if (mmap(v, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != v)
+            die_errno("mmap fixed");
+        break;
+    default:
+        if (pal_arch_mmap(v, n, LX_PROT_READ | LX_PROT_WRITE,
+                          LX_MAP_PRIVATE | LX_MAP_ANONYMOUS | LX_MAP_FIXED, -1, 0) != (long)v)
+            die_errno("raw mmap fixed");
+    }
+}
+
+static void do_madvise(enum impl im, void *v, size_t n, int advice)
+{
+    if (im == LIBC ? madvise(v, n, advice) != 0
+                   : pal_syscall6(LX_NR_madvise, (long)v, (long)n, advice, 0, 0, 0) != 0)
+        die_errno("madvise");
+}
+
+static void do_mprotect(enum impl im, void *v, size_t n, int prot)
+{
+    if (im == LIBC ? mprotect(v, n, prot) != 0
+                   : pal_syscall6(LX_NR_mprotect, (long)v, (long)n, prot, 0, 0, 0) != 0)
+        die_errno("mprotect");
+}
+
+static void do_free(enum impl im, void *v, size_t n)
+{
+    if (im == PAL)
+        BENCH_OK(pal_mem_free(v, n));
+    else if (im == LIBC ? munmap(v, n) != 0
+                        : pal_syscall6(LX_NR_munmap, (long)v, (long)n, 0, 0, 0, 0) != 0)
+        die_errno("munmap");
+}
+
+static void touch(void *v, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i += ps)
+        ((volatile char *)v)[i] = 1;
+}
+
+/* ---- one batch ----------------------------------------------------------- */
+
+static void *run_job(void *arg)
+{
+    struct job *j = arg;
+    size_t i, n = j->size;
+    double t0;
+
+    /* untimed set-up: what the operation starts from */
+    for (i = 0; i < j->k; i++) {
+        if (j->op == RESERVE)
+            break;
+        if (j->op == HUGEPAGE || n >= hps) {
+            BENCH_OK(pal_mem_reserve_aligned(n, hps ? hps : ps, &j->r[i]));
+        } else {
+            BENCH_OK(pal_mem_reserve(NULL, n, &j->r[i]));
+        }
+        if (j->op == MAP || j->op == FREE)
+            continue;
+        BENCH_OK(pal_mem_map(j->r[i], n));
+        BENCH_OK(pal_mem_used(j->r[i], n));
+        touch(j->r[i], n);
+    }
+    pthread_barrier_wait(j->start);
+    t0 = bench_now();
+    for (i = 0; i < j->k; i++) {
+        void *v = j->r[i];
+
+        switch (j->op) {
+        case RESERVE: j->r[i] = do_reserve(j->impl, n); break;
+        case MAP: do_map(j->impl, v, n); break;
+        case UNUSED_DONTNEED:
+        case UNUSED_FREE:
+            if (j->impl == PAL)
+                BENCH_OK(pal_mem_unused(v, n));
+            else
+                do_madvise(j->impl, v, n, j->op == UNUSED_FREE ? MADV_FREE : MADV_DONTNEED);
+            break;
+        case FAULT:
+            if (j->impl == PAL) {
+                BENCH_OK(pal_mem_fault(v, n));
+            } else {
+                do_mprotect(j->impl, v, n, PROT_NONE);
+                do_madvise(j->impl, v, n, MADV_DONTNEED);
+            }
+            break;
+        case PROTECT:
+            /* read-only then read-write: two operations */
+            if (j->impl == PAL) {
+                BENCH_OK(pal_mem_protect(v, n, PAL_PROT_READ));
+                BENCH_OK(pal_mem_protect(v, n, PAL_PROT_READ | PAL_PROT_WRITE));
+            } else {
+                do_mprotect(j->impl, v, n, PROT_READ);
+                do_mprotect(j->impl, v, n, PROT_READ | PROT_WRITE);
+            }
+            break;
+        case HUGEPAGE:
+            if (j->impl == PAL)
+                BENCH_OK(pal_mem_hugepage(v, n));
+            else
+                do_madvise(j->impl, v, n, MADV_HUGEPAGE);
+            break;
+        case FREE: do_free(j->impl, v, n); break;
+        case OPS: break;
+        }
+    }
+    j->ns = (bench_now() - t0) / (double)(j->k * (j->op == PROTECT ? 2 : 1));
+    if (j->op != FREE)
+        for (i = 0; i < j->k; i++)
+            BENCH_OK(pal_mem_free(j->r[i], n));
+    return NULL;
+}
+
+/* One batch of op by impl in each of threads threads; the mean over the
+ * threads of their ns per operation. */
+static double batch(enum op op, enum impl impl, size_t size, int threads)
+{
+    static struct job jobs[2];
+    pthread_barrier_t start;
+    pthread_t t[2];
+    double sum = 0;
+    int i;
+
+    pthread_barrier_init(&start, NULL, (unsigned)threads);
+    for (i = 0; i < threads; i++) {
+        jobs[i].op = op;
+        jobs[i].impl = impl;
+        jobs[i].size = size;
+        jobs[i].k = size >= hps && hps ? K_BIG : K_SMALL;
+        jobs[i].start = &start;
+        if (pthread_create(&t[i], NULL, run_job, &jobs[i]) != 0)
+            die_errno("pthread_create");
+    }
+    for (i = 0; i < threads; i++) {
+        pthread_join(t[i], NULL);
+        sum += jobs[i].ns;
+    }
+    pthread_barrier_destroy(&start);
+    return sum / threads;
+}
+
+int main(int argc, char **argv)
+{
+    const char *label = argc > 1 ? argv[1] : "libpal";
+    int rounds = bench_rounds(11), threads, s, o, r, k;
+    static double ns[OPS][2][2][IMPLS][BENCH_MAX_ROUNDS];
+    size_t sizes[2];
+
+    ps = pal_mem_page_size();
+    hps = pal_mem_huge_page_size() ? pal_mem_huge_page_size() : 2 << 20;
+    sizes[0] = ps;
+    sizes[1] = 2 << 20;
+    for (r = 0; r < rounds; r++)
+        for (o = 0; o < OPS; o++)
+            for (s = 0; s < 2; s++)
+                for (threads = 1; threads <= 2; threads++)
+                    for (k = 0; k < IMPLS; k++) {
+                        enum impl im = (enum impl)((k + r) % IMPLS);
+
+                        if (o == UNUSED_FREE && im == PAL)
+                            BENCH_OK(pal_mem_set_policy(PAL_POLICY_DEFAULT & ~PAL_POLICY_DONTNEED));
+                        ns[o][s][threads - 1][im][r] =
+                            batch((enum op)o, im, sizes[s], threads);
+                        BENCH_OK(pal_mem_set_policy(PAL_POLICY_DEFAULT));
+                    }
+    for (o = 0; o < OPS; o++)
+        for (s = 0; s < 2; s++)
+            for (threads = 1; threads <= 2; threads++) {
+                double m[IMPLS];
+
+                for (k = 0; k < IMPLS; k++)
+                    m[k] = bench_median(ns[o][s][threads - 1][k], rounds);
+                printf("| %s | %s | %s | %d | %.0f | %.0f | %.0f | %.3f | %.3f |\n",
+                       label, op_name[o], s ? "2 MiB" : "1 page", threads, m[PAL], m[LIBC],
+                       m[RAW], m[PAL] / m[LIBC], m[PAL] / m[RAW]);
+            }
+    return 0;
+}

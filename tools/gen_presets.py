@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""gen_presets.py - CMakePresets.json from the targets of tools/test-all.sh.
+
+  python3 tools/gen_presets.py          write CMakePresets.json
+  python3 tools/gen_presets.py --check  the committed file is what it would write
+
+One configure, build, test and workflow preset per target of the matrix
+(tools/test-all.sh --configs gives each target's kind and CMake settings),
+named as the target, building in build-matrix/<name>:
+
+  cmake --workflow --preset s390x-gcc     configure, build, test under qemu-user
+
+The test presets run ctest with the suite's own output (every test line),
+as tools/test-all.sh reads it.  A target that is not run here has no test
+preset, and its workflow configures and builds only: the macOS targets
+(nothing here runs Mach-O).  A VM target's test preset runs the one test
+that boots the VM.  Targets that are not CMake builds of libpal (the
+clients and script targets, which bring their own scripts) have none.
+"""
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PRESETS = os.path.join(ROOT, "CMakePresets.json")
+BUILD_ONLY = {"buildonly"}
+NO_PRESET = {"client", "script"}
+
+
+def targets():
+    out = subprocess.run(["bash", os.path.join(ROOT, "tools", "test-all.sh"), "--configs"],
+                         check=True, stdout=subprocess.PIPE).stdout.decode()
+    for line in out.splitlines():
+        name, kind, how, *settings = line.split("\t")
+        yield name, kind, how, settings
+
+
+def source_relative(value):
+    if value == ROOT or value.startswith(ROOT + "/"):
+        return "${sourceDir}" + value[len(ROOT):]
+    return value
+
+
+def describe(kind, how):
+    """The target line of tools/test-all.sh in words, for cmake --list-presets."""
+    words = how.split()
+    args = [w for w in words[1:] if not w.startswith("-D")]
+    extra = " ".join(w[2:] for w in words[1:] if w.startswith("-D"))
+    text = {
+        "native": lambda: "this machine, %s" % args[0],
+        "cross": lambda: "toolchain %s, tests through its emulator (qemu-user, wine)" % args[0],
+        "backend": lambda: "PAL_BACKEND=%s on this Linux host, %s" % (args[0], args[1]),
+        "buildonly": lambda: "toolchain %s, built and linked, not run" % args[0],
+        "vm": lambda: "static gcc build, tests in the test VM, vm.overcommit_memory=%s" % args[0],
+    }[kind]()
+    return text + (", " + extra if extra else "")
+
+
+def generate():
+    configure = [{
+        "name": "matrix",
+        "hidden": True,
+        "generator": "Ninja",
+        "binaryDir": "${sourceDir}/build-matrix/${presetName}",
+        "cacheVariables": {"CMAKE_BUILD_TYPE": "RelWithDebInfo"},
+    }]
+    build, test, workflow = [], [{
+        "name": "matrix",
+        "hidden": True,
+        "output": {"verbosity": "verbose"},
+        "execution": {"timeout": 300},
+    }], []
+    for name, kind, how, settings in targets():
+        if kind in NO_PRESET:
+            continue
+        preset = {"name": name, "inherits": "matrix", "displayName": describe(kind, how)}
+        cache = {}
+        for s in settings:
+            assert s.startswith("-D") and "=" in s, s
+            var, value = s[2:].split("=", 1)
+            if var == "CMAKE_TOOLCHAIN_FILE":
+                preset["toolchainFile"] = source_relative(value)
+            else:
+                cache[var] = source_relative(value)
+        if cache:
+            preset["cacheVariables"] = cache
+        configure.append(preset)
+        build.append({"name": name, "configurePreset": name})
+        steps = [{"type": "configure", "name": name}, {"type": "build", "name": name}]
+        if kind not in BUILD_ONLY:
+            t = {"name": name, "inherits": "matrix", "configurePreset": name}
+            if kind == "vm":
+                t["filter"] = {"include": {"name": "^vm$"}}
+            test.append(t)
+            steps.append({"type": "test", "name": name})
+        workflow.append({"name": name, "steps": steps})
+    doc = {
+        "version": 6,
+        "cmakeMinimumRequired": {"major": 3, "minor": 25, "patch": 0},
+        "configurePresets": configure,
+        "buildPresets": build,
+        "testPresets": test,
+        "workflowPresets": workflow,
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def main(argv):
+    text = generate()
+    if argv[1:] == ["--check"]:
+        try:
+            with open(PRESETS, encoding="utf-8") as f:
+                committed = f.read()
+        except OSError as e:
+            print("CMakePresets.json: %s" % e)
+            return 1
+        if committed != text:
+            print("CMakePresets.json differs from the targets of tools/test-all.sh: "
+                  "run python3 tools/gen_presets.py")
+            return 1
+        return 0
+    if argv[1:]:
+        sys.stderr.write(__doc__)
+        return 2
+    with open(PRESETS, "w", encoding="utf-8") as f:
+        f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
