@@ -16,12 +16,16 @@ static size_t known_page_size;      /* 0 until initialised */
 static size_t known_huge_page_size; /* written before known_page_size is published */
 static unsigned policy = PAL_POLICY_DEFAULT;
 
-/* Set once the first unused runs under PAL_POLICY_HARD_DECOMMIT, never
- * cleared: from then on some released memory may be inaccessible, and
- * used restores access (one mprotect more) whatever the policy in force,
- * since the policy may have changed since that memory was released.  A
- * process that never asks for hard decommit pays nothing for this. */
-static unsigned hard_decommitted;
+/* Set once some memory may have lost read-write access where used cannot
+ * see it, never cleared: the first unused under PAL_POLICY_HARD_DECOMMIT
+ * (the policy may have changed since that memory was released), or the
+ * first protect to anything but read-write (unused keeps a page's access
+ * on Linux, and on the BSDs under a lazy release, so a page protected,
+ * released and used again would come back with it).  From then on used
+ * restores access (one mprotect more) whatever the policy in force.  A
+ * process that never asks for hard decommit and never narrows an access
+ * pays nothing for this. */
+static unsigned access_removed;
 
 #define POLICY_ALL (PAL_POLICY_DONTNEED | PAL_POLICY_HARD_DECOMMIT | \
                     PAL_POLICY_NO_THP | PAL_POLICY_THP_GRANULAR)
@@ -221,26 +225,33 @@ int pal_mem_map(void *v, size_t n)
     return pal_os_map(v, n, pal_mem_policy());
 }
 
-/* The policy used passes on: with PAL_POLICY_HARD_DECOMMIT once any range
- * was released under it, so that the backend restores access. */
+/* The policy used passes on: with PAL_POLICY_HARD_DECOMMIT once any
+ * access may have been removed (access_removed), so that the backend
+ * restores it. */
 static unsigned used_policy(void)
 {
     unsigned p = pal_mem_policy();
 
-    if (__atomic_load_n(&hard_decommitted, __ATOMIC_RELAXED))
+    if (__atomic_load_n(&access_removed, __ATOMIC_RELAXED))
         p |= PAL_POLICY_HARD_DECOMMIT;
     return p;
 }
 
-/* The policy unused passes on, noting a first hard decommit before the
- * backend removes any access. */
+/* Noted before the backend removes any access, so that a used racing
+ * with the change already restores it. */
+static void note_access_removed(void)
+{
+    if (!__atomic_load_n(&access_removed, __ATOMIC_RELAXED))
+        __atomic_store_n(&access_removed, 1, __ATOMIC_RELAXED);
+}
+
+/* The policy unused passes on, noting a first hard decommit. */
 static unsigned unused_policy(void)
 {
     unsigned p = pal_mem_policy();
 
-    if ((p & PAL_POLICY_HARD_DECOMMIT) &&
-        !__atomic_load_n(&hard_decommitted, __ATOMIC_RELAXED))
-        __atomic_store_n(&hard_decommitted, 1, __ATOMIC_RELAXED);
+    if (p & PAL_POLICY_HARD_DECOMMIT)
+        note_access_removed();
     return p;
 }
 
@@ -315,6 +326,8 @@ int pal_mem_protect(void *v, size_t n, unsigned prot)
 {
     if (bad_range(v, n) || bad_prot(prot))
         return PAL_EINVAL;
+    if (prot != (PAL_PROT_READ | PAL_PROT_WRITE))
+        note_access_removed();
     return pal_os_protect(v, n, prot);
 }
 

@@ -703,6 +703,53 @@ static void unused_zeroes_matches_lazy_policy(void)
     with_policy(PAL_POLICY_DEFAULT & ~PAL_POLICY_DONTNEED, lazy_release_body);
 }
 
+/* A page given another access with protect, then released and used
+ * again, is Ready: read-write, whatever access it had before the release
+ * (unused on Linux keeps a page's protection, and used, before any hard
+ * decommit, issued no mprotect).  This runs before any test here releases
+ * under harddecommit, which would make every used restore access anyway. */
+static void protect_release_use(unsigned prot)
+{
+    size_t ps = pal_mem_page_size();
+    unsigned char *p;
+    void *v;
+    int rc;
+
+    CHECK_OK(pal_mem_alloc(2 * ps, &v));
+    p = v;
+    th_memset(p, 0x2c, 2 * ps);
+    rc = pal_mem_protect(p, ps, prot);
+    if (rc == PAL_EACCES && (prot & PAL_PROT_EXEC)) { /* W^X */
+        CHECK_OK(pal_mem_free(p, 2 * ps));
+        return;
+    }
+    CHECK_OK(rc);
+    CHECK_OK(pal_mem_unused(p, 2 * ps));
+    CHECK_OK(pal_mem_used(p, 2 * ps));
+    CHECK_ACCESS(p, 1, 0);
+    CHECK_SPAN(p, 2 * ps, 0);
+    CHECK_OK(pal_mem_free(p, 2 * ps));
+}
+
+static void used_after_protect_restores_access(void)
+{
+    static const unsigned prots[] = {
+        PAL_PROT_NONE, PAL_PROT_READ, PAL_PROT_EXEC, PAL_PROT_READ | PAL_PROT_EXEC,
+    };
+    size_t i;
+
+    if (!can_protect())
+        SKIP(NO_PROTECT_REASON);
+    CHECK_EQ(pal_mem_policy(), PAL_POLICY_DEFAULT);
+    for (i = 0; i < COUNT(prots); i++) {
+        protect_release_use(prots[i]);
+        if (th_failed()) {
+            th_note("protected 0x%x before the release", prots[i]);
+            return;
+        }
+    }
+}
+
 static void harddecommit_body(void)
 {
     size_t ps = pal_mem_page_size();
@@ -1765,6 +1812,7 @@ const struct th_test th_tests[] = {
     TH(unused_mixed_ready_prepared),
     TH(unused_drops_residency),
     TH(unused_zeroes_matches_lazy_policy),
+    TH(used_after_protect_restores_access),
     TH(harddecommit_removes_access),
     TH(used_after_policy_change_restores_access),
     TH(state_cycle_every_policy),

@@ -78,6 +78,13 @@ TARGETS=(
   "mips-poison|cross mips-gcc -DPAL_POISON_CLOBBERS=ON"
   "mips64le-poison|cross mips64le-gcc -DPAL_POISON_CLOBBERS=ON"
   "ppc64-poison|cross ppc64-gcc -DPAL_POISON_CLOBBERS=ON"
+  # the suite with the library and the tests instrumented (gcc's runtimes)
+  "amd64-tsan|native gcc -DPAL_SANITIZE=thread"
+  "amd64-asan|native gcc -DPAL_SANITIZE=address"
+  "amd64-ubsan|native gcc -DPAL_SANITIZE=undefined"
+  # deliberate bugs in a copy of the library that the fuzzer must catch:
+  # the few of tools/mutants.sh fast (the whole list by hand)
+  "mutants|script tools/mutants.sh fast"
   # the other OSes: Windows under wine; macOS built and linked with zig (no
   # machine to run it); the BSD, AIX and Plan 9 backends forced on this
   # Linux host (their logic against a Linux kernel, not their OS)
@@ -118,9 +125,11 @@ TARGETS=(
 # Debian packages the targets need.
 # Cross: gcc-<triple> and libc6-dev-<debarch>-cross per gcc target (the
 # clang targets use their headers, crt files, libc and libgcc too), and
-# qemu-user-static to run them.  The clients: make and patch for bdwgc's
-# autoconf build and its patch.
+# qemu-user-static to run them.  gcc's sanitizer runtimes (which gcc-12
+# pulls in anyway).  The clients: make and patch for bdwgc's autoconf build
+# and its patch.
 PACKAGES=(cmake ninja-build python3 gcc clang-19 lld-19 llvm-19 binutils
+  libtsan2 libasan8 libubsan1
   linux-libc-dev qemu-user-static
   gcc-i686-linux-gnu libc6-dev-i386-cross
   gcc-arm-linux-gnueabihf libc6-dev-armhf-cross

@@ -379,6 +379,16 @@ static LX_UNUSED int lx_outcome(int st, const char *file, int line)
 #endif
 #endif
 
+/* ThreadSanitizer and AddressSanitizer have a runtime in the process
+ * (gcc says so with __SANITIZE_*__, clang with __has_feature). */
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define LX_SANITIZER_RUNTIME 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define LX_SANITIZER_RUNTIME 1
+#endif
+#endif
+
 /* One rule: system call nr (and, if arg >= 0, the low 32 bits of argument
  * arg, masked with mask, equal to val) gets action. */
 struct lx_rule {
@@ -396,6 +406,14 @@ struct lx_rule {
  * 0, or the errno of the prctl that refused (qemu-user: EINVAL). */
 static LX_UNUSED int lx_seccomp(const struct lx_rule *rules, int nrules, uint32_t dflt)
 {
+#ifdef LX_SANITIZER_RUNTIME
+    /* The runtime makes system calls of its own at any time (its
+     * allocator's mmap, its background thread's nanosleep): a sandbox that
+     * kills what it does not list would judge the runtime, not the
+     * library. */
+    if (dflt == SECCOMP_RET_KILL_PROCESS)
+        return ENOTSUP;
+#endif
 #ifdef LX_AUDIT_ARCH
     struct sock_filter f[128];
     struct sock_fprog prog;
@@ -454,6 +472,9 @@ static LX_UNUSED int lx_seccomp(const struct lx_rule *rules, int nrules, uint32_
             C_SKIP("seccomp refused with EINVAL (qemu-user has no seccomp)"); \
         if (c_s_ == ENOSYS)                                                   \
             C_SKIP("no seccomp here (or no AUDIT_ARCH known for this build)"); \
+        if (c_s_ == ENOTSUP)                                                  \
+            C_SKIP("a sanitizer's runtime makes system calls of its own, "    \
+                   "which this sandbox would kill");                          \
         if (c_s_ != 0)                                                        \
             C_SKIP("seccomp filter refused");                                 \
     } while (0)

@@ -1,7 +1,7 @@
 # nm_check.cmake - the Linux libpal.a must need nothing from outside: no libc,
 # no compiler runtime (memset, __stack_chk_fail, __udivdi3, ...).
 #
-#   cmake -DNM=<nm> -DLIB=<libpal.a> -P nm_check.cmake
+#   cmake -DNM=<nm> -DLIB=<libpal.a> [-DSANITIZE=<name>] -P nm_check.cmake
 #
 # Prints one line in the harness's format and the same summary line
 # ("N passed, N failed, N skipped"), so the totals add up with the C tests.
@@ -14,6 +14,9 @@
 #   .TOC.                  ppc64 ELFv2 (the TOC pointer set-up)
 # Anything else (memset, __stack_chk_fail, __aeabi_uidiv, __udivdi3, ...)
 # would have to come from libc or the compiler's runtime library.
+# A sanitizer build (SANITIZE set) may also call the sanitizer's runtime,
+# which its instrumentation needs (__tsan_*, __asan_*, __ubsan_*, and the
+# runtimes' common __sanitizer_* entries): those and nothing else.
 
 function(say text)
   execute_process(COMMAND ${CMAKE_COMMAND} -E echo "${text}")
@@ -40,9 +43,13 @@ set(bad "")
 foreach(line IN LISTS lines)
   if(line MATCHES "^[ \t]*[A-Za-z][ \t]+([^ \t]+)[ \t]*$")
     set(sym "${CMAKE_MATCH_1}")
-    if(NOT sym MATCHES "^(_GLOBAL_OFFSET_TABLE_|_gp_disp|__gnu_local_gp|\\.TOC\\.)$")
-      list(APPEND bad "${sym}")
+    if(sym MATCHES "^(_GLOBAL_OFFSET_TABLE_|_gp_disp|__gnu_local_gp|\\.TOC\\.)$")
+      continue()
     endif()
+    if(SANITIZE AND sym MATCHES "^(__tsan_|__asan_|__ubsan_|__sanitizer_)")
+      continue()
+    endif()
+    list(APPEND bad "${sym}")
   endif()
 endforeach()
 
