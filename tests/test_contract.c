@@ -804,8 +804,9 @@ static void policy_change_body(unsigned released_under, unsigned used_under)
     CHECK_OK(pal_mem_unused(p, ps));
     CHECK_OK(pal_mem_set_policy(used_under));
     CHECK_OK(pal_mem_used(p, ps));
+    /* one page: the write checks its protection (a child each, 256 pairs:
+     * the costliest check of the suite under an emulated CPU) */
     CHECK_ACCESS(p, 1, 0);
-    CHECK_ACCESS(p + ps - 1, 0, 0);
     CHECK_SPAN(p, ps, zeroes ? 0 : -1);
     CHECK_SPAN(p + ps, ps, 0x31);
     CHECK_OK(pal_mem_free(p, 2 * ps));

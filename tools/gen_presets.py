@@ -52,7 +52,8 @@ def describe(kind, how):
         "cross": lambda: "toolchain %s, tests through its emulator (qemu-user, wine)" % args[0],
         "backend": lambda: "PAL_BACKEND=%s on this Linux host, %s" % (args[0], args[1]),
         "buildonly": lambda: "toolchain %s, built and linked, not run" % args[0],
-        "vm": lambda: "static gcc build, tests in the test VM, vm.overcommit_memory=%s" % args[0],
+        "vm": lambda: "%s, static, tests in the test VM on Debian's %s kernel%s" % (
+            args[1], args[0], ": " + " ".join(args[2:]) if args[2:] else ""),
     }[kind]()
     return text + (", " + extra if extra else "")
 

@@ -31,9 +31,17 @@ jobs=$(nproc 2>/dev/null || echo 2)
 #                               build <target>, then test <target> (its own tests)
 #   script <path> [arg]         <path> build [arg], then <path> test [arg], with
 #                               PAL_OUT=build-matrix/<name> (no presets)
-#   vm <overcommit>             built static, the tests run in the test VM
-#                               (tools/vm/run.sh) under vm.overcommit_memory=N
-#   ... -D<var>=<value>         after any of these: extra CMake settings
+#   vm <machine> <compiler> [KERNEL_ARG...] [-- QEMU_ARG...]
+#                               the test programs, linked statically, in the
+#                               test VM (tools/vm/run.sh): Debian's kernel for
+#                               <machine> (tools/vm/machines/) in qemu-system;
+#                               <compiler> is a toolchain of cmake/toolchains/
+#                               or a native compiler; KERNEL_ARGs and
+#                               QEMU_ARGs as run.sh takes them
+#                               (a huge page pool and four CPUs:
+#                               vm-x|vm amd64 gcc hugepages=16 -- -smp 4)
+#   ... -D<var>=<value>         after any of these (before a vm's --): extra
+#                               CMake settings
 TARGETS=(
   "amd64-gcc|native gcc"
   "amd64-clang|native clang-19"
@@ -98,11 +106,25 @@ TARGETS=(
   "aix-clang|backend aix clang-19"
   "plan9-gcc|backend plan9 gcc"
   "plan9-clang|backend plan9 clang-19"
-  # Debian's own kernel (6.1) booted in qemu-system-x86_64, the static test
-  # programs as its initramfs: an older kernel than the host's, and
-  # vm.overcommit_memory=2, which no process can set for itself alone
-  "vm-linux6.1|vm 0"
-  "vm-linux6.1-overcommit2|vm 2"
+  # Debian's own kernels booted in qemu-system (TCG), the static test
+  # programs as the initramfs (tools/vm): every architecture on a real
+  # kernel of its own, where qemu-user passes the calls to the host's.
+  # amd64: an older kernel (6.1) than the host's, and
+  # vm.overcommit_memory=2, which no process can set for itself alone.
+  # THP "always" on arm64 and 686-pae, "madvise" elsewhere; s390x (no
+  # EDAT-1 under TCG), armmp (no LPAE) and 32-bit mips kernels have none.
+  "vm-linux6.1|vm amd64 gcc pal.overcommit=0 pal.thp=madvise"
+  "vm-linux6.1-overcommit2|vm amd64 gcc pal.overcommit=2 pal.thp=madvise"
+  "vm-386|vm 386 386-gcc pal.thp=madvise"
+  "vm-386-pae|vm 386-pae 386-gcc transparent_hugepage=always"
+  "vm-arm|vm arm arm-gcc"
+  "vm-arm-lpae|vm arm-lpae arm-gcc pal.thp=madvise"
+  "vm-arm64|vm arm64 arm64-gcc transparent_hugepage=always"
+  "vm-mipsle|vm mipsle mipsle-gcc"
+  "vm-mips64le|vm mips64le mips64le-gcc pal.thp=madvise"
+  "vm-ppc64le|vm ppc64le ppc64le-gcc pal.thp=madvise"
+  "vm-riscv64|vm riscv64 riscv64-gcc pal.thp=madvise"
+  "vm-s390x|vm s390x s390x-gcc"
   # every way of taking libpal up, with a consumer project: installed +
   # find_package, add_subdirectory, FetchContent, pkg-config, vendored with
   # a plain cc; natively and with a cross toolchain under qemu-user
@@ -125,9 +147,9 @@ TARGETS=(
 # Debian packages the targets need.
 # Cross: gcc-<triple> and libc6-dev-<debarch>-cross per gcc target (the
 # clang targets use their headers, crt files, libc and libgcc too), and
-# qemu-user-static to run them.  gcc's sanitizer runtimes (which gcc-12
-# pulls in anyway).  The clients: make and patch for bdwgc's autoconf build
-# and its patch.
+# qemu-user-static to run them; qemu-system-* for the VM targets.  gcc's
+# sanitizer runtimes (which gcc-12 pulls in anyway).  The clients: make and
+# patch for bdwgc's autoconf build and its patch.
 PACKAGES=(cmake ninja-build python3 gcc clang-19 lld-19 llvm-19 binutils
   libtsan2 libasan8 libubsan1
   linux-libc-dev qemu-user-static
@@ -143,7 +165,8 @@ PACKAGES=(cmake ninja-build python3 gcc clang-19 lld-19 llvm-19 binutils
   gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
   gcc-s390x-linux-gnu libc6-dev-s390x-cross
   gcc-mingw-w64-x86-64 wine64 wine
-  qemu-system-x86 cpio
+  qemu-system-x86 qemu-system-arm qemu-system-ppc qemu-system-mips
+  qemu-system-misc cpio
   pkgconf git graphviz fonts-dejavu-core
   make patch)
 
@@ -189,31 +212,47 @@ install_packages() {
 # the settings of one target (name kind a b -D...): sets cfg (its CMake
 # settings, -D<var>=<value>: what its configure preset holds, besides the
 # Ninja generator, RelWithDebInfo and build-matrix/<name> of every preset),
-# run_tests (0: built and linked, not run), vm_overcommit (the VM's
-# vm.overcommit_memory, or empty) and client (a script and its argument,
-# run with build and test; empty for a CMake target)
+# run_tests (0: built and linked, not run), vm (run.sh's arguments but the
+# build directory, for a VM target; else empty) and client (a script and its
+# argument, run with build and test; empty for a CMake target)
 target_config() {
-  local name=$1 kind=$2 a=${3:-} b=${4:-} x
+  local name=$1 kind=$2 a=${3:-} b=${4:-} x qemu=0
   cfg=()
-  run_tests=1 vm_overcommit="" client=()
+  run_tests=1 vm=() client=()
   case $kind in
     native) cfg+=(-DCMAKE_C_COMPILER="$a") ;;
     cross) cfg+=(-DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/$a.cmake") ;;
     backend) cfg+=(-DPAL_BACKEND="$a" -DCMAKE_C_COMPILER="$b") ;;
     buildonly) cfg+=(-DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/$a.cmake"); run_tests=0 ;;
-    vm) cfg+=(-DCMAKE_C_COMPILER=gcc -DCMAKE_EXE_LINKER_FLAGS=-static
-              "-DPAL_TEST_VM=pal.overcommit=$a;pal.thp=madvise"); vm_overcommit=$a ;;
+    vm)
+      # a cross toolchain links the tests statically already
+      if [ -f "$root/cmake/toolchains/$b.cmake" ]; then
+        cfg+=(-DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/$b.cmake")
+      else
+        cfg+=(-DCMAKE_C_COMPILER="$b" -DCMAKE_EXE_LINKER_FLAGS=-static)
+      fi
+      vm=(-m "$a")
+      for x in "${@:5}"; do
+        case $qemu$x in
+          0--) qemu=1 ;;
+          1*) vm+=(-q "$x") ;;
+          0-D*) ;;
+          *) vm+=("$x") ;;
+        esac
+      done
+      cfg+=("-DPAL_TEST_VM=$(IFS=';'; echo "${vm[*]}")")
+      ;;
     client) client=("$root/clients/$a/run.sh" "$b") ;;
     script) client=("$root/$a" "$b") ;;
   esac
   for x in "${@:3}"; do
-    case $x in -D*) cfg+=("$x") ;; esac
+    case $x in --) break ;; -D*) cfg+=("$x") ;; esac
   done
 }
 
 # configure + build one target; writes "<0|1> <seconds>" to $out/<name>.built
 build_target() {
-  local name=$1 start ok=0 cfg run_tests vm_overcommit client
+  local name=$1 start ok=0 cfg run_tests vm client
   shift
   target_config "$name" "$@"
   start=$(date +%s)
@@ -324,7 +363,7 @@ main() {
   local ncpu=$jobs par=${PAL_TEST_PARALLEL:-$jobs}
   [ "$par" -gt ${#sel[@]} ] && par=${#sel[@]}
   [ "$par" -lt 1 ] && par=1
-  local tp=0 tf=0 ts=0 t0 line name how running=0 ok secs start cfg run_tests vm_overcommit client
+  local tp=0 tf=0 ts=0 t0 line name how running=0 ok secs start cfg run_tests vm client
   local workflow=workflow
   local table=()
   t0=$(date +%s)
@@ -358,8 +397,8 @@ main() {
       start=$(date +%s)
       if [ ${#client[@]} -gt 0 ]; then
         test_client "$name"
-      elif [ -n "$vm_overcommit" ]; then
-        test_vm "$name" "$vm_overcommit"
+      elif [ ${#vm[@]} -gt 0 ]; then
+        test_vm "$name"
       else
         test_target "$name" "$workflow"
         workflow=""

@@ -378,53 +378,133 @@ static void fallback_guard_einval(void)
  *
  * seccomp cannot rewrite arguments, but it can trap: the filter turns an
  * mmap carrying MAP_FIXED_NOREPLACE into SIGSYS, and the handler issues
- * the same mmap without the flag and returns its result, exactly what a
- * kernel that does not know the flag does (it takes the address as a hint).
- * The handler needs the registers of the trapped call: x86-64 and arm64. */
+ * the same mmap without the flag and puts its result where the trapped
+ * call's result goes, exactly what a kernel that does not know the flag
+ * does (it takes the address as a hint).  The handler reads the trapped
+ * call's arguments from the registers saved in its ucontext (mips o32: the
+ * 5th and 6th from the user stack) and writes the result in the arch's own
+ * convention (mips: v0 and a3; ppc64: r3 and cr0.SO).  s390x cannot be
+ * emulated so: its mmap passes one pointer to a block in memory, and
+ * seccomp sees only the pointer, never the flags. */
 
-#if defined(__x86_64__) || defined(__aarch64__)
+#if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) || defined(__arm__) || \
+    defined(__powerpc64__) || defined(__riscv) ||                                            \
+    (defined(__mips__) && (_MIPS_SIM == _ABIO32 || _MIPS_SIM == _ABI64))
 #define NOREPLACE_EMULATED 1
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
+#if defined(__powerpc64__)
+#include <asm/ptrace.h> /* PT_R3, PT_CCR: where gp_regs keeps r3 and cr */
+#endif
+
+/* the call libpal maps with: mmap2 where there is one (386, arm, mips o32) */
+#ifdef SYS_mmap2
+#define NOREPLACE_NR SYS_mmap2
+#else
+#define NOREPLACE_NR SYS_mmap
+#endif
 
 static volatile sig_atomic_t noreplace_traps;
+
+/* The six arguments of the trapped call. */
+static void trapped_args(const ucontext_t *uc, long a[6])
+{
+    const mcontext_t *m = &uc->uc_mcontext;
+    int i;
+
+#if defined(__x86_64__)
+    static const int reg[6] = { REG_RDI, REG_RSI, REG_RDX, REG_R10, REG_R8, REG_R9 };
+
+    for (i = 0; i < 6; i++)
+        a[i] = (long)m->gregs[reg[i]];
+#elif defined(__i386__)
+    static const int reg[6] = { REG_EBX, REG_ECX, REG_EDX, REG_ESI, REG_EDI, REG_EBP };
+
+    for (i = 0; i < 6; i++)
+        a[i] = (long)m->gregs[reg[i]];
+#elif defined(__aarch64__)
+    for (i = 0; i < 6; i++)
+        a[i] = (long)m->regs[i];
+#elif defined(__arm__)
+    const unsigned long r[6] = { m->arm_r0, m->arm_r1, m->arm_r2, m->arm_r3, m->arm_r4, m->arm_r5 };
+
+    for (i = 0; i < 6; i++)
+        a[i] = (long)r[i];
+#elif defined(__powerpc64__)
+    for (i = 0; i < 6; i++)
+        a[i] = (long)m->gp_regs[PT_R3 + i];
+#elif defined(__riscv)
+    for (i = 0; i < 6; i++)
+        a[i] = (long)m->__gregs[REG_A0 + i];
+#elif _MIPS_SIM == _ABI64
+    for (i = 0; i < 6; i++)
+        a[i] = (long)m->gregs[4 + i]; /* a0-a5: $4-$9 */
+#else
+    const long *sp = (const long *)(uintptr_t)m->gregs[29];
+
+    for (i = 0; i < 4; i++)
+        a[i] = (long)m->gregs[4 + i]; /* a0-a3: $4-$7 */
+    a[4] = sp[4];                      /* 16($sp) */
+    a[5] = sp[5];                      /* 20($sp) */
+#endif
+}
+
+/* The trapped call returns r (a result, or -errno). */
+static void trapped_result(ucontext_t *uc, long r)
+{
+    mcontext_t *m = &uc->uc_mcontext;
+#if defined(__powerpc64__) || defined(__mips__)
+    int failed = (unsigned long)r > -4096UL;
+#endif
+
+#if defined(__x86_64__)
+    m->gregs[REG_RAX] = r;
+#elif defined(__i386__)
+    m->gregs[REG_EAX] = r;
+#elif defined(__aarch64__)
+    m->regs[0] = (unsigned long long)r;
+#elif defined(__arm__)
+    m->arm_r0 = (unsigned long)r;
+#elif defined(__powerpc64__)
+    /* cr0.SO (bit 28 of cr) set: failed, r3 holds the positive errno */
+    m->gp_regs[PT_R3] = (unsigned long)(failed ? -r : r);
+    if (failed)
+        m->gp_regs[PT_CCR] |= 0x10000000UL;
+    else
+        m->gp_regs[PT_CCR] &= ~0x10000000UL;
+#elif defined(__riscv)
+    m->__gregs[REG_A0] = (unsigned long)r;
+#else
+    /* a3 ($7) set: failed, v0 ($2) holds the positive errno */
+    m->gregs[2] = failed ? -r : r;
+    m->gregs[7] = failed;
+#endif
+}
 
 static void noreplace_as_hint(int sig, siginfo_t *si, void *ctx)
 {
     ucontext_t *uc = ctx;
     int saved = errno;
-    long r;
+    long a[6], r;
 
     (void)sig;
-    if (si->si_syscall != SYS_mmap) {
+    if (si->si_syscall != NOREPLACE_NR) {
         r = -ENOSYS;
     } else {
-#if defined(__x86_64__)
-        greg_t *g = uc->uc_mcontext.gregs;
-
-        r = syscall(SYS_mmap, g[REG_RDI], g[REG_RSI], g[REG_RDX],
-                    g[REG_R10] & ~(greg_t)MAP_FIXED_NOREPLACE, g[REG_R8], g[REG_R9]);
-#else
-        unsigned long long *x = uc->uc_mcontext.regs;
-
-        r = syscall(SYS_mmap, x[0], x[1], x[2], x[3] & ~(unsigned long long)MAP_FIXED_NOREPLACE,
-                    x[4], x[5]);
-#endif
+        trapped_args(uc, a);
+        r = syscall(NOREPLACE_NR, a[0], a[1], a[2], a[3] & ~(long)MAP_FIXED_NOREPLACE,
+                    a[4], a[5]);
         if (r == -1)
             r = -errno;
     }
-#if defined(__x86_64__)
-    uc->uc_mcontext.gregs[REG_RAX] = r;
-#else
-    uc->uc_mcontext.regs[0] = (unsigned long long)r;
-#endif
+    trapped_result(uc, r);
     noreplace_traps++;
     errno = saved;
 }
 
 static const struct lx_rule noreplace_trap[] = {
-    { SYS_mmap, 3, MAP_FIXED_NOREPLACE, MAP_FIXED_NOREPLACE, SECCOMP_RET_TRAP },
+    { NOREPLACE_NR, 3, MAP_FIXED_NOREPLACE, MAP_FIXED_NOREPLACE, SECCOMP_RET_TRAP },
 };
 #endif
 
@@ -451,7 +531,12 @@ static int child_reserve_at(void *arg)
     }
 #else
     if (arg != NULL)
-        C_SKIP("MAP_FIXED_NOREPLACE emulation needs x86-64 or arm64 registers");
+#if defined(__s390x__)
+        C_SKIP("cannot make the kernel ignore MAP_FIXED_NOREPLACE here: s390x's mmap "
+               "passes its arguments in memory, where seccomp cannot see the flag");
+#else
+        C_SKIP("no register map of a trapped call for this architecture");
+#endif
 #endif
     ps = pal_mem_page_size();
     n = 4 * ps;

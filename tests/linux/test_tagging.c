@@ -129,7 +129,14 @@ static void bti_landing_pads(void)
     if (st == TH_CHILD_NONE)
         SKIP("no child processes");
     CHECK_EQ(st, TH_CHILD_SIGNAL(SIGILL));
-    /* without BTI the same call works: the guard was what stopped it */
+    /* without BTI the same call works: the guard was what stopped it.  The
+     * code is written again first: qemu-system-aarch64 7.2 (TCG) keeps code
+     * it translated under one guard state until the code is written, and
+     * would raise SIGILL on a page the kernel no longer guards (on real
+     * hardware the rewrite changes nothing) */
+    CHECK_OK(pal_mem_protect(v, ps, PAL_PROT_READ | PAL_PROT_WRITE));
+    __builtin_memcpy(v, code, sizeof code);
+    __builtin___clear_cache((char *)v, (char *)v + sizeof code);
     CHECK_OK(pal_mem_protect(v, ps, PAL_PROT_READ | PAL_PROT_EXEC));
     st = th_child(child_call_no_pad, v);
     CHECK_EQ(st, TH_CHILD_EXIT(0));

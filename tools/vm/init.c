@@ -1,10 +1,15 @@
 /*
  * init.c - PID 1 of the test VM (tools/vm/run.sh): mounts /proc, /sys,
  * /dev and /tmp, applies the sysctls named on the kernel command line
- * (pal.overcommit=N, pal.thp=MODE), runs every program in /tests in turn
- * with its output on the console, prints "vmtest <name> exit <code>" for
- * each, and powers the machine off.  Static, hosted (libc): it is only the
- * test bed, not the library.
+ * (pal.overcommit=N, pal.thp=MODE), checks the page size is pal.pagesize=N,
+ * runs every program in /tests in turn with its output on the console,
+ * prints "vmtest <name> exit <code> <time>" for each, and powers the
+ * machine off.  Static, hosted (libc): it is only the test bed, not the
+ * library.
+ *
+ * The tests get PAL_TEST_SYSCTL=1 in their environment: nothing else runs
+ * on this machine, so they may change machine-wide sysctls (and put them
+ * back), which they never do on a shared host.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -14,6 +19,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static void put(const char *path, const char *value)
@@ -72,10 +78,18 @@ int main(void)
             close(i);
     }
     setvbuf(stdout, NULL, _IONBF, 0);
+    setenv("PAL_TEST_SYSCTL", "1", 1);
     if (cmdline("pal.overcommit", buf, sizeof buf) != NULL)
         put("/proc/sys/vm/overcommit_memory", buf);
     if (cmdline("pal.thp", buf, sizeof buf) != NULL)
         put("/sys/kernel/mm/transparent_hugepage/enabled", buf);
+    /* the page size the machine's description promises (run.sh) */
+    if (cmdline("pal.pagesize", buf, sizeof buf) != NULL &&
+        strtol(buf, NULL, 10) != sysconf(_SC_PAGESIZE)) {
+        printf("vm: FAIL page size %ld, the machine's description says %s\n",
+               sysconf(_SC_PAGESIZE), buf);
+        failed++;
+    }
     f = fopen("/proc/version", "r");
     if (f != NULL && fgets(line, sizeof line, f) != NULL)
         printf("vm: %s", line);
@@ -88,6 +102,7 @@ int main(void)
         fclose(f);
     count = scandir("/tests", &names, NULL, by_name);
     for (i = 0; i < count; i++) {
+        struct timespec t0, t1;
         int status = 0;
         pid_t pid;
 
@@ -95,17 +110,20 @@ int main(void)
             continue;
         snprintf(path, sizeof path, "/tests/%s", names[i]->d_name);
         printf("vmtest %s start\n", names[i]->d_name);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         pid = fork();
         if (pid == 0) {
             execl(path, path, (char *)NULL);
             _exit(127);
         }
         waitpid(pid, &status, 0);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
         run++;
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
             failed++;
-        printf("vmtest %s exit %d\n", names[i]->d_name,
-               WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        printf("vmtest %s exit %d %.1fs\n", names[i]->d_name,
+               WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+               (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     }
     printf("vm: %d tests failed out of %d\n", failed, run);
     sync();
