@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# clients/jemalloc/run.sh - jemalloc 5.3.0 on libpal: its OS memory layer
+# (src/pages.c) replaced by clients/jemalloc/pages.c, which calls only
+# pal_mem.h.
+#
+#   run.sh build <target>         libpal, then jemalloc (debug build: its
+#                                 assertions on) and its tests; fails if
+#                                 pages.o still references an OS memory call
+#   run.sh test <target> [--full] jemalloc's own tests (see README.md for
+#                                 which run where; --full: all of make check,
+#                                 make stress and the libpal policy runs)
+#   run.sh bench                  upstream pages.c against libpal's, amd64
+#
+# <target>: amd64 (native) or a gcc cross target of cmake/toolchains
+# (arm64, s390x, ...), run under qemu-user.  Output goes to
+# $PAL_CLIENT_OUT/jemalloc-<target> (default build-clients/).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cmd=${1:-}
+target=${2:-amd64}
+out=${PAL_CLIENT_OUT:-$root/build-clients}/jemalloc-$target
+jobs=2
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+
+# Debian packages this script needs beyond the test command's (tar -j needs
+# bzip2; jemalloc's build is make; its C++ tests want g++ natively).
+need() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" -eq 0 ] || die "missing packages: ${missing[*]} (apt-get install them)"
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+    { apt-get -o DPkg::Lock::Timeout=900 update -qq >/dev/null &&
+      apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } ||
+    die "could not install ${missing[*]}"
+}
+
+# The target: triple and qemu from its toolchain file; jemalloc's page size
+# as Debian builds it (4 KiB on x86, else 64 KiB: the largest page any of
+# those kernels uses, since jemalloc refuses to run on larger pages than
+# it was built for).
+triple="" emu=() lg_page=12 toolchain=()
+if [ "$target" != amd64 ]; then
+  tc=$root/cmake/toolchains/$target-gcc.cmake
+  [ -f "$tc" ] || die "unknown target $target (no $tc)"
+  triple=$(sed -n 's/^set(PAL_TRIPLE \(.*\))$/\1/p' "$tc")
+  qemu=$(sed -n 's/^set(PAL_QEMU \(.*\))$/\1/p' "$tc")
+  emu=("qemu-$qemu-static" -L "/usr/$triple")
+  toolchain=(-DCMAKE_TOOLCHAIN_FILE="$tc")
+  case $triple in i686-*) ;; *) lg_page=16 ;; esac
+fi
+nm=${triple:+$triple-}nm
+
+# ---- build --------------------------------------------------------------
+
+tarball() {
+  local dir
+  dir=$("$root/clients/fetch.sh" jemalloc) || exit 1
+  echo "$dir/jemalloc_5.3.0.orig.tar.bz2"
+}
+
+# libpal as a static library jemalloc's shared library can hold: PIC, and
+# its symbols hidden so that libjemalloc.so exports only jemalloc's API.
+build_libpal() {
+  cmake -S "$root" -B "$out/pal" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DPAL_BUILD_TESTS=OFF -DPAL_BUILD_TOOLS=OFF \
+    -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DCMAKE_C_VISIBILITY_PRESET=hidden \
+    "${toolchain[@]}" >"$out/pal.log" 2>&1 &&
+    cmake --build "$out/pal" >>"$out/pal.log" 2>&1 ||
+    die "libpal build failed (see $out/pal.log)"
+}
+
+# configure_jemalloc SRC OBJ [configure args]: unpack the upstream tarball
+# into SRC and configure it out of tree in OBJ.  No Debian patch is needed
+# (they are for hurd and loong64).  sbrk is hidden from configure: without
+# it jemalloc has no dss (program break) allocator, as on macOS, and maps
+# all its memory through pages.c.
+configure_jemalloc() {
+  local src=$1 obj=$2
+  shift 2
+  rm -rf "$src" "$obj"
+  mkdir -p "$src" "$obj"
+  tar xjf "$(tarball)" -C "$src" --strip-components=1 || die "cannot unpack jemalloc"
+  local cross=()
+  [ -n "$triple" ] && cross=(--build=x86_64-linux-gnu --host="$triple" --disable-cxx)
+  (cd "$obj" && ac_cv_func_sbrk=no "$src/configure" --with-lg-page=$lg_page \
+    --with-lg-hugepage=21 "${cross[@]}" "$@") >"$obj/configure.log" 2>&1 ||
+    die "jemalloc configure failed (see $obj/configure.log)"
+}
+
+# The "no own OS calls" check: every object built from pages.c (the
+# library's, the shared library's and the unit tests') must leave its
+# memory calls to libpal.
+check_no_os_calls() {
+  local obj=$1 o bad found=0
+  for o in "$obj"/src/pages.o "$obj"/src/pages.pic.o "$obj"/src/pages.jet.o; do
+    [ -f "$o" ] || continue
+    found=$((found + 1))
+    bad=$("$nm" -u "$o" | awk '{print $2}' |
+      grep -xE 'mmap|mmap64|munmap|mremap|madvise|posix_madvise|mprotect|mincore' | tr '\n' ' ')
+    if [ -n "$bad" ]; then
+      echo "no-own-OS-calls check: FAIL: ${o#"$obj"/} references $bad"
+      return 1
+    fi
+    "$nm" -u "$o" | grep -q ' pal_mem_alloc$' ||
+      { echo "no-own-OS-calls check: FAIL: ${o#"$obj"/} does not call libpal"; return 1; }
+    echo "no-own-OS-calls check: ${o#"$obj"/}: no mmap, mmap64, munmap, mremap, madvise, posix_madvise, mprotect, mincore (nm -u)"
+  done
+  [ $found -gt 0 ] || { echo "no-own-OS-calls check: FAIL: no pages object in $obj/src"; return 1; }
+}
+
+# What runs where: jemalloc's test programs by name.  The quick run (the
+# test command's) takes the programs that reach pages.c: mapping, purging,
+# decay, decommit, huge pages, guard pages, retained memory, arenas.
+unit_quick="a0 arena_decay arena_reset background_thread base decay
+  extent_quantize hpa hpa_background_thread huge oversize_threshold pa pages
+  retained san san_bump zero"
+unit_qemu="pages base retained huge san zero extent_quantize decay"
+# aligned_alloc and posix_memalign make tens of thousands of aligned
+# allocations: once natively, not under qemu
+integration_slow="aligned_alloc posix_memalign"
+# what runs again under each libpal policy and under strict overcommit
+policy_unit="arena_decay decay retained pages extent_quantize huge base pa"
+policy_integration="extent xallocx rallocx mallocx sdallocx MALLOCX_ARENA"
+decay0="MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0"
+
+# the make targets of test programs by kind and name
+programs() {
+  local kind=$1 t
+  shift
+  for t in "$@"; do echo "test/$kind/$t"; done
+}
+# tests_of VARIABLE: the programs jemalloc's Makefile lists in it (what
+# this configuration builds), as kind/name
+tests_of() {
+  echo 'print: ; @echo $('"$1"')' | make -s -C "$out/build" -f Makefile -f - print |
+    tr ' ' '\n' | sed -n 's|.*/test/\(.*\)\.c*p*$|\1|p'
+}
+integration_all() {
+  tests_of TESTS_INTEGRATION | sed 's|^integration/||'
+  tests_of TESTS_INTEGRATION_CPP | sed 's|^integration/||'
+}
+integration_for_target() {
+  local t
+  for t in $(integration_all); do
+    [ -n "$triple" ] && [[ " $integration_slow " == *" $t "* ]] && continue
+    echo "$t"
+  done
+}
+
+# The test build: jemalloc's debug build (its assertions on, among them
+# the checks that memory it believes zeroed is zero) at -O1 without debug
+# information, which halves the build and test time.
+cmd_build() {
+  local obj=$out/build units
+  need make bzip2
+  [ -z "$triple" ] && need g++
+  mkdir -p "$out"
+  local t0=$SECONDS
+  build_libpal
+  configure_jemalloc "$out/src" "$obj" --enable-debug EXTRA_CFLAGS="-O1 -g0" \
+    CPPFLAGS="-I$root/pal" LIBS="$out/pal/libpal.a"
+  cp "$here/pages.c" "$out/src/src/pages.c"
+  units=$unit_quick
+  [ -n "$triple" ] && units=$unit_qemu
+  make -C "$obj" -j$jobs build_lib_shared $(programs unit $units) \
+    $(programs integration $(integration_for_target)) >"$obj/make.log" 2>&1 ||
+    die "jemalloc build failed (see $obj/make.log)"
+  check_no_os_calls "$obj" || exit 1
+  echo "built jemalloc-$target in $((SECONDS - t0)) s ($obj)"
+}
+
+# ---- test ---------------------------------------------------------------
+
+passed=0 failed=0 skipped=0
+ok() { echo "ok $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+skip() { echo "skipped $1: $2"; skipped=$((skipped + 1)); }
+
+# run_test LABEL PROGRAM [VAR=VALUE...]: one jemalloc test program through
+# its own runner (test/test.sh, which adds the program's MALLOC_CONF), under
+# qemu for a cross target, with a time limit; inside "${wrap[@]}" if set.
+# jemalloc calls a program with any skipped test (and none failed) skipped.
+wrap=()
+run_test() {
+  local label=$1 prog=test/$2 log res why
+  shift 2
+  log=$out/logs/$(echo "$label" | tr -c 'A-Za-z0-9_.-' '_').log
+  (cd "$out/build" && env "$@" JEMALLOC_TEST_PREFIX="timeout 600 ${emu[*]}" \
+    "${wrap[@]}" sh test/test.sh "$prog") >"$log" 2>&1
+  res=$(sed -n 's/^Test suite summary: pass: \([0-9]*\)\/1, skip: \([0-9]*\)\/1.*/\1 \2/p' "$log")
+  case $res in
+    "1 0") ok "$label" ;;
+    "0 1")
+      why=$(sed -n 's/.*Test skipped: \(.*\)$/\1/p' "$log" | sort -u | tr '\n' ' ')
+      skip "$label" "$(grep -c ': skip$' "$log") of its $(grep -cE ': (pass|skip)$' "$log") test runs skip (${why% }), the others pass" ;;
+    *) fail "$label" "$(grep -m1 -E 'Failed assertion|fail$|rror' "$log" || echo "no summary (crash or timeout), see $log")" ;;
+  esac
+}
+
+# Both jemalloc and libpal read vm.overcommit_memory; a private mount
+# namespace showing "2" there makes them take their strict-overcommit
+# paths (jemalloc decommits, libpal drops and takes the commit charge)
+# while the kernel itself stays as it is.
+strict_ok() {
+  echo 2 >"$out/overcommit_memory_2"
+  wrap=(unshare -m sh -c 'mount --bind "$0" /proc/sys/vm/overcommit_memory && exec "$@"'
+    "$out/overcommit_memory_2")
+  "${wrap[@]}" grep -qx 2 /proc/sys/vm/overcommit_memory 2>/dev/null && return 0
+  wrap=()
+  return 1
+}
+
+cmd_test() {
+  local full=0 obj=$out/build t conf units integration
+  [ "${3:-}" = --full ] && full=1
+  [ -f "$obj/Makefile" ] || die "not built: run.sh build $target first"
+  rm -rf "$out/logs"
+  mkdir -p "$out/logs"
+  local t0=$SECONDS
+  units=$unit_quick
+  [ -n "$triple" ] && units=$unit_qemu
+  integration=$(integration_for_target)
+  if [ $full = 1 ]; then
+    units=$(tests_of TESTS_UNIT | sed 's|^unit/||')
+    integration=$(integration_all)
+    make -C "$obj" -j$jobs $(programs unit $units) $(programs integration $integration) \
+      $([ -z "$triple" ] && echo tests_stress) >"$obj/make-full.log" 2>&1 || die "build failed (see $obj/make-full.log)"
+  fi
+
+  # jemalloc's make check: unit, integration, and integration with decay
+  # off (--full) and with every freed page purged at once
+  for t in $units; do run_test "unit/$t" "unit/$t"; done
+  if [ $full = 0 ]; then
+    t="unit: the other $(( $(tests_of TESTS_UNIT | wc -l) - $(echo $units | wc -w) )) programs"
+    if [ -z "$triple" ]; then
+      skip "$t" "they do not reach the OS layer (data structures, arithmetic, statistics, profiling): --full"
+    else
+      skip "$t" "time under qemu: those that reach the OS layer run on amd64; --full"
+      skip "integration/{${integration_slow// /,}}" "too slow under qemu: --full"
+    fi
+  fi
+  for t in $integration; do run_test "integration/$t" "integration/$t"; done
+  for t in $integration; do
+    [ $full = 0 ] && [[ " $integration_slow " == *" $t "* ]] && continue
+    run_test "integration/$t [decay 0]" "integration/$t" $decay0
+  done
+  if [ $full = 1 ]; then
+    for t in $integration; do
+      run_test "integration/$t [decay -1]" "integration/$t" MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1
+    done
+  else
+    skip "integration [decay -1] and integration/{${integration_slow// /,}} [decay 0]" \
+      "the first never purges, the others are slow: --full"
+  fi
+
+  # libpal's policies: lazy unused (only jemalloc's lazy purge works),
+  # harddecommit (purged pages lose and regain access), and strict
+  # overcommit (jemalloc decommits; it needs a mount namespace)
+  if [ -n "$triple" ] && [ $full = 0 ]; then
+    skip "PAL_POLICY and strict overcommit runs" "amd64 only (time): --full"
+  else
+    for conf in madvdontneed=0 harddecommit=1; do
+      for t in $policy_unit; do run_test "unit/$t [PAL_POLICY=$conf]" "unit/$t" PAL_POLICY=$conf; done
+      for t in $policy_integration; do
+        run_test "integration/$t [PAL_POLICY=$conf, decay 0]" "integration/$t" PAL_POLICY=$conf $decay0
+      done
+    done
+    if strict_ok; then
+      for t in $policy_unit; do run_test "unit/$t [overcommit 2]" "unit/$t"; done
+      for t in $policy_integration; do
+        run_test "integration/$t [overcommit 2, decay 0]" "integration/$t" $decay0
+      done
+      wrap=()
+    else
+      skip "strict overcommit runs" "no private mount namespace here (unshare -m and mount need root)"
+    fi
+  fi
+
+  if [ $full = 1 ] && [ -z "$triple" ]; then
+    for t in "$obj"/test/stress/*.o; do
+      t=$(basename "$t" .o)
+      run_test "stress/$t" "stress/$t"
+    done
+  else
+    skip "stress" "microbenchmarks of millions of iterations: amd64 --full, and run.sh bench"
+  fi
+  echo "jemalloc-$target: tests took $((SECONDS - t0)) s"
+  echo "$passed passed, $failed failed, $skipped skipped"
+  [ $failed -eq 0 ]
+}
+
+case $cmd in
+  build) cmd_build ;;
+  test) cmd_test "$@" ;;
+  bench) . "$here/bench.sh" ;;
+  *) die "usage: run.sh build|test <target> [--full] | run.sh bench" ;;
+esac
