@@ -1,7 +1,8 @@
 /*
  * test_machines.c - the machines allocators get burned on, made here:
  * strict overcommit, an madvise(DONTNEED) that keeps the contents (qemu
- * before 7.1, some sandboxes), no /proc and no /sys.
+ * before 7.1, some sandboxes), no /proc and no /sys; and a kernel that
+ * hangs a reader of write-only memory (MIPS without RIXI).
  *
  * The library learns these facts once per process, so every case runs in
  * a child (lx_util.h's, reporting through a shared page) forked from a
@@ -367,6 +368,32 @@ static void no_proc_no_sys(void)
     RUN_CHILD(noproc_child, NULL);
 }
 
+/* Write-only memory that is already present, read first: MIPS kernels for
+ * CPUs without read-inhibit (Debian's 4kc-malta 6.1) fault such a read
+ * again and again for ever.  The child has ten seconds. */
+static int write_only_child(void *arg)
+{
+    size_t ps = pal_mem_page_size();
+    volatile unsigned char *p;
+    void *v;
+
+    (void)arg;
+    alarm(10);
+    C_CHECK_OK(pal_mem_alloc(ps, &v));
+    p = v;
+    p[0] = 0x5c;
+    C_CHECK_OK(pal_mem_protect(v, ps, PAL_PROT_WRITE));
+    C_CHECK(p[0] == 0x5c);
+    p[0] = 0x5d;
+    C_CHECK_OK(pal_mem_free(v, ps));
+    return 0;
+}
+
+static void write_only_reads_back(void)
+{
+    RUN_CHILD(write_only_child, NULL);
+}
+
 const struct th_test th_tests[] = {
     TH(strict_overcommit_returns_charge),
     TH(default_overcommit_keeps_charge),
@@ -374,5 +401,6 @@ const struct th_test th_tests[] = {
     TH(dontneed_without_zeroes_still_zeroes),
     TH(dontneed_with_zeroes_takes_no_fallback),
     TH(no_proc_no_sys),
+    TH(write_only_reads_back),
     TH_END,
 };
