@@ -20,7 +20,7 @@ root=$(cd "$here/../.." && pwd)
 cmd=${1:-}
 target=${2:-amd64}
 out=${PAL_CLIENT_OUT:-$root/build-clients}/jemalloc-$target
-jobs=2
+jobs=${JOBS:-2}
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 
