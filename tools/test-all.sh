@@ -153,7 +153,8 @@ TARGETS=(
 # clang targets use their headers, crt files, libc and libgcc too), and
 # qemu-user-static to run them; qemu-system-* for the VM targets.  gcc's
 # sanitizer runtimes (which gcc-12 pulls in anyway).  The clients: make and
-# patch for bdwgc's autoconf build and its patch.
+# patch for bdwgc's autoconf build and its patch, bzip2 and g++ for
+# jemalloc's tarball and its C++ tests.
 PACKAGES=(cmake ninja-build python3 gcc clang-19 lld-19 llvm-19 binutils
   libtsan2 libasan8 libubsan1
   linux-libc-dev qemu-user-static
