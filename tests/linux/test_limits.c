@@ -624,6 +624,7 @@ static int mcl_future_child(void *arg)
     char *p;
     const char *why;
     long long size0;
+    size_t small; /* within the 256 KiB limit: 128 KiB, or two pages */
 
     (void)arg;
     C_CHECK(lx_library_fresh());
@@ -631,6 +632,7 @@ static int mcl_future_child(void *arg)
         C_SKIP(why);
     C_CHECK_OK(pal_mem_init());
     ps = pal_mem_page_size();
+    small = 128 * KiB > 2 * ps ? 128 * KiB : 2 * ps;
     C_CHECK(getrlimit(RLIMIT_MEMLOCK, &old) == 0);
     if (old.rlim_max != RLIM_INFINITY && old.rlim_max < 2 * MiB)
         C_SKIP("the hard RLIMIT_MEMLOCK is below 2 MiB here");
@@ -654,13 +656,13 @@ static int mcl_future_child(void *arg)
     C_CHECK_EQ(pal_mem_reserve_aligned(MiB, 2 * MiB, &v), PAL_EAGAIN);
     C_CHECK_EQ(status_bytes("VmSize:"), size0);
     /* within it: locked memory through the cycle */
-    C_CHECK_OK(pal_mem_reserve(NULL, 16 * ps, &v));
+    C_CHECK_OK(pal_mem_reserve(NULL, small, &v));
     p = v;
-    C_CHECK_OK(pal_mem_map(p, 16 * ps));
-    C_CHECK_OK(pal_mem_used(p, 16 * ps));
-    fill(p, 16 * ps, 5);
-    lx_rep->fig[0] = pal_mem_unused(p, 16 * ps);
-    lx_rep->fig[1] = pal_mem_fault(p, 16 * ps);
+    C_CHECK_OK(pal_mem_map(p, small));
+    C_CHECK_OK(pal_mem_used(p, small));
+    fill(p, small, 5);
+    lx_rep->fig[0] = pal_mem_unused(p, small);
+    lx_rep->fig[1] = pal_mem_fault(p, small);
     /* raised: works again */
     lim.rlim_cur = old.rlim_max == RLIM_INFINITY ? 64 * MiB : old.rlim_max;
     C_CHECK(setrlimit(RLIMIT_MEMLOCK, &lim) == 0);
