@@ -121,7 +121,6 @@ TARGETS=(
   "vm-arm-lpae|vm arm-lpae arm-gcc pal.thp=madvise"
   "vm-arm64|vm arm64 arm64-gcc transparent_hugepage=always"
   "vm-mipsle|vm mipsle mipsle-gcc"
-  "vm-mips64le|vm mips64le mips64le-gcc pal.thp=madvise"
   "vm-ppc64le|vm ppc64le ppc64le-gcc pal.thp=madvise"
   "vm-riscv64|vm riscv64 riscv64-gcc pal.thp=madvise"
   "vm-s390x|vm s390x s390x-gcc"
