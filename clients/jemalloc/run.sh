@@ -158,8 +158,9 @@ integration_for_target() {
 }
 
 # The test build: jemalloc's debug build (its assertions on, among them
-# the checks that memory it believes zeroed is zero) at -O1 without debug
-# information, which halves the build and test time.
+# the checks that memory it believes zeroed is zero), unoptimised and
+# without debug information: the build is most of the time, and -O0
+# compiles it twice as fast as -O1.
 cmd_build() {
   local obj=$out/build units
   need make bzip2
@@ -167,7 +168,7 @@ cmd_build() {
   mkdir -p "$out"
   local t0=$SECONDS
   build_libpal
-  configure_jemalloc "$out/src" "$obj" --enable-debug EXTRA_CFLAGS="-O1 -g0" \
+  configure_jemalloc "$out/src" "$obj" --enable-debug EXTRA_CFLAGS="-O0 -g0" \
     CPPFLAGS="-I$root/pal" LIBS="$out/pal/libpal.a"
   cp "$here/pages.c" "$out/src/src/pages.c"
   units=$unit_quick
