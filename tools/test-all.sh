@@ -42,6 +42,10 @@ jobs=$(nproc 2>/dev/null || echo 2)
 #                               vm-x|vm amd64 gcc hugepages=16 -- -smp 4)
 #   ... -D<var>=<value>         after any of these (before a vm's --): extra
 #                               CMake settings
+# gcc on every architecture; clang on each system call family (the
+# little-endian twins of mips, mips64 and ppc64 share their big-endian
+# sibling's assembly, and gcc builds them); the whole matrix has to fit
+# CI's 20 minutes on two CPUs.
 TARGETS=(
   "amd64-gcc|native gcc"
   "amd64-clang|native clang-19"
@@ -55,15 +59,12 @@ TARGETS=(
   "mips-gcc|cross mips-gcc"
   "mips-clang|cross mips-clang"
   "mipsle-gcc|cross mipsle-gcc"
-  "mipsle-clang|cross mipsle-clang"
   "mips64-gcc|cross mips64-gcc"
   "mips64-clang|cross mips64-clang"
   "mips64le-gcc|cross mips64le-gcc"
-  "mips64le-clang|cross mips64le-clang"
   "ppc64-gcc|cross ppc64-gcc"
   "ppc64-clang|cross ppc64-clang"
   "ppc64le-gcc|cross ppc64le-gcc"
-  "ppc64le-clang|cross ppc64le-clang"
   "riscv64-gcc|cross riscv64-gcc"
   "riscv64-clang|cross riscv64-clang"
   "s390x-gcc|cross s390x-gcc"
@@ -95,17 +96,15 @@ TARGETS=(
   "mutants|script tools/mutants.sh fast"
   # the other OSes: Windows under wine; macOS built and linked with zig (no
   # machine to run it); the BSD, AIX and Plan 9 backends forced on this
-  # Linux host (their logic against a Linux kernel, not their OS)
+  # Linux host (their logic against a Linux kernel, not their OS; gcc: the
+  # compiler does not change that logic)
   "windows-mingw|cross windows-mingw"
   "windows-mingw-clang|cross windows-mingw-clang"
   "darwin-x86_64|buildonly darwin-x86_64-zig"
   "darwin-aarch64|buildonly darwin-aarch64-zig"
   "bsd-gcc|backend bsd gcc"
-  "bsd-clang|backend bsd clang-19"
   "aix-gcc|backend aix gcc"
-  "aix-clang|backend aix clang-19"
   "plan9-gcc|backend plan9 gcc"
-  "plan9-clang|backend plan9 clang-19"
   # Debian's own kernels booted in qemu-system (TCG), the static test
   # programs as the initramfs (tools/vm): every architecture on a real
   # kernel of its own, where qemu-user passes the calls to the host's.
@@ -134,18 +133,18 @@ TARGETS=(
   # committed files made by tools: CMakePresets.json (from this list),
   # docs/states.svg (from docs/states.dot)
   "generated|script tools/check_generated.sh"
-  # the Boehm GC (bdwgc 8.2.2) with its heap from libpal: its make check
+  # The real allocators on libpal, natively and on s390x (cross-compiled,
+  # big-endian, under qemu-user); arm64 and the other gcc targets by hand
+  # (clients/<name>/run.sh build|test arm64), each a few minutes more.
+  # The Boehm GC (bdwgc 8.2.2) with its heap from libpal: its make check
   # (a subset under qemu), see clients/bdwgc/README.md
   "client-bdwgc-amd64|client bdwgc amd64"
-  "client-bdwgc-arm64|client bdwgc arm64"
   "client-bdwgc-s390x|client bdwgc s390x"
   # mimalloc 2.0.9 on libpal, its own tests (clients/mimalloc/README.md)
   "client-mimalloc-amd64|client mimalloc amd64"
-  "client-mimalloc-arm64|client mimalloc arm64"
   "client-mimalloc-s390x|client mimalloc s390x"
   # jemalloc 5.3.0 on libpal, its own make check (clients/jemalloc/README.md)
   "client-jemalloc-amd64|client jemalloc amd64"
-  "client-jemalloc-arm64|client jemalloc arm64"
   "client-jemalloc-s390x|client jemalloc s390x"
 )
 
@@ -156,7 +155,7 @@ TARGETS=(
 # sanitizer runtimes (which gcc-12 pulls in anyway).  The clients: make and
 # patch for bdwgc's autoconf build and its patch, bzip2 and g++ for
 # jemalloc's tarball and its C++ tests.
-PACKAGES=(cmake ninja-build python3 gcc clang-19 lld-19 llvm-19 binutils
+PACKAGES=(cmake ninja-build ccache python3 gcc clang-19 lld-19 llvm-19 binutils
   libtsan2 libasan8 libubsan1
   linux-libc-dev qemu-user-static
   gcc-i686-linux-gnu libc6-dev-i386-cross
@@ -410,6 +409,13 @@ main() {
   if [[ " ${sel[*]} " == *"-zig"* ]]; then
     install_zig || return 1
   fi
+  # One compiler cache for the run: targets that compile the same sources
+  # with the same compiler and flags (a VM target and its qemu-user twin,
+  # the page-size variants, the amd64 VMs) compile them once.  Paths are
+  # taken relative to the tree, whose build directories all sit at the
+  # same depth.
+  export CCACHE_DIR=$out/.ccache CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=1
+  export CMAKE_C_COMPILER_LAUNCHER=ccache CMAKE_CXX_COMPILER_LAUNCHER=ccache
   local ncpu=$jobs par=${PAL_TEST_PARALLEL:-$jobs}
   [ "$par" -gt ${#sel[@]} ] && par=${#sel[@]}
   [ "$par" -lt 1 ] && par=1
