@@ -1,7 +1,7 @@
 /*
  * bench_khugepaged - what the no-huge-page marks buy under THP "always",
  * where khugepaged collapses any range nobody marked (run as root, in the
- * test VM booted with transparent_hugepage=always: tools/bench.sh does):
+ * test VM booted with transparent_hugepage=always, as tools/bench.sh does):
  *
  *   - a 64 MiB heap, faulted in (huge pages, in "always" mode), then in
  *     each 2 MiB huge page its middle 1.5 MiB released with unused; RSS
