@@ -34,7 +34,7 @@ MUTANTS=(
   "used-one-page-short@pal/linux/mem_linux.c@/^int pal_os_used/,/^}/s/pal_sys_mprotect(v, n, PROT_RW)/pal_sys_mprotect(v, n - os_page_size(), PROT_RW)/@0@-"
   "unused-releases-nothing@pal/linux/mem_linux.c@/^int pal_os_unused(/,/^}/s/: release(v, n, policy, hard ? LX_PROT_NONE : PROT_RW, &remapped);/: ((void)release, PAL_OK);/@1@-"
   "unused-zeroes-lies@pal/linux/mem_linux.c@/^int pal_os_unused_zeroes/,/^}/s/return !have(PAL_FEAT_MADV_FREE);/return 1;/@0@MADV_FREE"
-  "harddecommit-keeps-access@pal/linux/mem_linux.c@/^int pal_os_unused(/,/^}/s/if ((policy & PAL_POLICY_HARD_DECOMMIT) && !strict)/if (0)/@0@-"
+  "harddecommit-keeps-access@pal/linux/mem_linux.c@/^int pal_os_unused(/,/^}/s/int hard = (policy & PAL_POLICY_HARD_DECOMMIT) && !strict;/int hard = 0;/@0@-"
   "unused-ranges-done-short@pal/linux/mem_linux.c@/^int pal_os_unused_ranges/,/^}/s/^    \*done = count;/    *done = count - 1;/@1@BATCH"
   "unused-each-done-short@pal/pal_os.h@/pal_os_unused_each/,/^}/s/\*done = count;/*done = count - 1;/@0@-"
   "unused-ranges-skips-last@pal/linux/mem_linux.c@/^int pal_os_unused_ranges/,/^}/s/while (i < count) {/while (i + 1 < count) {/@0@BATCH"
