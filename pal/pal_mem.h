@@ -193,8 +193,8 @@ int pal_mem_fault(void *v, size_t n);
  * range); no state change.  PAL_PROT_MTE needs READ or WRITE, PAL_PROT_BTI
  * needs EXEC (else PAL_EINVAL); where the CPU or kernel lacks them,
  * PAL_ENOSYS, never a plain protection instead.  PAL_EACCES when the OS
- * refuses the mode (W^X policies).  WRITE may also allow reads, as it does
- * on every CPU Linux runs on.  Plan 9: PAL_ENOSYS for anything but
+ * refuses the mode (W^X policies).  WRITE may also allow reads (on Linux it
+ * always does, as x86, arm64 and riscv64 do anyway).  Plan 9: PAL_ENOSYS for anything but
  * READ|WRITE. */
 int pal_mem_protect(void *v, size_t n, unsigned prot);
 

@@ -1116,10 +1116,11 @@ int pal_os_protect(void *v, size_t n, unsigned prot)
 
     if (prot & PAL_PROT_READ)
         p |= LX_PROT_READ;
-    /* Write implies read: no CPU Linux runs on can grant one without the
-     * other, and MIPS kernels for CPUs without RIXI (Debian's malta, 6.1)
-     * map PROT_WRITE alone so that a read of a page already present
-     * faults again and again: the reader hangs in the kernel. */
+    /* Write implies read: x86, arm64 and riscv64 cannot grant one without
+     * the other and map PROT_WRITE read-write anyway, and MIPS kernels for
+     * CPUs without RIXI (Debian's malta, 6.1) map it so that a read of a
+     * page already present faults again and again: the reader hangs in
+     * the kernel. */
     if (prot & PAL_PROT_WRITE)
         p |= LX_PROT_READ | LX_PROT_WRITE;
     if (prot & PAL_PROT_EXEC)
