@@ -214,6 +214,7 @@ say ".text per architecture"
   echo
   echo "| toolchain | Release | RelWithDebInfo |"
   echo "|---|---|---|"
+  mkdir -p "$out/text"
   for tc in "$root"/cmake/toolchains/*-gcc.cmake "$root"/cmake/toolchains/*-clang.cmake; do
     name=$(basename "$tc" .cmake)
     case $name in windows-*|darwin-*) continue ;; esac
