@@ -85,7 +85,7 @@ median() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == 0) print (b == 0 ? "=" : "n/a"); else printf "%.2fx\n", b / a }'; }
 
-echo "### jemalloc 5.3.0: upstream src/pages.c vs pages.c on libpal"
+echo "## jemalloc 5.3.0: upstream src/pages.c vs pages.c on libpal"
 echo
 echo "Method: \`clients/jemalloc/run.sh bench\`: release builds alike but for pages.c, $rounds interleaved rounds, medians; wall time and peak RSS from \`/usr/bin/time\`, memory system calls from \`strace -f -c\` (separate runs)."
 echo "Workloads: jemalloc's \`$prog\` (1.1 million large and small mallocx/free), with its default decay (stress) and with \`MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0\` (release: every freed large extent purged at once)."
