@@ -17,6 +17,7 @@
 #if defined(__linux__) && defined(__LP64__)
 #include <sys/sysinfo.h>
 #endif
+#include "in_turn.h"
 #include "refuse_call.h"
 
 static void reserve_at_taken_leaves_nothing(void)
@@ -182,32 +183,6 @@ static void populate_touches(void)
         CHECK_EQ(res, n);
     }
     CHECK_EQ(pal_mem_features() & PAL_FEAT_POPULATE, 0);
-    CHECK_OK(pal_mem_free(p, n));
-}
-
-/* unused_ranges is unused, range after range. */
-static void unused_ranges_in_turn(void)
-{
-    size_t ps = pal_mem_page_size(), n = 6 * ps, done = 9;
-    struct pal_mem_range r[2];
-    unsigned char *p;
-    void *v;
-
-    CHECK_OK(pal_mem_alloc(n, &v));
-    p = v;
-    th_memset(p, 0x67, n);
-    r[0].v = p;
-    r[0].n = ps;
-    r[1].v = p + 3 * ps;
-    r[1].n = 2 * ps;
-    CHECK_OK(pal_mem_unused_ranges(r, 2, &done));
-    CHECK_EQ(done, 2);
-    CHECK_OK(pal_mem_used(p, n));
-    CHECK(th_all_bytes(p, ps, 0));
-    CHECK(th_all_bytes(p + ps, 2 * ps, 0x67));
-    CHECK(th_all_bytes(p + 3 * ps, 2 * ps, 0));
-    CHECK(th_all_bytes(p + 5 * ps, ps, 0x67));
-    CHECK_EQ(pal_mem_features() & PAL_FEAT_BATCH, 0);
     CHECK_OK(pal_mem_free(p, n));
 }
 

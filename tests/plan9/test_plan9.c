@@ -5,6 +5,7 @@
  * Plan 9 has no equivalent for.
  */
 #include "pal_test.h"
+#include "in_turn.h"
 
 static size_t ps(void)
 {
@@ -273,13 +274,12 @@ static void break_moved_inside_a_call(void)
 #endif
 
 /* The additions where the OS has no native way: populate touches each
- * page (resident after, contents kept), unused_ranges is unused range
- * after range, no explicit huge pages, one NUMA node (which node is not said: PAL_ENOSYS), no MTE or BTI. */
+ * page (resident after, contents kept), no explicit huge pages, one NUMA
+ * node (node 0), no MTE or BTI; unused_ranges: in_turn.h. */
 static void additions_without_native_ways(void)
 {
-    size_t ps = pal_mem_page_size(), n = 6 * ps, done = 9, sizes[2], res = 0;
-    struct pal_mem_range r[2];
-    unsigned node = 9;
+    size_t ps = pal_mem_page_size(), n = 6 * ps, sizes[2], res = 0;
+    unsigned node = 7;
     unsigned char *p;
     void *v;
 
@@ -292,24 +292,12 @@ static void additions_without_native_ways(void)
         CHECK_OK(pal_mem_resident(p, n, &res));
         CHECK_EQ(res, n);
     }
-    r[0].v = p;
-    r[0].n = ps;
-    r[1].v = p + 3 * ps;
-    r[1].n = 2 * ps;
-    CHECK_OK(pal_mem_unused_ranges(r, 2, &done));
-    CHECK_EQ(done, 2);
-    CHECK_OK(pal_mem_used(p, n));
-    CHECK(th_all_bytes(p, ps, 0));
-    CHECK(th_all_bytes(p + ps, 2 * ps, 0x67));
-    CHECK(th_all_bytes(p + 3 * ps, 2 * ps, 0));
-    CHECK(th_all_bytes(p + 5 * ps, ps, 0x67));
     CHECK_EQ(pal_mem_features() & (PAL_FEAT_BATCH | PAL_FEAT_POPULATE | PAL_FEAT_HUGETLB |
                                    PAL_FEAT_NUMA | PAL_FEAT_MTE | PAL_FEAT_BTI), 0);
     CHECK_EQ(pal_mem_huge_page_sizes(sizes, 2), 0);
     CHECK_EQ(pal_mem_alloc_huge(2 * 1024 * 1024, 0, &v), PAL_ENOSYS);
     CHECK_EQ(pal_mem_numa_nodes(), 1);
     /* one memory, so every CPU is on node 0 */
-    node = 7;
     CHECK_OK(pal_mem_current_node(&node));
     CHECK_EQ(node, 0);
     CHECK_OK(pal_mem_bind_node(p, ps, 0));
@@ -333,6 +321,7 @@ const struct th_test th_tests[] = {
 #if defined(__GLIBC__)
     TH(break_moved_inside_a_call),
     TH(additions_without_native_ways),
+    TH(unused_ranges_in_turn),
 #endif
 #endif
     TH_END,
