@@ -2,13 +2,17 @@
 # machine, in the harness's output format (a line per check, then
 # "N passed, N failed, N skipped"):
 #
-#   cmake -DCHECK=defs_check -DSOURCE_DIR=<repo> -DCLANG=clang-19 -P host_checks.cmake
+#   cmake -DCHECK=defs_check -DSOURCE_DIR=<repo> -DCLANG=clang-19 [-DLINUX_LIBC_DEV=<.deb>] -P host_checks.cmake
 #       tests/linux/defs_check.c compiled (-fsyntax-only) for every family
-#       against that family's kernel headers: one line per LX_ value
-#   cmake -DCHECK=gen_linux_defs -DSOURCE_DIR=<repo> -DPYTHON=python3 -P host_checks.cmake
+#       against that family's own kernel headers (Debian unstable's, and
+#       Debian 12's where installed): one line per LX_ value
+#   cmake -DCHECK=gen_linux_defs -DSOURCE_DIR=<repo> -DPYTHON=python3 [-DLINUX_LIBC_DEV=<.deb>] -P host_checks.cmake
 #       the committed defs_<family>.h equal a fresh run of the generator
+#       (these two download Debian unstable's headers: tools/check_generated.sh
+#       runs them, with the headers unpacked in the working directory)
 #   cmake -DCHECK=arm_modes -DSOURCE_DIR=<repo> -DCLANG=clang-19 -P host_checks.cmake
 #       32-bit Arm: ARM and Thumb-2 compile, Thumb-1 and pre-ARMv6 are refused
+#       (a ctest test of every native build)
 cmake_minimum_required(VERSION 3.20)
 
 set(passed 0)
@@ -33,7 +37,11 @@ if(CHECK STREQUAL "gen_linux_defs")
   if(NOT PYTHON)
     report(skip "gen_linux_defs --check: no python3")
   else()
-    execute_process(COMMAND ${PYTHON} ${SOURCE_DIR}/tools/gen_linux_defs.py --check
+    set(deb_arg "")
+    if(LINUX_LIBC_DEV)
+      set(deb_arg --deb ${LINUX_LIBC_DEV})
+    endif()
+    execute_process(COMMAND ${PYTHON} ${SOURCE_DIR}/tools/gen_linux_defs.py --check ${deb_arg}
       RESULT_VARIABLE rc OUTPUT_VARIABLE o ERROR_VARIABLE e)
     if(rc EQUAL 0)
       report(ok "gen_linux_defs --check: the committed tables are the headers'")
@@ -44,78 +52,138 @@ if(CHECK STREQUAL "gen_linux_defs")
   endif()
 
 elseif(CHECK STREQUAL "defs_check")
-  # family | clang target | header directories... (as tools/gen_linux_defs.py)
+  # Two header sets: Debian unstable's linux-libc-dev (one Architecture: all
+  # package with every architecture's asm headers, new enough for every
+  # value; fetched by tools/fetch.sh, or LINUX_LIBC_DEV=<the .deb>), and
+  # Debian 12's as installed (libc6-dev-*-cross, the host's linux-libc-dev),
+  # where it is.  Each family is compiled against its own asm directory
+  # only: this list is written here, not taken from the generator, so that
+  # a generator that borrows one architecture's headers for another is
+  # caught.
+  # family | clang target | asm directory in unstable's /usr/include |
+  #   Debian 12's header directories (none: not in Debian 12)
   set(families
-    "amd64|x86_64-linux-gnu|/usr/include/x86_64-linux-gnu|/usr/include"
-    "386|i686-linux-gnu|/usr/i686-linux-gnu/include"
-    "arm|arm-linux-gnueabihf|/usr/arm-linux-gnueabihf/include"
-    "arm64|aarch64-linux-gnu|/usr/aarch64-linux-gnu/include"
-    "mips|mips-linux-gnu|/usr/mips-linux-gnu/include"
-    "mips64|mips64-linux-gnuabi64|/usr/mips64-linux-gnuabi64/include"
-    "ppc64|powerpc64-linux-gnu|/usr/powerpc64-linux-gnu/include"
-    "riscv64|riscv64-linux-gnu|/usr/riscv64-linux-gnu/include"
-    "s390x|s390x-linux-gnu|/usr/s390x-linux-gnu/include"
-    "loong64|loongarch64-linux-gnu|ref:arm64")
+    "amd64|x86_64-linux-gnu|x86_64-linux-gnu|/usr/include/x86_64-linux-gnu|/usr/include"
+    "386|i686-linux-gnu|i386-linux-gnu|/usr/i686-linux-gnu/include"
+    "arm|arm-linux-gnueabihf|arm-linux-gnueabihf|/usr/arm-linux-gnueabihf/include"
+    "arm64|aarch64-linux-gnu|aarch64-linux-gnu|/usr/aarch64-linux-gnu/include"
+    "loong64|loongarch64-linux-gnu|loongarch64-linux-gnu|none"
+    "mips|mips-linux-gnu|mips-linux-gnu|/usr/mips-linux-gnu/include"
+    "mips64|mips64-linux-gnuabi64|mips64-linux-gnuabi64|/usr/mips64-linux-gnuabi64/include"
+    "ppc64|powerpc64-linux-gnu|powerpc64-linux-gnu|/usr/powerpc64-linux-gnu/include"
+    "riscv64|riscv64-linux-gnu|riscv64-linux-gnu|/usr/riscv64-linux-gnu/include"
+    "s390x|s390x-linux-gnu|s390x-linux-gnu|/usr/s390x-linux-gnu/include")
   set(defs_dir ${SOURCE_DIR}/pal/linux)
+
+  # unstable's headers, unpacked afresh under the working directory
+  set(unstable "")
+  set(deb "${LINUX_LIBC_DEV}")
+  if(NOT deb)
+    execute_process(COMMAND ${SOURCE_DIR}/tools/fetch.sh deb linux-libc-dev amd64 sid
+      RESULT_VARIABLE rc OUTPUT_VARIABLE deb ERROR_VARIABLE e OUTPUT_STRIP_TRAILING_WHITESPACE)
+    if(NOT rc EQUAL 0)
+      string(STRIP "${e}" e)
+      report(fail "defs_check: cannot fetch Debian unstable's linux-libc-dev (exit ${rc}): ${e}")
+      set(deb "")
+    endif()
+  endif()
+  if(deb)
+    set(root ${CMAKE_CURRENT_BINARY_DIR}/defs_check_headers)
+    file(REMOVE_RECURSE ${root})
+    execute_process(COMMAND dpkg-deb -f ${deb} Architecture
+      OUTPUT_VARIABLE arch OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_VARIABLE e)
+    if(NOT arch STREQUAL "all")
+      report(fail "defs_check: ${deb}: Architecture '${arch}', not all: not every architecture's headers ${e}")
+    else()
+      execute_process(COMMAND dpkg-deb -x ${deb} ${root} RESULT_VARIABLE rc ERROR_VARIABLE e)
+      if(rc EQUAL 0)
+        set(unstable ${root}/usr/include)
+      else()
+        report(fail "defs_check: cannot unpack ${deb}: ${e}")
+      endif()
+    endif()
+  endif()
+
   foreach(f ${families})
     string(REPLACE "|" ";" f "${f}")
     list(GET f 0 family)
     list(GET f 1 target)
-    list(SUBLIST f 2 -1 incs)
+    list(GET f 2 multiarch)
+    list(SUBLIST f 3 -1 old_incs)
     set(defs ${defs_dir}/defs_${family}.h)
     file(STRINGS ${defs} lx_lines REGEX "^#define LX_")
-    list(LENGTH lx_lines lx_count)
-    set(cmd ${CLANG} --target=${target} -fsyntax-only -std=c11 -nostdinc
-      "-DPAL_DEFS=\"defs_${family}.h\"" -I${defs_dir})
-    if(incs MATCHES "^ref:(.*)")
-      list(APPEND cmd "-DPAL_DEFS_REF=\"defs_${CMAKE_MATCH_1}.h\"")
-      set(against "defs_${CMAKE_MATCH_1}.h")
-    else()
-      list(GET incs 0 first)
-      if(NOT EXISTS ${first}/asm/unistd.h)
-        report(skip "defs_${family}: no kernel headers at ${first} (libc6-dev-*-cross)")
-        continue()
-      endif()
+    set(names "")
+    foreach(l ${lx_lines})
+      string(REGEX REPLACE "^#define (LX_[A-Za-z0-9_]+).*" "\\1" n "${l}")
+      list(APPEND names ${n})
+    endforeach()
+    if(NOT CLANG)
+      report(fail "defs_${family}: no clang-19 to compile the check with")
+      continue()
+    endif()
+
+    # each header set: its name, then its include directories
+    set(sets "")
+    if(unstable)
+      list(APPEND sets "Debian unstable|${unstable}/${multiarch}|${unstable}")
+    endif()
+    list(GET old_incs 0 first)
+    if(EXISTS ${first}/asm/unistd.h)
+      string(REPLACE ";" "|" o "${old_incs}")
+      list(APPEND sets "Debian 12|${o}")
+    endif()
+
+    # per name: the sets that checked it
+    foreach(n ${names})
+      set(by_${n} "")
+      set(failed_${n} "")
+    endforeach()
+    foreach(set ${sets})
+      string(REPLACE "|" ";" set "${set}")
+      list(GET set 0 set_name)
+      list(SUBLIST set 1 -1 incs)
+      set(cmd ${CLANG} --target=${target} -fsyntax-only -std=c11 -nostdinc
+        "-DPAL_DEFS=\"defs_${family}.h\"" -I${defs_dir})
       foreach(i ${incs})
         list(APPEND cmd -isystem ${i})
       endforeach()
-      set(against "the headers in ${first}")
-    endif()
-    if(NOT CLANG)
-      report(skip "defs_${family}: no clang-19")
-      continue()
-    endif()
-    execute_process(COMMAND ${cmd} ${CMAKE_CURRENT_LIST_DIR}/defs_check.c
-      RESULT_VARIABLE rc OUTPUT_VARIABLE o ERROR_VARIABLE e)
-    set(diag "${o}${e}")
-    string(REGEX MATCHALL "pal-defs check LX_[A-Za-z0-9_]+" checks "${diag}")
-    string(REGEX MATCHALL "pal-defs skip LX_[A-Za-z0-9_]+: [^\n[]*" skips "${diag}")
-    string(REGEX MATCHALL "pal-defs FAIL LX_[A-Za-z0-9_]+ != [A-Za-z0-9_]+" fails "${diag}")
-    list(REMOVE_DUPLICATES checks)
-    list(REMOVE_DUPLICATES fails)
-    foreach(c ${fails})
-      string(REPLACE "pal-defs FAIL " "" c "${c}")
-      report(fail "defs_${family} ${c} (against ${against})")
+      execute_process(COMMAND ${cmd} ${CMAKE_CURRENT_LIST_DIR}/defs_check.c
+        RESULT_VARIABLE rc OUTPUT_VARIABLE o ERROR_VARIABLE e)
+      set(diag "${o}${e}")
+      string(REGEX MATCHALL "pal-defs check LX_[A-Za-z0-9_]+" checks "${diag}")
+      string(REGEX MATCHALL "pal-defs FAIL LX_[A-Za-z0-9_]+ != [A-Za-z0-9_]+" fails "${diag}")
+      list(REMOVE_DUPLICATES fails)
+      foreach(c ${fails})
+        string(REPLACE "pal-defs FAIL " "" c "${c}")
+        string(REGEX REPLACE " .*" "" n "${c}")
+        set(failed_${n} 1)
+        report(fail "defs_${family} ${c} (${set_name}'s headers: ${incs})")
+      endforeach()
+      if(NOT rc EQUAL 0 AND fails STREQUAL "")
+        # the errors alone: every check's report is a warning with notes
+        string(REGEX MATCH "[^\n]*error:[^\n]*" err "${diag}")
+        report(fail "defs_${family}: does not compile against ${set_name}'s headers: ${err}")
+      endif()
+      foreach(c ${checks})
+        string(REPLACE "pal-defs check " "" n "${c}")
+        if(NOT "${fails}" MATCHES "FAIL ${n} ")
+          list(APPEND by_${n} "${set_name}")
+          list(REMOVE_DUPLICATES by_${n})
+        endif()
+      endforeach()
     endforeach()
-    foreach(c ${checks})
-      string(REPLACE "pal-defs check " "" name "${c}")
-      if(NOT "${fails}" MATCHES "FAIL ${name} ")
-        report(ok "defs_${family} ${name}")
+
+    # every value of the table held against at least one header set
+    foreach(n ${names})
+      if(failed_${n})
+        # reported above, with the header set that disagrees
+      elseif(by_${n} STREQUAL "")
+        report(fail "defs_${family} ${n}: checked against no header set")
+      else()
+        string(REPLACE ";" ", " by "${by_${n}}")
+        report(ok "defs_${family} ${n} (${by})")
       endif()
     endforeach()
-    foreach(c ${skips})
-      string(REPLACE "pal-defs skip " "" c "${c}")
-      string(STRIP "${c}" c)
-      report(skip "defs_${family} ${c}")
-    endforeach()
-    list(LENGTH checks nc)
-    list(LENGTH skips ns)
-    math(EXPR seen "${nc} + ${ns}")
-    if(NOT rc EQUAL 0 AND fails STREQUAL "")
-      report(fail "defs_${family}: does not compile:\n${diag}")
-    elseif(NOT seen EQUAL lx_count)
-      report(fail "defs_${family}: ${lx_count} values in the table, ${seen} checked: defs_check.c lacks some")
-    endif()
   endforeach()
 
 elseif(CHECK STREQUAL "arm_modes")
