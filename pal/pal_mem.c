@@ -9,23 +9,27 @@
  */
 #include "pal_mem.h"
 #include "pal_os.h"
+#include "pal_ranges.h"
 
+/* in one unit, pal_os.h's static declaration is their definition */
+#if !defined(PAL_ONE_UNIT) || defined(PAL_OS_EXPOSED)
 struct pal_os_stripe pal_os_stripes[PAL_STRIPES];
+#endif
 
 static size_t known_page_size;      /* 0 until initialised */
 static size_t known_huge_page_size; /* written before known_page_size is published */
 static unsigned policy = PAL_POLICY_DEFAULT;
 
-/* Set once some memory may have lost read-write access where used cannot
- * see it, never cleared: the first unused under PAL_POLICY_HARD_DECOMMIT
- * (the policy may have changed since that memory was released), or the
- * first protect to anything but read-write (unused keeps a page's access
- * on Linux, and on the BSDs under a lazy release, so a page protected,
- * released and used again would come back with it).  From then on used
- * restores access (one mprotect more) whatever the policy in force.  A
- * process that never asks for hard decommit and never narrows an access
- * pays nothing for this. */
-static unsigned access_removed;
+/* The ranges that may have lost read-write access where used cannot see
+ * it: released under PAL_POLICY_HARD_DECOMMIT (the policy may have changed
+ * since), or protected or acquired to anything but read-write (unused
+ * keeps a page's access on Linux, and on the BSDs under a lazy release, so
+ * a page protected, released and used again would come back with it).
+ * used on a range overlapping one of them restores access (one mprotect
+ * more) whatever the policy in force; any other range pays nothing for
+ * them (the cost promise).  Full, the record answers for every range: all
+ * used restore access from then on (pal_ranges.h). */
+static struct pal_ranges narrowed;
 
 #define POLICY_ALL (PAL_POLICY_DONTNEED | PAL_POLICY_HARD_DECOMMIT | \
                     PAL_POLICY_NO_THP | PAL_POLICY_THP_GRANULAR)
@@ -64,7 +68,7 @@ int pal_mem_init(void)
 }
 
 /* The page size, initialising on first use; 0 if the OS would not say. */
-static size_t page(void)
+static size_t mem_page_size(void)
 {
     size_t ps = __atomic_load_n(&known_page_size, __ATOMIC_ACQUIRE);
 
@@ -75,19 +79,26 @@ static size_t page(void)
 
 size_t pal_mem_page_size(void)
 {
-    return page();
+    return mem_page_size();
 }
 
 size_t pal_mem_huge_page_size(void)
 {
-    if (page() == 0)
+    size_t ps, hps;
+
+    if (mem_page_size() == 0)
         return 0;
-    return __atomic_load_n(&known_huge_page_size, __ATOMIC_RELAXED);
+    hps = __atomic_load_n(&known_huge_page_size, __ATOMIC_RELAXED);
+    /* not learnt at init (pal_os.h): asked again, 0 until known */
+    if (hps == PAL_OS_SIZE_UNKNOWN && pal_os_init(&ps, &hps) == PAL_OK &&
+        hps != PAL_OS_SIZE_UNKNOWN)
+        __atomic_store_n(&known_huge_page_size, hps, __ATOMIC_RELAXED);
+    return hps != PAL_OS_SIZE_UNKNOWN ? hps : 0;
 }
 
 unsigned pal_mem_features(void)
 {
-    if (page() == 0)
+    if (mem_page_size() == 0)
         return 0;
     return pal_os_features();
 }
@@ -159,7 +170,7 @@ int pal_mem_parse_policy(const char *s, unsigned *flags)
 
 int pal_mem_unused_zeroes(void)
 {
-    if (page() == 0)
+    if (mem_page_size() == 0)
         return 0;
     return pal_os_unused_zeroes(pal_mem_policy());
 }
@@ -183,7 +194,7 @@ void pal_mem_get_stats(struct pal_mem_stats *out)
  * range is then refused rather than guessed at. */
 static int bad_size(size_t n)
 {
-    size_t ps = page();
+    size_t ps = mem_page_size();
 
     return ps == 0 || n == 0 || (n & (ps - 1)) != 0;
 }
@@ -192,7 +203,7 @@ static int bad_range(const void *v, size_t n)
 {
     uintptr_t p = (uintptr_t)v;
 
-    return v == NULL || bad_size(n) || (p & (page() - 1)) != 0 || p + n <= p;
+    return v == NULL || bad_size(n) || (p & (mem_page_size() - 1)) != 0 || p + n <= p;
 }
 
 int pal_mem_reserve(void *hint, size_t n, void **out)
@@ -213,7 +224,7 @@ int pal_mem_reserve_at(void *addr, size_t n)
 
 int pal_mem_reserve_aligned(size_t n, size_t align, void **out)
 {
-    if (out == NULL || bad_size(n) || align < page() || (align & (align - 1)) != 0)
+    if (out == NULL || bad_size(n) || align < mem_page_size() || (align & (align - 1)) != 0)
         return PAL_EINVAL;
     return pal_os_reserve_aligned(n, align, out);
 }
@@ -225,33 +236,44 @@ int pal_mem_map(void *v, size_t n)
     return pal_os_map(v, n, pal_mem_policy());
 }
 
-/* The policy used passes on: with PAL_POLICY_HARD_DECOMMIT once any
- * access may have been removed (access_removed), so that the backend
- * restores it. */
-static unsigned used_policy(void)
+/* The policy used passes on for [v, v+n): with PAL_POLICY_HARD_DECOMMIT
+ * where the range overlaps one whose access may have been removed
+ * (narrowed), so that the backend restores it. */
+static unsigned used_policy(const void *v, size_t n)
 {
     unsigned p = pal_mem_policy();
 
-    if (__atomic_load_n(&access_removed, __ATOMIC_RELAXED))
+    if (pal_ranges_overlap(&narrowed, (uintptr_t)v, (uintptr_t)v + n - 1))
         p |= PAL_POLICY_HARD_DECOMMIT;
     return p;
 }
 
 /* Noted before the backend removes any access, so that a used racing
  * with the change already restores it. */
-static void note_access_removed(void)
+static void note_access_removed(uintptr_t first, uintptr_t last)
 {
-    if (!__atomic_load_n(&access_removed, __ATOMIC_RELAXED))
-        __atomic_store_n(&access_removed, 1, __ATOMIC_RELAXED);
+    pal_ranges_note(&narrowed, first, last);
 }
 
-/* The policy unused passes on, noting a first hard decommit. */
-static unsigned unused_policy(void)
+/* Set once an unused may have released lazily, never cleared: from then
+ * on pal_mem_used_zero cannot promise zeroes, for it does not know which
+ * ranges went through that release.  Decided by the policy alone, which
+ * costs no call on the unused path: every backend releases at once under
+ * PAL_POLICY_DONTNEED (a fresh mapping where its advice would keep the
+ * contents), and may release lazily without it. */
+static unsigned lazy_released;
+
+static void note_lazy_release(unsigned p);
+
+/* The policy unused passes on for [first, last], noting a hard decommit
+ * there and a first lazy release. */
+static unsigned unused_policy(uintptr_t first, uintptr_t last)
 {
     unsigned p = pal_mem_policy();
 
     if (p & PAL_POLICY_HARD_DECOMMIT)
-        note_access_removed();
+        note_access_removed(first, last);
+    note_lazy_release(p);
     return p;
 }
 
@@ -259,31 +281,79 @@ int pal_mem_used(void *v, size_t n)
 {
     if (bad_range(v, n))
         return PAL_EINVAL;
-    return pal_os_used(v, n, used_policy());
+    return pal_os_used(v, n, used_policy(v, n));
 }
 
 int pal_mem_unused(void *v, size_t n)
 {
     if (bad_range(v, n))
         return PAL_EINVAL;
-    return pal_os_unused(v, n, unused_policy());
+    return pal_os_unused(v, n, unused_policy((uintptr_t)v, (uintptr_t)v + n - 1));
 }
 
 int pal_mem_unused_ranges(const struct pal_mem_range *r, size_t count, size_t *done)
 {
     size_t i, ignored;
+    uintptr_t first, last;
 
     if (done == NULL)
         done = &ignored;
+    /* first: a refusal released no range, and says so */
+    *done = 0;
     if (count > 0 && r == NULL)
         return PAL_EINVAL;
     for (i = 0; i < count; i++)
         if (bad_range(r[i].v, r[i].n))
             return PAL_EINVAL;
-    *done = 0;
     if (count == 0)
         return PAL_OK;
-    return pal_os_unused_ranges(r, count, unused_policy(), done);
+    /* under harddecommit the ranges' hull is noted, one slot for the
+     * batch: the gaps between them pay an mprotect on used, never a miss */
+    first = (uintptr_t)r[0].v;
+    last = first + r[0].n - 1;
+    for (i = 1; i < count; i++) {
+        if ((uintptr_t)r[i].v < first)
+            first = (uintptr_t)r[i].v;
+        if ((uintptr_t)r[i].v + r[i].n - 1 > last)
+            last = (uintptr_t)r[i].v + r[i].n - 1;
+    }
+    return pal_os_unused_ranges(r, count, unused_policy(first, last), done);
+}
+
+static int bad_purge(unsigned how)
+{
+    return how != PAL_PURGE_ZERO && how != PAL_PURGE_LAZY;
+}
+
+/* Purge keeps access whatever the policy: harddecommit never applies. */
+static unsigned purge_policy(void)
+{
+    return pal_mem_policy() & ~PAL_POLICY_HARD_DECOMMIT;
+}
+
+int pal_mem_purge(void *v, size_t n, unsigned how)
+{
+    if (bad_range(v, n) || bad_purge(how))
+        return PAL_EINVAL;
+    return pal_os_purge(v, n, how, purge_policy());
+}
+
+int pal_mem_purge_ranges(const struct pal_mem_range *r, size_t count,
+                         unsigned how, size_t *done)
+{
+    size_t i, ignored;
+
+    if (done == NULL)
+        done = &ignored;
+    *done = 0;
+    if (bad_purge(how) || (count > 0 && r == NULL))
+        return PAL_EINVAL;
+    for (i = 0; i < count; i++)
+        if (bad_range(r[i].v, r[i].n))
+            return PAL_EINVAL;
+    if (count == 0)
+        return PAL_OK;
+    return pal_os_purge_ranges(r, count, how, purge_policy(), done);
 }
 
 int pal_mem_populate(void *v, size_t n)
@@ -302,9 +372,15 @@ int pal_mem_alloc(size_t n, void **out)
 
 int pal_mem_free(void *v, size_t n)
 {
+    int err;
+
     if (bad_range(v, n))
         return PAL_EINVAL;
-    return pal_os_free(v, n);
+    err = pal_os_free(v, n);
+    /* after the unmapping: a used racing with it still restores access */
+    if (err == PAL_OK)
+        pal_ranges_drop(&narrowed, (uintptr_t)v, (uintptr_t)v + n - 1);
+    return err;
 }
 
 int pal_mem_fault(void *v, size_t n)
@@ -327,7 +403,7 @@ int pal_mem_protect(void *v, size_t n, unsigned prot)
     if (bad_range(v, n) || bad_prot(prot))
         return PAL_EINVAL;
     if (prot != (PAL_PROT_READ | PAL_PROT_WRITE))
-        note_access_removed();
+        note_access_removed((uintptr_t)v, (uintptr_t)v + n - 1);
     return pal_os_protect(v, n, prot);
 }
 
@@ -404,7 +480,7 @@ int pal_mem_resident(const void *v, size_t n, size_t *bytes)
 
 size_t pal_mem_huge_page_sizes(size_t *sizes, size_t max)
 {
-    if (page() == 0)
+    if (mem_page_size() == 0)
         return 0;
     if (sizes == NULL)
         max = 0;
@@ -417,7 +493,7 @@ int pal_mem_alloc_huge(size_t n, size_t page_bytes, void **out)
 
     if (out == NULL || bad_size(n))
         return PAL_EINVAL;
-    if (page_bytes != 0 && (page_bytes < page() || (page_bytes & (page_bytes - 1)) != 0))
+    if (page_bytes != 0 && (page_bytes < mem_page_size() || (page_bytes & (page_bytes - 1)) != 0))
         return PAL_EINVAL;
     count = pal_os_huge_page_sizes(sizes, sizeof sizes / sizeof sizes[0]);
     if (count == 0)
@@ -439,7 +515,7 @@ unsigned pal_mem_numa_nodes(void)
 {
     unsigned nodes;
 
-    if (page() == 0)
+    if (mem_page_size() == 0)
         return 1;
     nodes = pal_os_numa_nodes();
     return nodes == 0 ? 1 : nodes;
@@ -449,7 +525,7 @@ int pal_mem_current_node(unsigned *node)
 {
     if (node == NULL)
         return PAL_EINVAL;
-    if (page() == 0)
+    if (mem_page_size() == 0)
         return PAL_ENOSYS;
     return pal_os_current_node(node);
 }
@@ -466,4 +542,119 @@ int pal_mem_bind_node(void *v, size_t n, unsigned node)
     if (nodes == 1)
         return PAL_OK;
     return pal_os_bind_node(v, n, node);
+}
+
+/* ---- acquire, zero knowledge, core dumps, facts ------------------------ */
+
+/* Noted before the release, so that a used_zero racing with it already
+ * answers 0; one relaxed load once noted. */
+static void note_lazy_release(unsigned p)
+{
+    if (!(p & PAL_POLICY_DONTNEED) && !__atomic_load_n(&lazy_released, __ATOMIC_RELAXED))
+        __atomic_store_n(&lazy_released, 1, __ATOMIC_RELAXED);
+}
+
+#define SPEC_ALL (PAL_SPEC_EXACT | PAL_SPEC_NORESERVE | PAL_SPEC_NODUMP | PAL_SPEC_TRACK)
+
+int pal_mem_acquire(const struct pal_mem_spec *spec, void **out)
+{
+    struct pal_mem_spec s;
+    size_t ps;
+    int err;
+
+    if (spec == NULL || out == NULL)
+        return PAL_EINVAL;
+    s = *spec;
+    if (bad_size(s.n))
+        return PAL_EINVAL;
+    ps = mem_page_size();
+    if (s.align != 0 && (s.align < ps || (s.align & (s.align - 1)) != 0))
+        return PAL_EINVAL;
+    if (s.align == 0)
+        s.align = ps;
+    if (s.hint != NULL && bad_range(s.hint, s.n))
+        return PAL_EINVAL;
+    if ((s.flags & ~SPEC_ALL) != 0)
+        return PAL_EINVAL;
+    if ((s.flags & PAL_SPEC_EXACT) &&
+        (s.hint == NULL || ((uintptr_t)s.hint & (s.align - 1)) != 0))
+        return PAL_EINVAL;
+    if (s.state != PAL_STATE_RESERVED && s.state != PAL_STATE_PREPARED &&
+        s.state != PAL_STATE_READY)
+        return PAL_EINVAL;
+    if (s.state != PAL_STATE_READY && s.prot != 0)
+        return PAL_EINVAL;
+    if (s.state == PAL_STATE_READY) {
+        if (s.prot == 0)
+            s.prot = PAL_PROT_READ | PAL_PROT_WRITE;
+        if (bad_prot(s.prot))
+            return PAL_EINVAL;
+    }
+    /* tracking asked where no backend call can give it: refused before
+     * anything is mapped */
+    if ((s.flags & PAL_SPEC_TRACK) && !(pal_mem_features() & PAL_FEAT_TRACK))
+        return PAL_ENOSYS;
+    err = pal_os_acquire(&s, pal_mem_policy(), out);
+    /* the range is known only now; no used can race with its acquire */
+    if (err == PAL_OK && s.state == PAL_STATE_READY &&
+        s.prot != (PAL_PROT_READ | PAL_PROT_WRITE))
+        note_access_removed((uintptr_t)*out, (uintptr_t)*out + s.n - 1);
+    return err;
+}
+
+int pal_mem_used_zero(void *v, size_t n, int *zeroed)
+{
+    int z, err;
+
+    if (zeroed == NULL || bad_range(v, n))
+        return PAL_EINVAL;
+    /* read before: a lazy release noted during the call may concern
+     * this range only if the caller raced itself */
+    z = !__atomic_load_n(&lazy_released, __ATOMIC_RELAXED);
+    err = pal_os_used(v, n, used_policy(v, n));
+    if (err == PAL_OK)
+        *zeroed = z;
+    return err;
+}
+
+int pal_mem_dump(void *v, size_t n, int include)
+{
+    if (bad_range(v, n))
+        return PAL_EINVAL;
+    return pal_os_dump(v, n, include != 0);
+}
+
+int pal_mem_track_writes(void *v, size_t n, int on)
+{
+    if (bad_range(v, n))
+        return PAL_EINVAL;
+    return pal_os_track_writes(v, n, on != 0);
+}
+
+int pal_mem_written(void *v, size_t n, unsigned char *pages, int reset)
+{
+    if (pages == NULL || bad_range(v, n))
+        return PAL_EINVAL;
+    return pal_os_written(v, n, pages, reset != 0);
+}
+
+int pal_mem_info(struct pal_mem_info *out)
+{
+    if (out == NULL)
+        return PAL_EINVAL;
+    if (mem_page_size() == 0)
+        return PAL_EOS;
+    out->page_size = mem_page_size();
+    out->huge_page_size = pal_mem_huge_page_size();
+    out->features = pal_mem_features();
+    out->policy = pal_mem_policy();
+    out->numa_nodes = pal_mem_numa_nodes();
+    /* what a backend has no way to learn: the page size, no THP, an
+     * overcommit mode not known, no-reserve without effect */
+    out->granularity = out->page_size;
+    out->thp = PAL_THP_NONE;
+    out->overcommit = PAL_OVERCOMMIT_UNKNOWN;
+    out->noreserve = 0;
+    pal_os_info(out);
+    return PAL_OK;
 }

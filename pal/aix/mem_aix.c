@@ -25,22 +25,13 @@
 #include <sys/shm.h> /* disclaim64 */
 #endif
 #include <errno.h>
+#include <stdlib.h> /* getenv: PSALLOC */
 
 #include "pal_os.h"
 #include "posix/mem_posix.h"
 
-/* Stored by every racing initialiser and read by every call, so atomic
- * both ways (a plain read beside a store is a data race in C11, whatever
- * the value); relaxed loads cost what plain ones do. */
-static size_t page_size_word;
-
-static inline size_t os_page_size(void)
-{
-    return __atomic_load_n(&page_size_word, __ATOMIC_RELAXED);
-}
-
 /* PAL_FEAT_* bits, each probed on first use. */
-static struct pal_posix_features feats;
+static struct pal_os_feature_cache feats;
 
 #if !defined(DISCLAIM_ZEROMEM)
 /* Whether pages released with MADV_DONTNEED read back as zero here:
@@ -56,7 +47,7 @@ int pal_os_init(size_t *ps, size_t *hps)
 
     if (p == 0)
         return PAL_EOS;
-    __atomic_store_n(&page_size_word, p, __ATOMIC_RELAXED);
+    os_page_size_set(p);
     *ps = p;
     /* AIX's large (16 MiB) pages are set up per process, not transparent. */
     *hps = 0;
@@ -72,13 +63,13 @@ static unsigned probe(unsigned want)
     unsigned have = 0;
     void *s;
 
-    want = pal_posix_unprobed(&feats, want);
+    want = pal_os_unprobed(&feats, want);
     if (want == 0)
-        return pal_posix_have(&feats);
+        return pal_os_have(&feats);
     if (want & (PAL_FEAT_RESIDENT | PAL_FEAT_MADV_DONTNEED)) {
         s = pal_posix_mmap(NULL, 2 * os_page_size(), PROT_RW, MAP_ANON_PRIVATE);
         if (s == MAP_FAILED) /* probe again next time */
-            return pal_posix_have(&feats);
+            return pal_os_have(&feats);
         if ((want & PAL_FEAT_RESIDENT) &&
             pal_posix_probe_resident(s, os_page_size()))
             have |= PAL_FEAT_RESIDENT;
@@ -88,7 +79,7 @@ static unsigned probe(unsigned want)
             have |= PAL_FEAT_MADV_DONTNEED;
         pal_posix_munmap(s, 2 * os_page_size());
     }
-    return pal_posix_probed(&feats, want, have);
+    return pal_os_probed(&feats, want, have);
 }
 
 unsigned pal_os_features(void)
@@ -290,7 +281,7 @@ int pal_os_collapse(void *v, size_t n)
     return PAL_ENOSYS;
 }
 
-/* ---- beyond the Go runtime -------------------------------------------- */
+/* ---- guard regions, sealing, names, residency -------------------------- */
 
 int pal_os_guard(void *v, size_t n)
 {
@@ -323,12 +314,39 @@ int pal_os_resident(const void *v, size_t n, size_t *bytes)
     return PAL_OK;
 }
 
-/* ---- additions: batched release, prefault, huge pages, NUMA ----------- */
+/* ---- batched release, purge, prefault, huge pages, NUMA ---------------- */
 
 int pal_os_unused_ranges(const struct pal_mem_range *r, size_t count,
                          unsigned policy, size_t *done)
 {
     return pal_os_unused_each(r, count, policy, done);
+}
+
+/* AIX has no lazy release, and disclaim64(DISCLAIM_ZEROMEM) frees the
+ * pages, leaves zeros and keeps the mapping and its access: both ZERO and
+ * LAZY (which allows zeros) are release().  It needs the range writable.
+ * The Linux stand-in's MADV_DONTNEED, where it keeps the contents
+ * (qemu-user before 7.1), is replaced by written zeros for ZERO, a
+ * counted fallback; LAZY is then content with it. */
+int pal_os_purge(void *v, size_t n, unsigned how, unsigned policy)
+{
+    (void)policy;
+#if !defined(DISCLAIM_ZEROMEM)
+    if (how == PAL_PURGE_ZERO && !dontneed_gives_zeroes()) {
+        pal_os_count_fallback();
+        pal_os_write_zeros(v, n);
+        return PAL_OK;
+    }
+#else
+    (void)how;
+#endif
+    return release(v, n);
+}
+
+int pal_os_purge_ranges(const struct pal_mem_range *r, size_t count,
+                        unsigned how, unsigned policy, size_t *done)
+{
+    return pal_os_purge_each(r, count, how, policy, done);
 }
 
 /* No prefault call here: touch each page. */
@@ -376,4 +394,54 @@ int pal_os_bind_node(void *v, size_t n, unsigned node)
     (void)n;
     (void)node;
     return PAL_ENOSYS;
+}
+
+/* ---- acquire, core dumps, facts --------------------------------------- */
+
+/* reserve, then the mprotects of map and used (AIX maps nothing over a
+ * mapping), one after the other (pal_os.h). */
+int pal_os_acquire(const struct pal_mem_spec *spec, unsigned policy, void **out)
+{
+    return pal_os_acquire_steps(spec, policy, os_page_size(), out);
+}
+
+/* AIX's madvise accepts and ignores advice; there is none for core files. */
+int pal_os_dump(void *v, size_t n, int include)
+{
+    (void)v;
+    (void)n;
+    (void)include;
+    return PAL_ENOSYS;
+}
+
+/* No write tracking: AIX gives a process no way to read or clear the
+ * modified bits of its pages (no pagemap, no write watch), and the one way
+ * left, mprotect and a SIGSEGV handler, is the caller's barrier. */
+int pal_os_track_writes(void *v, size_t n, int on)
+{
+    (void)v;
+    (void)n;
+    (void)on;
+    return PAL_ENOSYS;
+}
+
+int pal_os_written(void *v, size_t n, unsigned char *pages, int reset)
+{
+    (void)v;
+    (void)n;
+    (void)pages;
+    (void)reset;
+    return PAL_ENOSYS;
+}
+
+/* Paging space is allocated early (charged at mmap, STRICT) when the
+ * environment says PSALLOC=early, else late, when touched, which is read
+ * as nothing known; no transparent huge pages, no no-reserve flag. */
+void pal_os_info(struct pal_mem_info *out)
+{
+    const char *ps = getenv("PSALLOC");
+
+    if (ps != NULL && ps[0] == 'e' && ps[1] == 'a' && ps[2] == 'r' && ps[3] == 'l' &&
+        ps[4] == 'y' && ps[5] == '\0')
+        out->overcommit = PAL_OVERCOMMIT_STRICT;
 }

@@ -77,16 +77,6 @@
 #define PROT_NONE_UNTIL_USED PROT_NONE
 #endif
 
-/* Stored by every racing initialiser and read by every call, so atomic
- * both ways (a plain read beside a store is a data race in C11, whatever
- * the value); relaxed loads cost what plain ones do. */
-static size_t page_size_word;
-
-static inline size_t os_page_size(void)
-{
-    return __atomic_load_n(&page_size_word, __ATOMIC_RELAXED);
-}
-
 static size_t huge_page_size_word;
 
 #if defined(SHM_LARGEPAGE_ALLOC_DEFAULT)
@@ -114,7 +104,7 @@ static inline size_t os_huge_page_size(void)
 static int madv_free_works = 1;
 
 /* PAL_FEAT_* bits, each probed on first use. */
-static struct pal_posix_features feats;
+static struct pal_os_feature_cache feats;
 
 /* ---- set-up ----------------------------------------------------------- */
 
@@ -147,7 +137,7 @@ int pal_os_init(size_t *ps, size_t *hps)
 #endif
     }
 #endif
-    __atomic_store_n(&page_size_word, p, __ATOMIC_RELAXED);
+    os_page_size_set(p);
     __atomic_store_n(&huge_page_size_word, h, __ATOMIC_RELAXED);
     *ps = p;
     *hps = h;
@@ -162,9 +152,9 @@ static unsigned probe(unsigned want)
     unsigned have = PAL_FEAT_MADV_DONTNEED;
     void *s;
 
-    want = pal_posix_unprobed(&feats, want);
+    want = pal_os_unprobed(&feats, want);
     if (want == 0)
-        return pal_posix_have(&feats);
+        return pal_os_have(&feats);
     if (os_huge_page_size() != 0)
         have |= PAL_FEAT_THP;
 #if defined(EXACT_FLAGS) && EXACT_NOREPLACE
@@ -176,7 +166,7 @@ static unsigned probe(unsigned want)
     if (want & (PAL_FEAT_RESIDENT | PAL_FEAT_MADV_FREE)) {
         s = pal_posix_mmap(NULL, 2 * os_page_size(), PROT_RW, MAP_ANON_PRIVATE);
         if (s == MAP_FAILED) /* probe again next time */
-            return pal_posix_have(&feats);
+            return pal_os_have(&feats);
         if ((want & PAL_FEAT_RESIDENT) &&
             pal_posix_probe_resident(s, os_page_size()))
             have |= PAL_FEAT_RESIDENT;
@@ -185,7 +175,7 @@ static unsigned probe(unsigned want)
             have |= PAL_FEAT_MADV_FREE;
         pal_posix_munmap(s, 2 * os_page_size());
     }
-    return pal_posix_probed(&feats, want, have);
+    return pal_os_probed(&feats, want, have);
 }
 
 unsigned pal_os_features(void)
@@ -390,7 +380,7 @@ int pal_os_collapse(void *v, size_t n)
     return PAL_ENOSYS;
 }
 
-/* ---- beyond the Go runtime -------------------------------------------- */
+/* ---- guard regions, sealing, names, residency -------------------------- */
 
 /* FreeBSD: a guard in place of the pages (freed, and no object behind the
  * range); elsewhere PROT_NONE.  Either is one more map entry, so this is
@@ -440,12 +430,46 @@ int pal_os_resident(const void *v, size_t n, size_t *bytes)
     return PAL_OK;
 }
 
-/* ---- additions: batched release, prefault, huge pages, NUMA ----------- */
+/* ---- batched release, purge, prefault, huge pages, NUMA ---------------- */
 
 int pal_os_unused_ranges(const struct pal_mem_range *r, size_t count,
                          unsigned policy, size_t *done)
 {
     return pal_os_unused_each(r, count, policy, done);
+}
+
+/* Purge keeps the mapping, so no fresh one (which would take the access,
+ * and where swap is accounted, the charge, and could be refused): only
+ * madvise.  The BSDs have no advice that zeroes and keeps the mapping
+ * (MADV_DONTNEED keeps the contents), so ZERO writes zeros, a counted
+ * fallback, then advises MADV_FREE: the pages read zero whether the kernel
+ * takes them or not, and it may take them.  LAZY is MADV_FREE, or where
+ * that is refused nothing (counted): old contents are what LAZY allows.
+ * The zeros need the range writable. */
+int pal_os_purge(void *v, size_t n, unsigned how, unsigned policy)
+{
+    (void)policy;
+    if (how == PAL_PURGE_ZERO) {
+        pal_os_count_fallback();
+        pal_os_write_zeros(v, n);
+    }
+    if (__atomic_load_n(&madv_free_works, __ATOMIC_RELAXED)) {
+        if (pal_posix_madvise(v, n, MADV_FREE) == 0)
+            return PAL_OK;
+        /* locked pages (EINVAL on Linux) or a refused advice: neither
+         * breaks a promise, the pages merely stay */
+        if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+            return pal_posix_error(errno);
+    }
+    if (how == PAL_PURGE_LAZY)
+        pal_os_count_fallback();
+    return PAL_OK;
+}
+
+int pal_os_purge_ranges(const struct pal_mem_range *r, size_t count,
+                        unsigned how, unsigned policy, size_t *done)
+{
+    return pal_os_purge_each(r, count, how, policy, done);
 }
 
 /* No prefault call here: touch each page. */
@@ -570,4 +594,62 @@ int pal_os_bind_node(void *v, size_t n, unsigned node)
     (void)n;
     (void)node;
     return PAL_ENOSYS;
+}
+
+/* ---- acquire, core dumps, facts --------------------------------------- */
+
+/* reserve, map, used and protect one after the other (pal_os.h): no BSD
+ * mmap flag says both "exactly here" and "without replacing" on all four,
+ * and MAP_NORESERVE is gone (FreeBSD 11) or was never there, so nothing
+ * would be saved by one call of its own for the plain case. */
+int pal_os_acquire(const struct pal_mem_spec *spec, unsigned policy, void **out)
+{
+    return pal_os_acquire_steps(spec, policy, os_page_size(), out);
+}
+
+/* FreeBSD and DragonFly: MADV_NOCORE and MADV_CORE; the others have
+ * nothing. */
+int pal_os_dump(void *v, size_t n, int include)
+{
+#if defined(MADV_NOCORE) && defined(MADV_CORE)
+    if (pal_posix_madvise(v, n, include ? MADV_CORE : MADV_NOCORE) != 0)
+        return pal_posix_error(errno);
+    return PAL_OK;
+#else
+    (void)v;
+    (void)n;
+    (void)include;
+    return PAL_ENOSYS;
+#endif
+}
+
+/* No write tracking: mincore's MINCORE_MODIFIED (FreeBSD) is the pmap's
+ * modified bit, which only the pageout daemon clears, so a write after a
+ * report cannot be told from one before it; NetBSD and OpenBSD have
+ * nothing.  Only mprotect and a SIGSEGV handler remain: the caller's
+ * barrier. */
+int pal_os_track_writes(void *v, size_t n, int on)
+{
+    (void)v;
+    (void)n;
+    (void)on;
+    return PAL_ENOSYS;
+}
+
+int pal_os_written(void *v, size_t n, unsigned char *pages, int reset)
+{
+    (void)v;
+    (void)n;
+    (void)pages;
+    (void)reset;
+    return PAL_ENOSYS;
+}
+
+/* Superpages, where there are any, are used wherever they fit, unasked
+ * (FreeBSD's vm.pmap.pg_ps_enabled); the overcommit setting is not read
+ * (FreeBSD's vm.overcommit, NetBSD's none), and no-reserve has no flag. */
+void pal_os_info(struct pal_mem_info *out)
+{
+    if (os_huge_page_size() != 0)
+        out->thp = PAL_THP_ALWAYS;
 }

@@ -45,16 +45,6 @@ kern_return_t mach_vm_allocate(vm_map_t target, mach_vm_address_t *address,
 #include "pal_os.h"
 #include "posix/mem_posix.h"
 
-/* Stored by every racing initialiser and read by every call, so atomic
- * both ways (a plain read beside a store is a data race in C11, whatever
- * the value); relaxed loads cost what plain ones do. */
-static size_t page_size_word;
-
-static inline size_t os_page_size(void)
-{
-    return __atomic_load_n(&page_size_word, __ATOMIC_RELAXED);
-}
-
 /* What unused advises when pages may stay until the kernel wants them:
  * MADV_FREE_REUSABLE, else MADV_FREE, else a fresh mapping.  Downgraded
  * for good only on an answer that is about the advice, never about the
@@ -67,7 +57,7 @@ static int advise_unused = MADV_FREE_REUSABLE;
 static int made_reusable;
 
 /* PAL_FEAT_* bits, each probed on first use. */
-static struct pal_posix_features feats;
+static struct pal_os_feature_cache feats;
 
 /* ---- errors and counted calls ----------------------------------------- */
 
@@ -122,7 +112,7 @@ int pal_os_init(size_t *ps, size_t *hps)
 
     if (p == 0)
         return PAL_EOS;
-    __atomic_store_n(&page_size_word, p, __ATOMIC_RELAXED);
+    os_page_size_set(p);
     *ps = p;
     /* Superpages exist only when asked for at allocation (x86-64
      * VM_FLAGS_SUPERPAGE_SIZE_2MB): nothing is transparent. */
@@ -139,13 +129,13 @@ static unsigned probe(unsigned want)
     unsigned have = PAL_FEAT_FIXED_NOREPLACE | PAL_FEAT_MADV_DONTNEED;
     void *s;
 
-    want = pal_posix_unprobed(&feats, want);
+    want = pal_os_unprobed(&feats, want);
     if (want == 0)
-        return pal_posix_have(&feats);
+        return pal_os_have(&feats);
     if (want & (PAL_FEAT_RESIDENT | PAL_FEAT_MADV_FREE)) {
         s = pal_posix_mmap(NULL, 2 * os_page_size(), PROT_RW, MAP_ANON_PRIVATE);
         if (s == MAP_FAILED) /* probe again next time */
-            return pal_posix_have(&feats);
+            return pal_os_have(&feats);
         if ((want & PAL_FEAT_RESIDENT) &&
             pal_posix_probe_resident(s, os_page_size()))
             have |= PAL_FEAT_RESIDENT;
@@ -155,7 +145,7 @@ static unsigned probe(unsigned want)
             have |= PAL_FEAT_MADV_FREE;
         pal_posix_munmap(s, 2 * os_page_size());
     }
-    return pal_posix_probed(&feats, want, have);
+    return pal_os_probed(&feats, want, have);
 }
 
 unsigned pal_os_features(void)
@@ -201,8 +191,8 @@ static int release_lazily(void *v, size_t n)
         /* Before the call: a REUSABLE that fails part way (EINVAL) has
          * made the pages before the failure reusable all the same, and
          * used must REUSE them. */
-        if (!__atomic_load_n(&made_reusable, __ATOMIC_RELAXED))
-            __atomic_store_n(&made_reusable, 1, __ATOMIC_RELAXED);
+        if (!pal_os_flag(&made_reusable))
+            pal_os_flag_set(&made_reusable);
         if (do_madvise(v, n, MADV_FREE_REUSABLE) == 0)
             return PAL_OK;
         if (errno == ENOTSUP || errno == ENOSYS)
@@ -284,7 +274,7 @@ int pal_os_used(void *v, size_t n, unsigned policy)
         return os_error(errno);
     /* Footprint accounting only: the pages are usable either way, and on
      * a range that was never made reusable the kernel does nothing. */
-    if (__atomic_load_n(&made_reusable, __ATOMIC_RELAXED))
+    if (pal_os_flag(&made_reusable))
         (void)do_madvise(v, n, MADV_FREE_REUSE);
     return PAL_OK;
 }
@@ -355,7 +345,7 @@ int pal_os_collapse(void *v, size_t n)
     return PAL_ENOSYS;
 }
 
-/* ---- beyond the Go runtime -------------------------------------------- */
+/* ---- guard regions, sealing, names, residency -------------------------- */
 
 int pal_os_guard(void *v, size_t n)
 {
@@ -389,12 +379,52 @@ int pal_os_resident(const void *v, size_t n, size_t *bytes)
     return PAL_OK;
 }
 
-/* ---- additions: batched release, prefault, huge pages, NUMA ----------- */
+/* ---- batched release, purge, prefault, huge pages, NUMA ---------------- */
 
 int pal_os_unused_ranges(const struct pal_mem_range *r, size_t count,
                          unsigned policy, size_t *done)
 {
     return pal_os_unused_each(r, count, policy, done);
+}
+
+/* Purge keeps the mapping (a fresh one would take the access of
+ * Prepared or read-only memory): only madvise.  LAZY is plain MADV_FREE,
+ * not REUSABLE: the caller writes the memory again without a used, so
+ * there would be no REUSE to put the pages back into the footprint.  XNU's
+ * MADV_DONTNEED keeps the contents, so ZERO is MADV_ZERO where the SDK
+ * has it (XNU zeroes the range in place), else zeros written, a counted
+ * fallback, then MADV_FREE so that the pages may still go back (they read
+ * zero either way).  A refused MADV_FREE (EINVAL: about the range, as
+ * release_lazily explains) breaks no promise: the pages merely stay,
+ * counted.  The zeros need the range writable. */
+int pal_os_purge(void *v, size_t n, unsigned how, unsigned policy)
+{
+    (void)policy;
+    if (how == PAL_PURGE_ZERO) {
+#ifdef MADV_ZERO
+        if (do_madvise(v, n, MADV_ZERO) == 0)
+            return PAL_OK;
+        if (errno != EINVAL && errno != ENOTSUP && errno != ENOSYS)
+            return os_error(errno);
+#endif
+        pal_os_count_fallback();
+        pal_os_write_zeros(v, n);
+    }
+    if (__atomic_load_n(&advise_unused, __ATOMIC_RELAXED) != ADVISE_REMAP) {
+        if (do_madvise(v, n, MADV_FREE) == 0)
+            return PAL_OK;
+        if (errno != EINVAL && errno != ENOTSUP && errno != ENOSYS)
+            return os_error(errno);
+    }
+    if (how == PAL_PURGE_LAZY)
+        pal_os_count_fallback();
+    return PAL_OK;
+}
+
+int pal_os_purge_ranges(const struct pal_mem_range *r, size_t count,
+                        unsigned how, unsigned policy, size_t *done)
+{
+    return pal_os_purge_each(r, count, how, policy, done);
 }
 
 /* No prefault call (MADV_WILLNEED reads file pages in; anonymous memory
@@ -418,7 +448,7 @@ static int superpages_refused;
 
 size_t pal_os_huge_page_sizes(size_t *sizes, size_t max)
 {
-    if (__atomic_load_n(&superpages_refused, __ATOMIC_RELAXED))
+    if (pal_os_flag(&superpages_refused))
         return 0;
     if (max > 0)
         sizes[0] = SUPERPAGE_BYTES;
@@ -435,7 +465,7 @@ int pal_os_alloc_huge(size_t n, size_t page, void **out)
     kr = mach_vm_allocate(mach_task_self(), &addr, n,
                           VM_FLAGS_ANYWHERE | VM_FLAGS_SUPERPAGE_SIZE_2MB);
     if (kr == KERN_INVALID_ARGUMENT) {
-        __atomic_store_n(&superpages_refused, 1, __ATOMIC_RELAXED);
+        pal_os_flag_set(&superpages_refused);
         return PAL_ENOSYS;
     }
     if (kr != KERN_SUCCESS)
@@ -481,4 +511,51 @@ int pal_os_bind_node(void *v, size_t n, unsigned node)
     (void)n;
     (void)node;
     return PAL_ENOSYS;
+}
+
+/* ---- acquire, core dumps, facts --------------------------------------- */
+
+/* reserve (mach_vm_map where placement or alignment is asked), map, used
+ * and protect one after the other (pal_os.h). */
+int pal_os_acquire(const struct pal_mem_spec *spec, unsigned policy, void **out)
+{
+    return pal_os_acquire_steps(spec, policy, os_page_size(), out);
+}
+
+/* XNU has no advice to leave a range out of a core file. */
+int pal_os_dump(void *v, size_t n, int include)
+{
+    (void)v;
+    (void)n;
+    (void)include;
+    return PAL_ENOSYS;
+}
+
+/* No write tracking: mincore's MINCORE_MODIFIED and the Mach page
+ * queries report a dirty bit that user space cannot clear, so a write
+ * after a report cannot be told from one before it.  Only mprotect and a
+ * signal handler remain: the caller's barrier. */
+int pal_os_track_writes(void *v, size_t n, int on)
+{
+    (void)v;
+    (void)n;
+    (void)on;
+    return PAL_ENOSYS;
+}
+
+int pal_os_written(void *v, size_t n, unsigned char *pages, int reset)
+{
+    (void)v;
+    (void)n;
+    (void)pages;
+    (void)reset;
+    return PAL_ENOSYS;
+}
+
+/* No transparent huge pages; no commit limit (pages are charged when
+ * touched, then compressed or swapped), so nothing for no-reserve to
+ * spare. */
+void pal_os_info(struct pal_mem_info *out)
+{
+    out->overcommit = PAL_OVERCOMMIT_ALWAYS;
 }

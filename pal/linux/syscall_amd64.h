@@ -6,12 +6,7 @@
 
 #include "defs_amd64.h"
 
-/* PAL_POISON_CLOBBERS (a test build): right after the trap, overwrite
- * every register the `syscall` instruction may change (rcx, r11), as a
- * real kernel may.  qemu-user keeps them all, so without this a register
- * missing from the clobbers below would never show; with it, the suite
- * breaks.  The list is the kernel's, kept apart from the clobbers on
- * purpose. */
+/* PAL_POISON_CLOBBERS (sys_linux.h): what `syscall` may change, rcx and r11. */
 #ifdef PAL_POISON_CLOBBERS
 #define PAL_POISON "\n\tmov $0x5a5a5a5a, %%rcx\n\tmov %%rcx, %%r11"
 #else

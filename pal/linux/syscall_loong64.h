@@ -5,11 +5,7 @@
 
 #include "defs_loong64.h"
 
-/* PAL_POISON_CLOBBERS (a test build): right after the trap, overwrite
- * every register the kernel may change ($t0-$t8), as a real kernel may.
- * qemu-user keeps them all, so without this a register missing from the
- * clobbers below would never show; with it, the suite breaks.  The list is
- * the kernel's, kept apart from the clobbers on purpose. */
+/* PAL_POISON_CLOBBERS (sys_linux.h): what the kernel may change, $t0-$t8. */
 #ifdef PAL_POISON_CLOBBERS
 #define PAL_POISON "\n\tori $t0, $zero, 0x5a5\n\tori $t1, $zero, 0x5a5" \
     "\n\tori $t2, $zero, 0x5a5\n\tori $t3, $zero, 0x5a5\n\tori $t4, $zero, 0x5a5" \

@@ -15,12 +15,8 @@
 #define PAL_POISON_HILO "\n\tmthi $24\n\tmtlo $24"
 #endif
 
-/* PAL_POISON_CLOBBERS (a test build): right after the trap, overwrite
- * every register the kernel may change ($1 $3 $10-$15 $24 $25 hi lo), as a
- * real kernel may.  qemu-user keeps them all, so without this a register
- * missing from the clobbers below would never show; with it, the suite
- * breaks.  The list is the kernel's, kept apart from the clobbers on
- * purpose. */
+/* PAL_POISON_CLOBBERS (sys_linux.h): what the kernel may change, $1 $3
+ * $10-$15 $24 $25 hi lo. */
 #ifdef PAL_POISON_CLOBBERS
 #define PAL_POISON "\n\t.set push\n\t.set noat\n\tli $1, 0x5a5\n\tli $3, 0x5a5" \
     "\n\tli $10, 0x5a5\n\tli $11, 0x5a5" \

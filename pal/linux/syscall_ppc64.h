@@ -7,12 +7,8 @@
 
 #include "defs_ppc64.h"
 
-/* PAL_POISON_CLOBBERS (a test build): right after the trap, overwrite
- * every register the kernel may change (r0, r4-r12, ctr, xer, cr0), once
- * cr0.SO is read, as a real kernel may.  qemu-user keeps them all, so
- * without this a register missing from the clobbers below would never
- * show; with it, the suite breaks.  The list is the kernel's, kept apart
- * from the clobbers on purpose. */
+/* PAL_POISON_CLOBBERS (sys_linux.h): what the kernel may change, r0,
+ * r4-r12, ctr, xer and cr0, once cr0.SO is read. */
 #ifdef PAL_POISON_CLOBBERS
 #define PAL_POISON "\n\tli 0, 0x5a5\n\tli 4, 0x5a5\n\tli 5, 0x5a5\n\tli 6, 0x5a5" \
     "\n\tli 7, 0x5a5\n\tli 8, 0x5a5\n\tli 9, 0x5a5\n\tli 10, 0x5a5" \

@@ -36,11 +36,4 @@ static inline long pal_arch_mmap(void *addr, size_t len, long prot, long flags,
     return pal_syscall6(LX_NR_mmap, (long)args, 0, 0, 0, 0, 0);
 }
 
-/* fork as clone(no new stack, SIGCHLD): s390x swaps the first two. */
-#define PAL_ARCH_FORK 1
-static inline long pal_arch_fork(void)
-{
-    return pal_syscall6(LX_NR_clone, 0, LX_SIGCHLD, 0, 0, 0, 0);
-}
-
 #endif

@@ -165,16 +165,6 @@ static size_t os_query_page_size(void)
 
 /* ---- state ------------------------------------------------------------ */
 
-/* Stored by every racing initialiser and read by every call, so atomic
- * both ways (a plain read beside a store is a data race in C11, whatever
- * the value); relaxed loads cost what plain ones do. */
-static size_t page_size_word;
-
-static inline size_t os_page_size(void)
-{
-    return __atomic_load_n(&page_size_word, __ATOMIC_RELAXED);
-}
-
 struct free_block {
     struct free_block *next;
     size_t size;
@@ -422,7 +412,7 @@ int pal_os_init(size_t *ps, size_t *hps)
 
     if (p == 0 || (p & (p - 1)) != 0)
         return PAL_EOS;
-    __atomic_store_n(&page_size_word, p, __ATOMIC_RELAXED);
+    os_page_size_set(p);
     *ps = p;
     *hps = 0;
     return PAL_OK;
@@ -621,12 +611,29 @@ int pal_os_resident(const void *v, size_t n, size_t *bytes)
     return PAL_ENOSYS;
 }
 
-/* ---- additions: batched release, prefault, huge pages, NUMA ----------- */
+/* ---- batched release, purge, prefault, huge pages, NUMA ---------------- */
 
 int pal_os_unused_ranges(const struct pal_mem_range *r, size_t count,
                          unsigned policy, size_t *done)
 {
     return pal_os_unused_each(r, count, policy, done);
+}
+
+/* segfree frees the pages and the segment zero-fills them when touched
+ * again, with nothing else changed (there is no protection and no commit
+ * charge to lose): a release that keeps every promise of ZERO, and of
+ * LAZY, which allows zeros. */
+int pal_os_purge(void *v, size_t n, unsigned how, unsigned policy)
+{
+    (void)how;
+    (void)policy;
+    return os_segfree(v, n);
+}
+
+int pal_os_purge_ranges(const struct pal_mem_range *r, size_t count,
+                        unsigned how, unsigned policy, size_t *done)
+{
+    return pal_os_purge_each(r, count, how, policy, done);
 }
 
 /* No prefault call here: touch each page. */
@@ -671,4 +678,49 @@ int pal_os_bind_node(void *v, size_t n, unsigned node)
     (void)n;
     (void)node;
     return PAL_ENOSYS;
+}
+
+/* ---- acquire, core dumps, facts --------------------------------------- */
+
+/* With no protection, every state is the same memory: the reservation
+ * (under the lock) is all there is, and map and used cost nothing
+ * (pal_os.h's steps). */
+int pal_os_acquire(const struct pal_mem_spec *spec, unsigned policy, void **out)
+{
+    return pal_os_acquire_steps(spec, policy, os_page_size(), out);
+}
+
+/* Plan 9's core files (snap) take every segment. */
+int pal_os_dump(void *v, size_t n, int include)
+{
+    (void)v;
+    (void)n;
+    (void)include;
+    return PAL_ENOSYS;
+}
+
+/* No write tracking: Plan 9 has no page protection and exposes no
+ * modified bits; segments are all a process sees of its memory. */
+int pal_os_track_writes(void *v, size_t n, int on)
+{
+    (void)v;
+    (void)n;
+    (void)on;
+    return PAL_ENOSYS;
+}
+
+int pal_os_written(void *v, size_t n, unsigned char *pages, int reset)
+{
+    (void)v;
+    (void)n;
+    (void)pages;
+    (void)reset;
+    return PAL_ENOSYS;
+}
+
+/* Nothing beyond what pal_mem.c sets: page-sized reservations, no huge
+ * pages, no overcommit setting to read, no no-reserve. */
+void pal_os_info(struct pal_mem_info *out)
+{
+    (void)out;
 }

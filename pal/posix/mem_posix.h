@@ -139,36 +139,6 @@ static inline size_t pal_posix_page_size(void)
     return (size_t)p;
 }
 
-/* Feature bits: known = probed, have = probed and present.  have is
- * or-ed in before known (release), and known is read with acquire, so a
- * bit seen known has its have bit visible too. */
-struct pal_posix_features {
-    unsigned known;
-    unsigned have;
-};
-
-/* The bits of want that were not probed yet. */
-static inline unsigned pal_posix_unprobed(struct pal_posix_features *f,
-                                          unsigned want)
-{
-    return want & ~__atomic_load_n(&f->known, __ATOMIC_ACQUIRE);
-}
-
-static inline unsigned pal_posix_have(struct pal_posix_features *f)
-{
-    return __atomic_load_n(&f->have, __ATOMIC_RELAXED);
-}
-
-/* Records that the bits of want were probed and those of have found;
- * returns all found so far. */
-static inline unsigned pal_posix_probed(struct pal_posix_features *f,
-                                        unsigned want, unsigned have)
-{
-    __atomic_fetch_or(&f->have, have & want, __ATOMIC_RELAXED);
-    __atomic_fetch_or(&f->known, want, __ATOMIC_RELEASE);
-    return __atomic_load_n(&f->have, __ATOMIC_RELAXED);
-}
-
 /* mincore must see a touched page as resident and an untouched one as not.
  * scratch2 is two fresh read-write pages. */
 static inline int pal_posix_probe_resident(void *scratch2, size_t page_size)

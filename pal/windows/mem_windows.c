@@ -47,20 +47,10 @@
 
 #include "pal_os.h"
 
-/* Stored by every racing initialiser and read by every call, so atomic
- * both ways (a plain read beside a store is a data race in C11, whatever
- * the value); relaxed loads cost what plain ones do. */
-static size_t page_size_word;
-
-static inline size_t os_page_size(void)
-{
-    return __atomic_load_n(&page_size_word, __ATOMIC_RELAXED);
-}
 static size_t granularity; /* dwAllocationGranularity: where reservations start */
 
-/* Feature bits: known = probed, have = probed and present. */
-static unsigned feat_known;
-static unsigned feat_have;
+/* The feature bits probed so far (pal_os.h). */
+static struct pal_os_feature_cache feats;
 
 /* VirtualAlloc2 (Windows 10 1803+), looked up in kernelbase.dll by
  * pal_os_init so the library still loads on older Windows.  Its extended
@@ -260,7 +250,7 @@ int pal_os_init(size_t *ps, size_t *hps)
         si.dwAllocationGranularity < si.dwPageSize ||
         (si.dwAllocationGranularity & (si.dwAllocationGranularity - 1)) != 0)
         return PAL_EOS;
-    __atomic_store_n(&page_size_word, si.dwPageSize, __ATOMIC_RELAXED);
+    os_page_size_set(si.dwPageSize);
     __atomic_store_n(&granularity, si.dwAllocationGranularity, __ATOMIC_RELAXED);
     find_virtual_alloc2();
     *ps = si.dwPageSize;
@@ -292,18 +282,18 @@ static int probe_resident(void)
     return ok;
 }
 
-/* Probe the features in want that are not known yet; return feat_have. */
+/* Probe the features in want that are not known yet; return all found. */
 static unsigned probe(unsigned want)
 {
-    unsigned known = __atomic_load_n(&feat_known, __ATOMIC_ACQUIRE);
     /* VirtualAlloc never replaces what is there, decommit releases at
-     * once, and MEM_RESET lazily (Windows' MADV_FREE): always present. */
+     * once, and MEM_RESET lazily (Windows' MADV_FREE), and write watch
+     * (MEM_WRITE_WATCH, since Windows 2000): always present. */
     unsigned have = PAL_FEAT_FIXED_NOREPLACE | PAL_FEAT_MADV_DONTNEED |
-                    PAL_FEAT_MADV_FREE;
+                    PAL_FEAT_MADV_FREE | PAL_FEAT_TRACK;
 
-    want &= ~known;
+    want = pal_os_unprobed(&feats, want);
     if (want == 0)
-        return __atomic_load_n(&feat_have, __ATOMIC_RELAXED);
+        return pal_os_have(&feats);
     if (want & PAL_FEAT_RESIDENT) {
         int r = probe_resident();
 
@@ -312,9 +302,7 @@ static unsigned probe(unsigned want)
         else if (r)
             have |= PAL_FEAT_RESIDENT;
     }
-    __atomic_fetch_or(&feat_have, have & want, __ATOMIC_RELAXED);
-    __atomic_fetch_or(&feat_known, want, __ATOMIC_RELEASE);
-    return __atomic_load_n(&feat_have, __ATOMIC_RELAXED);
+    return pal_os_probed(&feats, want, have);
 }
 
 static size_t large_page(void);
@@ -332,346 +320,8 @@ int pal_os_unused_zeroes(unsigned policy)
     return (policy & (PAL_POLICY_DONTNEED | PAL_POLICY_HARD_DECOMMIT)) != 0;
 }
 
-/* ---- placeholders ----------------------------------------------------- */
-
-/* Whether VirtualAlloc2 makes placeholders here: on the first call, a
- * scratch placeholder of one granule is made and released (two calls,
- * once).  Windows before 1803 and wine 8 refuse the flag
- * (ERROR_INVALID_PARAMETER); any failure counts as no, since the plain
- * reservation after it works as before. */
-static int placeholders(void)
-{
-    int known = __atomic_load_n(&placeholder_word, __ATOMIC_ACQUIRE);
-    void *p;
-
-    if (known != PH_UNKNOWN)
-        return known == PH_YES;
-    p = valloc2(NULL, granularity, MEM_RESERVE | MEM_RESERVE_PLACEHOLDER_FLAG,
-                PAGE_NOACCESS, NULL, 0);
-    if (p != NULL)
-        vfree(p, 0, MEM_RELEASE);
-    else if (GetLastError() == ERROR_NOT_ENOUGH_MEMORY || GetLastError() == ERROR_COMMITMENT_LIMIT)
-        return 0; /* no answer yet: ask again next time */
-    known = p != NULL ? PH_YES : PH_NO;
-    __atomic_store_n(&placeholder_word, known, __ATOMIC_RELEASE);
-    return known == PH_YES;
-}
-
-/* What VirtualQuery shows of a placeholder is what it shows of an empty
- * reservation: private, MEM_RESERVE.  The backend tells them apart by the
- * allocation protection: a placeholder must be made PAGE_NOACCESS, and
- * where placeholders exist every other reservation of ours is an
- * allocation that replaced one with PAGE_READWRITE (map), or alloc's.
- * Only ever asked where placeholders exist. */
-static int is_placeholder(const MEMORY_BASIC_INFORMATION *mbi)
-{
-    return mbi->Type == MEM_PRIVATE && mbi->State == MEM_RESERVE &&
-           mbi->AllocationProtect == PAGE_NOACCESS;
-}
-
-/* Make [lo, hi) a placeholder of its own, cut out of the placeholder
- * that holds it: at most two calls, each cutting a leading part off a
- * placeholder (the form the documentation gives).  The parts around stay
- * placeholders: held, and nothing a caller sees changed.  Another thread
- * cutting the same placeholder for a range of its own beside ours may
- * cut first (then our cut of the whole placeholder it left fails): look
- * again and go on, a few times, before calling it a failure. */
-static int carve(uintptr_t lo, uintptr_t hi)
-{
-    MEMORY_BASIC_INFORMATION mbi;
-    uintptr_t base, end;
-    int tries;
-
-    for (tries = 0; tries < 8; tries++) {
-        if (vquery((void *)lo, &mbi) == 0 || !is_placeholder(&mbi))
-            return PAL_ENOMEM;
-        base = (uintptr_t)mbi.BaseAddress;
-        end = base + mbi.RegionSize;
-        if (end < hi)
-            return PAL_ENOMEM;
-        if (base < lo &&
-            !vfree((void *)base, lo - base, MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER_FLAG))
-            continue;
-        if (hi < end &&
-            !vfree((void *)lo, hi - lo, MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER_FLAG))
-            continue;
-        return PAL_OK;
-    }
-    return PAL_ENOMEM;
-}
-
-/* Fill the placeholder [lo, hi) with committed read-write memory. */
-static int fill(uintptr_t lo, uintptr_t hi)
-{
-    if (valloc2((void *)lo, hi - lo,
-                MEM_RESERVE | MEM_COMMIT | MEM_REPLACE_PLACEHOLDER_FLAG,
-                PAGE_READWRITE, NULL, 0) == NULL)
-        return commit_error(GetLastError());
-    return PAL_OK;
-}
-
-/* Turn the allocation [lo, hi) that replaced a placeholder back into one:
- * pages and charge go back. */
-static BOOL unfill(uintptr_t lo, uintptr_t hi)
-{
-    return vfree((void *)lo, hi - lo, MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER_FLAG);
-}
-
-/* ---- ranges: one reservation at a time -------------------------------- */
-
-/*
- * VirtualAlloc(MEM_COMMIT), VirtualFree(MEM_DECOMMIT) and VirtualProtect
- * act within one reservation, and do all of their range or none of it.
- * So each of commit, decommit and protect first makes one call: the usual
- * range lies in one reservation and Windows checks it.  Only when Windows
- * answers that the range is not one it can act on (ERROR_INVALID_ADDRESS,
- * ERROR_INVALID_PARAMETER) does the backend look, with VirtualQuery, at
- * all of the range before changing any of it; if any page is free, not
- * private or not in a state the transition takes, the answer is
- * PAL_ENOMEM and nothing has changed.  Else, if it spans reservations, one
- * call per reservation (commit: per run, filling placeholders).  Any other
- * error, the commit charge above all, is the answer at once: splitting a
- * commit never lowers its charge.
- *
- * Taking a range apart counts as a fallback: the one call failed and a
- * slower way (a VirtualQuery per run, a call per reservation) was taken.
- * The counter is how a caller learns that its ranges straddle
- * reservations.  map on placeholders takes the query first instead (the
- * one call could not work there), and counts no fallback.
- */
-
-/* A commit that fails part way must undo exactly what it did: the runs
- * that were MEM_RESERVE before are decommitted, the placeholders it filled
- * become placeholders again; a page committed before (it may be Ready,
- * with contents) is never touched.  The runs are noted here, on the stack;
- * a range with more is refused whole rather than committed with no way
- * back.  Map's input on a fresh reservation is one run. */
-#define MAX_STRETCHES 64
-
-struct stretches {
-    size_t count;
-    struct {
-        uintptr_t lo, hi;
-        int placeholder; /* in a placeholder: cut out and filled */
-    } s[MAX_STRETCHES];
-};
-
-/* Whether Windows refused the range rather than the request. */
-static int range_refused(DWORD err)
-{
-    return err == ERROR_INVALID_ADDRESS || err == ERROR_INVALID_PARAMETER;
-}
-
-/* Before changing anything: PAL_OK if every page of [p, end) is private
- * memory whose state (MEM_RESERVE, MEM_COMMIT) is in states, and then
- * *spans says whether the range has more than one reservation; else
- * PAL_ENOMEM.  With rs (commit), note the runs to commit, each within one
- * reservation, placeholders among them; without, a placeholder is refused
- * (only commit can act on one: a placeholder is Reserved memory, which
- * unused, fault and protect do not take). */
-static int check(uintptr_t p, uintptr_t end, DWORD states, struct stretches *rs,
-                 int *spans)
-{
-    MEMORY_BASIC_INFORMATION mbi;
-    void *base = NULL;
-    uintptr_t hi;
-    int ph = placeholders();
-
-    *spans = 0;
-    if (rs != NULL)
-        rs->count = 0;
-    while (p < end) {
-        /* free memory has no type: MEM_FREE fails both tests */
-        if (vquery((void *)p, &mbi) == 0 || mbi.Type != MEM_PRIVATE ||
-            (mbi.State & states) == 0)
-            return PAL_ENOMEM;
-        if (ph && rs == NULL && is_placeholder(&mbi))
-            return PAL_ENOMEM;
-        if (base != NULL && mbi.AllocationBase != base)
-            *spans = 1;
-        base = mbi.AllocationBase;
-        hi = (uintptr_t)mbi.BaseAddress + mbi.RegionSize;
-        if (hi > end)
-            hi = end;
-        if (rs != NULL && mbi.State == MEM_RESERVE) {
-            if (rs->count == MAX_STRETCHES)
-                return PAL_ENOMEM;
-            rs->s[rs->count].lo = p;
-            rs->s[rs->count].hi = hi;
-            rs->s[rs->count].placeholder = ph && is_placeholder(&mbi);
-            rs->count++;
-        }
-        p = hi;
-    }
-    return PAL_OK;
-}
-
-/* Where the reservation holding p ends, or end if that comes first. */
-static uintptr_t reservation_end(uintptr_t p, uintptr_t end)
-{
-    MEMORY_BASIC_INFORMATION mbi;
-    void *base;
-
-    if (vquery((void *)p, &mbi) == 0)
-        return p;
-    base = mbi.AllocationBase;
-    do
-        p = (uintptr_t)mbi.BaseAddress + mbi.RegionSize;
-    while (p < end && vquery((void *)p, &mbi) != 0 && mbi.AllocationBase == base);
-    return p < end ? p : end;
-}
-
-/* The three calls, each on [p, p+n) within one reservation. */
-typedef BOOL range_call(uintptr_t p, size_t n, DWORD protect);
-
-static BOOL commit_call(uintptr_t p, size_t n, DWORD protect)
-{
-    return valloc((void *)p, n, MEM_COMMIT, protect) != NULL;
-}
-
-static BOOL decommit_call(uintptr_t p, size_t n, DWORD protect)
-{
-    (void)protect;
-    return vfree((void *)p, n, MEM_DECOMMIT);
-}
-
-static BOOL protect_call(uintptr_t p, size_t n, DWORD protect)
-{
-    return vprotect((void *)p, n, protect);
-}
-
-/* call on [p, end), one reservation at a time.  Returns end, or where a
- * call failed (GetLastError() tells why). */
-static uintptr_t per_reservation(uintptr_t p, uintptr_t end, range_call *call,
-                                 DWORD protect)
-{
-    uintptr_t q;
-
-    for (; p < end; p = q) {
-        q = reservation_end(p, end);
-        if (q == p || !call(p, q - p, protect))
-            return p;
-    }
-    return end;
-}
-
-/* Undo the first count runs of rs that commit_runs made usable. */
-static void uncommit_runs(const struct stretches *rs, size_t count)
-{
-    size_t i;
-
-    for (i = 0; i < count; i++) {
-        if (rs->s[i].placeholder)
-            unfill(rs->s[i].lo, rs->s[i].hi);
-        else
-            decommit_call(rs->s[i].lo, rs->s[i].hi - rs->s[i].lo, 0);
-    }
-}
-
-/* Make every run of rs committed read-write: a run in a reservation is
- * committed, a run in a placeholder is cut out of it and filled.  On a
- * failure what was done is undone (which cannot fail: each was just made)
- * and the error is the answer. */
-static int commit_runs(struct stretches *rs)
-{
-    size_t i;
-    int err;
-
-    for (i = 0; i < rs->count; i++) {
-        if (rs->s[i].placeholder) {
-            err = carve(rs->s[i].lo, rs->s[i].hi);
-            if (err == PAL_OK)
-                err = fill(rs->s[i].lo, rs->s[i].hi);
-        } else if (!commit_call(rs->s[i].lo, rs->s[i].hi - rs->s[i].lo, PAGE_READWRITE)) {
-            err = commit_error(GetLastError());
-        } else {
-            err = PAL_OK;
-        }
-        if (err != PAL_OK) {
-            uncommit_runs(rs, i);
-            return err;
-        }
-    }
-    return PAL_OK;
-}
-
-/* Commit [v, v+n) read-write (map, used).  Taken apart, only the
- * MEM_RESERVE runs are committed: a page committed already needs nothing
- * (and committing it again would reset its protection); Ready memory is
- * never touched.  first_call: try the one call before looking (used;
- * map where there are no placeholders). */
-static int commit(void *v, size_t n, int first_call)
-{
-    struct stretches rs;
-    uintptr_t p = (uintptr_t)v;
-    int spans, err;
-    DWORD e;
-
-    if (first_call) {
-        if (commit_call(p, n, PAGE_READWRITE))
-            return PAL_OK;
-        e = GetLastError();
-        if (!range_refused(e))
-            return commit_error(e);
-    }
-    err = check(p, p + n, MEM_RESERVE | MEM_COMMIT, &rs, &spans);
-    if (err != PAL_OK)
-        return err;
-    if (first_call) {
-        /* one reservation and no placeholder: the one call should have
-         * done; the range is not in a state Windows can commit */
-        if (!spans && (rs.count == 0 || !rs.s[0].placeholder))
-            return PAL_ENOMEM;
-        pal_os_count_fallback();
-    }
-    return commit_runs(&rs);
-}
-
-/* Decommit [v, v+n) (unused, fault): pages and charge go back, the range
- * stays reserved.  Decommitting a page that is not committed does nothing,
- * so the range may mix both.  Once checked, a reservation's call fails
- * only if another thread changed the range meanwhile. */
-static int decommit(void *v, size_t n)
-{
-    uintptr_t p = (uintptr_t)v;
-    int spans;
-    DWORD err;
-
-    if (decommit_call(p, n, 0))
-        return PAL_OK;
-    err = GetLastError();
-    if (!range_refused(err))
-        return os_error(err);
-    if (check(p, p + n, MEM_RESERVE | MEM_COMMIT, NULL, &spans) != PAL_OK || !spans)
-        return PAL_ENOMEM;
-    pal_os_count_fallback();
-    if (per_reservation(p, p + n, decommit_call, 0) != p + n)
-        return last_error();
-    return PAL_OK;
-}
-
-/* Set the protection of committed [v, v+n) (protect, guard).  Once the
- * range is checked, a reservation's call can fail only for the protection
- * itself (ACG refusing executable pages), and then the first one fails,
- * before any has changed. */
-static int protect(void *v, size_t n, DWORD protection)
-{
-    uintptr_t p = (uintptr_t)v;
-    int spans;
-    DWORD err;
-
-    if (protect_call(p, n, protection))
-        return PAL_OK;
-    err = GetLastError();
-    if (!range_refused(err))
-        return os_error(err);
-    if (check(p, p + n, MEM_COMMIT, NULL, &spans) != PAL_OK || !spans)
-        return PAL_ENOMEM;
-    pal_os_count_fallback();
-    if (per_reservation(p, p + n, protect_call, protection) != p + n)
-        return last_error();
-    return PAL_OK;
-}
+#include "mem_windows_placeholders.h"
+#include "mem_windows_ranges.h"
 
 /* ---- transitions ------------------------------------------------------ */
 
@@ -745,12 +395,23 @@ int pal_os_reserve_at(void *addr, size_t n)
     uintptr_t a = (uintptr_t)addr, lo = pal_align_down(a, granularity);
 
     if (lo != a) {
+        DWORD err;
+
         if (!placeholders() || reserve_call((void *)lo, a + n - lo, 0) == NULL)
             return any_taken(addr, n) ? PAL_EEXIST : PAL_EINVAL;
-        /* cut [lo, a) off and give it back: neither can fail on the
-         * placeholder just made */
-        vfree((void *)lo, a - lo, MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER_FLAG);
-        vfree((void *)lo, 0, MEM_RELEASE);
+        /* cut [lo, a) off and give it back.  Windows can refuse either
+         * (a split takes kernel memory): then the call fails and what is
+         * left of the placeholder just made goes back too. */
+        if (!vfree((void *)lo, a - lo, MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER_FLAG)) {
+            err = GetLastError();
+            vfree((void *)lo, 0, MEM_RELEASE);
+            return os_error(err);
+        }
+        if (!vfree((void *)lo, 0, MEM_RELEASE)) {
+            err = GetLastError();
+            vfree((void *)a, 0, MEM_RELEASE);
+            return os_error(err);
+        }
         return PAL_OK;
     }
     if (reserve_call(addr, n, 0) != NULL)
@@ -761,13 +422,30 @@ int pal_os_reserve_at(void *addr, size_t n)
     return last_error();
 }
 
+/* Release every reservation that starts in [lo, hi): the pieces a cut
+ * made of one placeholder of ours, however far it got. */
+static void release_pieces(uintptr_t lo, uintptr_t hi)
+{
+    MEMORY_BASIC_INFORMATION mbi;
+
+    while (lo < hi && vquery((void *)lo, &mbi) != 0) {
+        if (mbi.State != MEM_FREE && (uintptr_t)mbi.AllocationBase == lo)
+            vfree((void *)lo, 0, MEM_RELEASE);
+        lo = (uintptr_t)mbi.BaseAddress + mbi.RegionSize;
+    }
+}
+
 /* Without an aligned VirtualAlloc2, with placeholders: reserve enough to
  * hold an aligned range and cut the slop off either side; no other
- * thread can take the address in between. */
+ * thread can take the address in between.  Windows can refuse a split
+ * (it takes kernel memory) or a release, after the other split was made:
+ * then the call fails and everything of the placeholder not yet given
+ * back, [from, p + total), goes back. */
 static int reserve_aligned_cut(size_t n, size_t align, void **out)
 {
     size_t total = n + (align - granularity);
-    uintptr_t p, a;
+    uintptr_t p, a, from;
+    int err;
 
     if (total < n)
         return PAL_ENOMEM;
@@ -775,14 +453,20 @@ static int reserve_aligned_cut(size_t n, size_t align, void **out)
     if (p == 0)
         return last_error();
     a = pal_align_up(p, align);
-    if (carve(a, a + n) != PAL_OK) {
-        vfree((void *)p, 0, MEM_RELEASE);
-        return PAL_ENOMEM;
+    from = p;
+    err = carve(a, a + n);
+    if (err == PAL_OK && a > p) {
+        if (vfree((void *)p, 0, MEM_RELEASE))
+            from = a;
+        else
+            err = last_error();
     }
-    if (a > p)
-        vfree((void *)p, 0, MEM_RELEASE);
-    if (a + n < p + total)
-        vfree((void *)(a + n), 0, MEM_RELEASE);
+    if (err == PAL_OK && a + n < p + total && !vfree((void *)(a + n), 0, MEM_RELEASE))
+        err = last_error();
+    if (err != PAL_OK) {
+        release_pieces(from, p + total);
+        return err;
+    }
     *out = (void *)a;
     return PAL_OK;
 }
@@ -824,7 +508,7 @@ int pal_os_reserve_aligned(size_t n, size_t align, void **out)
     /* every reservation starts on the granularity already */
     if (align <= granularity)
         return pal_os_reserve(NULL, n, out);
-    if (f != 0 && f != NO_VA2 && !__atomic_load_n(&align_refused, __ATOMIC_RELAXED)) {
+    if (f != 0 && f != NO_VA2 && !pal_os_flag(&align_refused)) {
         if (placeholders()) {
             p = reserve_call(NULL, n, align);
         } else {
@@ -846,7 +530,7 @@ int pal_os_reserve_aligned(size_t n, size_t align, void **out)
             GetLastError() != ERROR_NOT_SUPPORTED)
             return last_error();
         if (placeholders())
-            __atomic_store_n(&align_refused, 1, __ATOMIC_RELAXED);
+            pal_os_flag_set(&align_refused);
         else
             __atomic_store_n(&virtual_alloc2, NO_VA2, __ATOMIC_RELEASE);
     }
@@ -1063,7 +747,7 @@ int pal_os_collapse(void *v, size_t n)
     return PAL_ENOSYS;
 }
 
-/* ---- beyond the Go runtime -------------------------------------------- */
+/* ---- guard regions, sealing, names, residency -------------------------- */
 
 /* PAGE_NOACCESS, not PAGE_GUARD: a PAGE_GUARD page raises one
  * STATUS_GUARD_PAGE_VIOLATION and then becomes an ordinary page (it exists
@@ -1119,7 +803,7 @@ int pal_os_resident(const void *v, size_t n, size_t *bytes)
     return PAL_OK;
 }
 
-/* ---- additions: batched release, prefault, huge pages, NUMA ----------- */
+/* ---- batched release, purge, prefault, huge pages, NUMA ---------------- */
 
 /* Windows releases one range per call. */
 int pal_os_unused_ranges(const struct pal_mem_range *r, size_t count,
@@ -1156,6 +840,72 @@ int pal_os_populate(void *v, size_t n)
     }
     pal_os_touch(v, n, os_page_size());
     return PAL_OK;
+}
+
+/* Purge keeps the commit charge, so never a decommit.  Windows has no
+ * call that frees committed pages and leaves them reading zero:
+ *  - LAZY is MEM_RESET: the pages are let go when Windows needs them, the
+ *    charge stays, and a page reads its old contents or zero until
+ *    written.  One call where the range is committed memory of one
+ *    reservation; else the range is walked (a counted fallback).
+ *  - ZERO writes zeros over every committed page, then MEM_RESET: the page
+ *    reads zero whether Windows takes it or not, and it may take it.  A
+ *    counted fallback always (DiscardVirtualMemory would be no better: it
+ *    leaves the contents undefined, not zero).
+ * The walk takes the range apart with VirtualQuery, across reservations
+ * and placeholders' neighbours: committed runs are purged, MEM_RESERVE
+ * runs (Prepared memory that unused decommitted; it reads zero once
+ * committed again) need nothing.  Free memory, a placeholder, or (ZERO)
+ * a committed page that may not be written is refused before anything
+ * changes: PAL_ENOMEM, PAL_EACCES.  A MEM_RESET that fails breaks no
+ * promise: the pages merely stay. */
+static int purge_walk(uintptr_t p, uintptr_t end, unsigned how, int act)
+{
+    MEMORY_BASIC_INFORMATION mbi;
+    uintptr_t hi;
+    int ph = placeholders();
+
+    while (p < end) {
+        if (vquery((void *)p, &mbi) == 0 || mbi.Type != MEM_PRIVATE ||
+            (mbi.State & (MEM_RESERVE | MEM_COMMIT)) == 0 || (ph && is_placeholder(&mbi)))
+            return PAL_ENOMEM;
+        hi = (uintptr_t)mbi.BaseAddress + mbi.RegionSize;
+        if (hi > end)
+            hi = end;
+        if (mbi.State == MEM_COMMIT) {
+            if (how == PAL_PURGE_ZERO && !writable(mbi.Protect))
+                return PAL_EACCES;
+            if (act) {
+                if (how == PAL_PURGE_ZERO)
+                    pal_os_write_zeros((void *)p, hi - p);
+                (void)valloc((void *)p, hi - p, MEM_RESET, PAGE_NOACCESS);
+            }
+        }
+        p = hi;
+    }
+    return PAL_OK;
+}
+
+int pal_os_purge(void *v, size_t n, unsigned how, unsigned policy)
+{
+    uintptr_t p = (uintptr_t)v;
+    int err;
+
+    (void)policy;
+    if (how == PAL_PURGE_LAZY && valloc(v, n, MEM_RESET, PAGE_NOACCESS) != NULL)
+        return PAL_OK;
+    err = purge_walk(p, p + n, how, 0);
+    if (err != PAL_OK)
+        return err;
+    pal_os_count_fallback();
+    return purge_walk(p, p + n, how, 1);
+}
+
+/* Windows purges one range per call. */
+int pal_os_purge_ranges(const struct pal_mem_range *r, size_t count,
+                        unsigned how, unsigned policy, size_t *done)
+{
+    return pal_os_purge_each(r, count, how, policy, done);
 }
 
 /* The large page size, asked once (no call at init: only a caller of
@@ -1260,4 +1010,216 @@ int pal_os_bind_node(void *v, size_t n, unsigned node)
     (void)n;
     (void)node;
     return PAL_ENOSYS;
+}
+
+/* ---- acquire, core dumps, facts --------------------------------------- */
+
+/* Memory whose writes are watched: Windows records writes only in an
+ * allocation made with MEM_WRITE_WATCH, which must come with MEM_RESERVE
+ * and cannot be a placeholder, so it is one VirtualAlloc of its own,
+ * committed too for Prepared and Ready.  Reserved, its allocation
+ * protection is PAGE_READWRITE, not PAGE_NOACCESS: where placeholders
+ * exist, an empty PAGE_NOACCESS reservation is taken for a placeholder
+ * (is_placeholder), and map would try to split and fill it, which Windows
+ * refuses.  The pages stay inaccessible until committed.  An alignment
+ * beyond the granularity: a larger range found, given back, and the
+ * aligned part of it taken, again where another thread took it
+ * meanwhile. */
+static int acquire_tracked(const struct pal_mem_spec *s, void **out)
+{
+    DWORD type = MEM_RESERVE | MEM_WRITE_WATCH, protect = PAGE_READWRITE;
+    void *p = NULL;
+    int tries;
+
+    if (s->state >= PAL_STATE_PREPARED) {
+        type |= MEM_COMMIT;
+        protect = s->state == PAL_STATE_READY ? page_protection(s->prot) : PAGE_READWRITE;
+    }
+    if (s->prot & (PAL_PROT_MTE | PAL_PROT_BTI))
+        return PAL_ENOSYS;
+    if (s->flags & PAL_SPEC_EXACT) {
+        if (((uintptr_t)s->hint & (granularity - 1)) != 0)
+            return PAL_EINVAL;
+        p = valloc(s->hint, s->n, type, protect);
+        if (p == NULL)
+            return GetLastError() == ERROR_INVALID_ADDRESS ? PAL_EEXIST : last_error();
+    } else if (s->align > granularity) {
+        for (tries = 0; p == NULL && tries < 16; tries++) {
+            void *q = valloc(NULL, s->n + s->align, MEM_RESERVE, PAGE_NOACCESS);
+
+            if (q == NULL)
+                return last_error();
+            vfree(q, 0, MEM_RELEASE);
+            p = valloc((void *)pal_align_up((uintptr_t)q, s->align), s->n, type, protect);
+        }
+        if (p == NULL)
+            return PAL_ENOMEM;
+    } else {
+        if (s->hint != NULL) {
+            uintptr_t h = pal_align_up((uintptr_t)s->hint, granularity);
+
+            if (h != 0)
+                p = valloc((void *)h, s->n, type, protect);
+        }
+        if (p == NULL)
+            p = valloc(NULL, s->n, type, protect);
+        if (p == NULL)
+            return (type & MEM_COMMIT) ? commit_error(GetLastError()) : last_error();
+    }
+    *out = p;
+    return PAL_OK;
+}
+
+/* Prepared and Ready memory with no exact placement is one call, as alloc
+ * is: VirtualAlloc reserving and committing at once with the access asked
+ * for (Prepared is committed read-write, as map makes it; committed
+ * memory reads zero), VirtualAlloc2 with an address requirement where an
+ * alignment beyond the granularity is asked and it takes one.  Like
+ * alloc's, such memory is one region to free, placeholders or not.
+ * Everything else (Reserved memory, which stays a placeholder where there
+ * are placeholders; exact placement, which reserve_at checks first;
+ * tagging and branch protection, refused by protect) takes the steps of
+ * pal_os.h.  Windows charges every commit: no-reserve changes nothing. */
+int pal_os_acquire(const struct pal_mem_spec *s, unsigned policy, void **out)
+{
+    uintptr_t f = __atomic_load_n(&virtual_alloc2, __ATOMIC_ACQUIRE);
+    DWORD type = MEM_RESERVE | MEM_COMMIT, protect;
+    void *p = NULL;
+
+    /* refused before anything is allocated */
+    if (s->flags & PAL_SPEC_NODUMP)
+        return PAL_ENOSYS;
+    if (s->flags & PAL_SPEC_TRACK)
+        return acquire_tracked(s, out);
+    if (s->state == PAL_STATE_RESERVED || (s->flags & PAL_SPEC_EXACT) ||
+        (s->prot & (PAL_PROT_MTE | PAL_PROT_BTI)))
+        return pal_os_acquire_steps(s, policy, os_page_size(), out);
+    protect = s->state == PAL_STATE_READY ? page_protection(s->prot) : PAGE_READWRITE;
+    if (s->align > granularity) {
+        struct address_requirements req = { NULL, NULL, s->align };
+        struct ext_param param;
+
+        if (f == 0 || f == NO_VA2 || pal_os_flag(&align_refused))
+            return pal_os_acquire_steps(s, policy, os_page_size(), out);
+        param.type = EXT_ADDRESS_REQUIREMENTS;
+        param.arg.pointer = &req;
+        p = valloc2(NULL, s->n, type, protect, &param, 1);
+        if (p == NULL && (GetLastError() == ERROR_INVALID_PARAMETER ||
+                          GetLastError() == ERROR_NOT_SUPPORTED)) {
+            /* no alignment taken here: reserve_aligned's ways, and learns so */
+            pal_os_count_fallback();
+            return pal_os_acquire_steps(s, policy, os_page_size(), out);
+        }
+    } else {
+        /* a hint rounded up to the granularity, as reserve's; retried
+         * anywhere when it cannot be had */
+        if (s->hint != NULL) {
+            uintptr_t h = pal_align_up((uintptr_t)s->hint, granularity);
+
+            if (h != 0)
+                p = valloc((void *)h, s->n, type, protect);
+        }
+        if (p == NULL)
+            p = valloc(NULL, s->n, type, protect);
+    }
+    if (p == NULL)
+        return protect == PAGE_READWRITE ? commit_error(GetLastError()) : last_error();
+    *out = p;
+    return PAL_OK;
+}
+
+/* Write watch: GetWriteWatch fails for memory not allocated with
+ * MEM_WRITE_WATCH (PAL_SPEC_TRACK), which is PAL_EINVAL: the caller
+ * asked for something the memory cannot do.  Windows records writes from
+ * the allocation on and cannot stop: on resets the record (tracking
+ * begins now), off checks the range and leaves it. */
+static int watch_error(void)
+{
+    DWORD err = GetLastError();
+
+    return err == ERROR_INVALID_PARAMETER || err == ERROR_INVALID_ADDRESS ? PAL_EINVAL
+                                                                         : os_error(err);
+}
+
+/* the whole range in one write-watch allocation: one address asked for */
+static int watched(void *v, size_t n)
+{
+    void *one[1];
+    ULONG_PTR count = 1;
+    DWORD gran;
+
+    pal_os_count_call();
+    return GetWriteWatch(0, v, n, one, &count, &gran) == 0 ? PAL_OK : watch_error();
+}
+
+int pal_os_track_writes(void *v, size_t n, int on)
+{
+    int err = watched(v, n);
+
+    if (err != PAL_OK || !on)
+        return err;
+    pal_os_count_call();
+    return ResetWriteWatch(v, n) == 0 ? PAL_OK : watch_error();
+}
+
+/* Chunks of WATCH_PAGES pages, each with room for every page it has: a
+ * reset call then re-arms exactly what it reported, whatever Windows does
+ * with pages beyond a full array. */
+#define WATCH_PAGES 256
+
+int pal_os_written(void *v, size_t n, unsigned char *pages, int reset)
+{
+    void *addr[WATCH_PAGES];
+    size_t ps = os_page_size(), i, total = n / ps, first;
+    int err = watched(v, n);
+
+    /* checked first: pages untouched on an error */
+    if (err != PAL_OK)
+        return err;
+    for (i = 0; i < total; i++)
+        pages[i] = 0;
+    for (first = 0; first < total; first += WATCH_PAGES) {
+        size_t count = total - first < WATCH_PAGES ? total - first : WATCH_PAGES;
+        ULONG_PTR got = WATCH_PAGES;
+        DWORD gran;
+        uintptr_t base = (uintptr_t)v + first * ps;
+
+        pal_os_count_call();
+        if (GetWriteWatch(reset ? WRITE_WATCH_FLAG_RESET : 0, (void *)base, count * ps, addr,
+                          &got, &gran) != 0) {
+            /* the chunks before are re-armed and reported: the rest is
+             * reported written rather than the whole call failing */
+            pal_os_count_fallback();
+            for (i = first; i < total; i++)
+                pages[i] = 1;
+            return PAL_OK;
+        }
+        for (i = 0; i < got; i++) {
+            size_t k = ((uintptr_t)addr[i] - base) / ps;
+            size_t g = gran > ps ? gran / ps : 1, j;
+
+            /* a granule wider than a page: every page of it written */
+            for (j = 0; j < g && first + k + j < total; j++)
+                pages[first + k + j] = 1;
+        }
+    }
+    return PAL_OK;
+}
+
+/* Windows decides what a dump holds when it is written (MiniDumpWriteDump's
+ * callbacks, Windows Error Reporting's settings): no advice on a range. */
+int pal_os_dump(void *v, size_t n, int include)
+{
+    (void)v;
+    (void)n;
+    (void)include;
+    return PAL_ENOSYS;
+}
+
+/* Every commit is charged against the commit limit (strict), with no
+ * exception to ask for; no transparent huge pages. */
+void pal_os_info(struct pal_mem_info *out)
+{
+    out->granularity = __atomic_load_n(&granularity, __ATOMIC_RELAXED);
+    out->overcommit = PAL_OVERCOMMIT_STRICT;
 }
