@@ -39,11 +39,18 @@ static const struct {
     FN(pal_os_resident),
     FN(pal_os_unused_ranges),
     FN(pal_os_populate),
+    FN(pal_os_purge),
+    FN(pal_os_purge_ranges),
     FN(pal_os_huge_page_sizes),
     FN(pal_os_alloc_huge),
     FN(pal_os_numa_nodes),
     FN(pal_os_current_node),
     FN(pal_os_bind_node),
+    FN(pal_os_acquire),
+    FN(pal_os_dump),
+    FN(pal_os_info),
+    FN(pal_os_track_writes),
+    FN(pal_os_written),
 };
 
 /* Each entry names a distinct function: a copy-paste slip in the table
@@ -52,7 +59,7 @@ static void every_function_linked(void)
 {
     size_t i, j, n = sizeof interface / sizeof interface[0];
 
-    CHECK_EQ(n, 27);
+    CHECK_EQ(n, 34);
     for (i = 0; i < n; i++) {
         CHECK(interface[i].fn != NULL);
         for (j = 0; j < i; j++)

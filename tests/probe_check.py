@@ -18,7 +18,7 @@ import sys
 
 FEATURES = ["madv_free", "madv_dontneed", "thp", "thp_collapse", "vma_name",
             "fixed_noreplace", "guard", "seal", "resident", "protect", "batch",
-            "populate", "hugetlb", "numa", "mte", "bti"]
+            "populate", "hugetlb", "numa", "mte", "bti", "track"]
 POLICY_KEYS = {"madvdontneed": 1, "harddecommit": 2, "disablethp": 4, "thpgranular": 8}
 POLICY_DEFAULT = 1 | 8
 RESULTS = {"PAL_OK", "PAL_EINVAL", "PAL_ENOMEM", "PAL_EACCES", "PAL_EAGAIN",

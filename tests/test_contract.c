@@ -25,7 +25,7 @@
                   PAL_FEAT_FIXED_NOREPLACE | PAL_FEAT_GUARD | PAL_FEAT_SEAL |  \
                   PAL_FEAT_RESIDENT | PAL_FEAT_PROTECT | PAL_FEAT_BATCH |      \
                   PAL_FEAT_POPULATE | PAL_FEAT_HUGETLB | PAL_FEAT_NUMA |       \
-                  PAL_FEAT_MTE | PAL_FEAT_BTI)
+                  PAL_FEAT_MTE | PAL_FEAT_BTI | PAL_FEAT_TRACK)
 #define POLICY_ALL (PAL_POLICY_DONTNEED | PAL_POLICY_HARD_DECOMMIT |           \
                     PAL_POLICY_NO_THP | PAL_POLICY_THP_GRANULAR)
 
@@ -1334,6 +1334,222 @@ static void name_mapping(void)
         SKIP("naming mappings not supported by this kernel/backend");
 }
 
+/* ---- purge ------------------------------------------------------------ */
+
+/* After a PAL_PURGE_LAZY of memory filled with old: every page reads all
+ * old or all zero (the release is per page), and is still read-write. */
+static const char *lazy_problem(unsigned char *p, size_t n, unsigned char old)
+{
+    size_t ps = pal_mem_page_size(), i;
+
+    for (i = 0; i < n; i += ps)
+        if (!th_all_bytes(p + i, ps, old) && !th_all_bytes(p + i, ps, 0)) {
+            th_format(span_why, sizeof span_why,
+                      "page at +0x%zx holds neither its old contents nor zeros", i);
+            return span_why;
+        }
+    return NULL;
+}
+
+#define CHECK_LAZY(p, n, old)                                                 \
+    do {                                                                      \
+        const char *why_;                                                     \
+        CHECK_SPAN((p), (n), -1);                                             \
+        why_ = lazy_problem((p), (n), (old));                                 \
+        if (why_ != NULL) {                                                   \
+            th_fail_at(__FILE__, __LINE__, "[%s, +%s): %s", #p, #n, why_);    \
+            return;                                                           \
+        }                                                                     \
+    } while (0)
+
+/* Ready stays Ready: ZERO reads zero, LAZY old or zero, both read-write,
+ * the neighbours untouched; under the policy in force. */
+static void purge_body(void)
+{
+    size_t ps = pal_mem_page_size();
+    unsigned char *p;
+    void *v;
+
+    CHECK_OK(pal_mem_alloc(5 * ps, &v));
+    p = v;
+    th_memset(p, 0x3a, 5 * ps);
+    CHECK_OK(pal_mem_purge(p + ps, 3 * ps, PAL_PURGE_ZERO));
+    CHECK_SPAN(p + ps, 3 * ps, 0);
+    CHECK_SPAN(p, ps, 0x3a);
+    CHECK_SPAN(p + 4 * ps, ps, 0x3a);
+
+    th_memset(p, 0x3b, 5 * ps);
+    CHECK_OK(pal_mem_purge(p + ps, 3 * ps, PAL_PURGE_LAZY));
+    CHECK_LAZY(p + ps, 3 * ps, 0x3b);
+    CHECK_SPAN(p, ps, 0x3b);
+    CHECK_SPAN(p + 4 * ps, ps, 0x3b);
+    /* written again, a page keeps what was written */
+    th_memset(p + ps, 0x3c, 3 * ps);
+    CHECK_SPAN(p + ps, 3 * ps, 0x3c);
+
+    /* purged twice, and purged memory that was never touched */
+    CHECK_OK(pal_mem_purge(p, 5 * ps, PAL_PURGE_ZERO));
+    CHECK_OK(pal_mem_purge(p, 5 * ps, PAL_PURGE_ZERO));
+    CHECK_SPAN(p, 5 * ps, 0);
+    CHECK_OK(pal_mem_purge(p, 5 * ps, PAL_PURGE_LAZY));
+    CHECK_SPAN(p, 5 * ps, 0);
+    /* still Ready: unused and used take it as before */
+    CHECK_OK(pal_mem_unused(p, 5 * ps));
+    CHECK_OK(pal_mem_used(p, 5 * ps));
+    CHECK_OK(pal_mem_free(p, 5 * ps));
+}
+
+/* The policy does not change what purge does; harddecommit least of all
+ * (purged memory keeps its access with no used). */
+static void purge_keeps_ready_every_policy(void)
+{
+    static const unsigned policies[] = {
+        PAL_POLICY_DEFAULT,
+        PAL_POLICY_DEFAULT & ~PAL_POLICY_DONTNEED,
+        PAL_POLICY_DEFAULT | PAL_POLICY_HARD_DECOMMIT,
+        PAL_POLICY_DEFAULT | PAL_POLICY_NO_THP,
+        0,
+    };
+    size_t i;
+
+    for (i = 0; i < COUNT(policies) && !th_failed(); i++)
+        with_policy(policies[i], purge_body);
+}
+
+/* A range part Ready, part Prepared (fresh from map, and released by
+ * unused): purge takes it; the Prepared part stays Prepared (used makes
+ * it Ready, reading zero where unused_zeroes says so). */
+static void purge_mixed_ready_prepared(void)
+{
+    size_t ps = pal_mem_page_size();
+    unsigned char *p;
+    void *v;
+
+    CHECK_EQ(pal_mem_policy(), PAL_POLICY_DEFAULT);
+    CHECK_OK(pal_mem_reserve(NULL, 6 * ps, &v));
+    p = v;
+    CHECK_OK(pal_mem_map(p, 6 * ps));
+    CHECK_OK(pal_mem_used(p, 4 * ps));
+    th_memset(p, 0x4f, 4 * ps);
+    CHECK_OK(pal_mem_unused(p + 2 * ps, 2 * ps));
+    /* Ready [0, 2), Prepared [2, 6) */
+    CHECK_OK(pal_mem_purge(p, 6 * ps, PAL_PURGE_ZERO));
+    CHECK_SPAN(p, 2 * ps, 0);
+    CHECK_OK(pal_mem_purge(p, 6 * ps, PAL_PURGE_LAZY));
+    CHECK_SPAN(p, 2 * ps, 0);
+    CHECK_OK(pal_mem_used(p, 6 * ps));
+    CHECK_SPAN(p, 6 * ps, 0);
+    CHECK_OK(pal_mem_free(p, 6 * ps));
+}
+
+/* Read-only Ready memory stays readable, with its contents or zeros, and
+ * not writable (LAZY: what every backend can do without writing). */
+static void purge_keeps_protection(void)
+{
+    size_t ps = pal_mem_page_size();
+    unsigned char *p;
+    void *v;
+
+    if (!can_protect())
+        SKIP(NO_PROTECT_REASON);
+    CHECK_OK(pal_mem_alloc(2 * ps, &v));
+    p = v;
+    th_memset(p, 0x5a, 2 * ps);
+    CHECK_OK(pal_mem_protect(p, 2 * ps, PAL_PROT_READ));
+    CHECK_OK(pal_mem_purge(p, 2 * ps, PAL_PURGE_LAZY));
+    CHECK_ACCESS(p, 0, 0);
+    CHECK_ACCESS(p + ps, 0, 0);
+    CHECK(th_all_bytes(p, ps, 0x5a) || th_all_bytes(p, ps, 0));
+    CHECK_FAULTS(p, 1);
+    CHECK_OK(pal_mem_free(p, 2 * ps));
+}
+
+/* Where the backend claims a release (no fallback counted), the pages of
+ * a ZERO purge are no longer resident. */
+static void purge_zero_drops_residency(void)
+{
+    size_t ps = pal_mem_page_size(), n = 8 * ps, bytes = 0, fb;
+    unsigned char *p;
+    void *v;
+    int rc;
+
+    CHECK_OK(pal_mem_alloc(n, &v));
+    p = v;
+    th_memset(p, 0x61, n);
+    rc = pal_mem_resident(p, n, &bytes);
+    if (rc == PAL_ENOSYS) {
+        CHECK_OK(pal_mem_free(p, n));
+        SKIP("pal_mem_resident: residency not measurable on this kernel/backend");
+    }
+    CHECK_OK(rc);
+    CHECK_EQ(bytes, n);
+    fb = th_fallbacks();
+    CHECK_OK(pal_mem_purge(p + 2 * ps, 4 * ps, PAL_PURGE_ZERO));
+    if (th_fallbacks() != fb) {
+        CHECK_SPAN(p + 2 * ps, 4 * ps, 0);
+        CHECK_OK(pal_mem_free(p, n));
+        SKIP("the backend zeroed by writing (a counted fallback): no release to measure");
+    }
+    CHECK_OK(pal_mem_resident(p, n, &bytes));
+    CHECK_EQ(bytes, 4 * ps);
+    CHECK_OK(pal_mem_free(p, n));
+}
+
+/* Ranges, in order, with done; a range may span two reservations (the
+ * backend splits it where the OS needs one call per allocation). */
+static void purge_ranges_spans(void)
+{
+    size_t ps = pal_mem_page_size(), n = 4 * ps > 64 * KiB ? 4 * ps : 64 * KiB, done = 7;
+    struct pal_mem_range r[3];
+    unsigned char *p;
+    void *v;
+    int rc;
+
+    /* two reservations side by side, each on Windows' granularity and at
+     * least four pages, so that between its purged first and last page
+     * each keeps pages the purge must leave alone (with 64 KiB pages,
+     * 64 KiB is one page and that middle would be empty) */
+    CHECK_OK(pal_mem_reserve_aligned(2 * n, n, &v));
+    CHECK_OK(pal_mem_free(v, 2 * n));
+    p = v;
+    rc = pal_mem_reserve_at(p, n);
+    if (rc == PAL_OK && (rc = pal_mem_reserve_at(p + n, n)) != PAL_OK)
+        (void)pal_mem_free(p, n);
+    if (rc == PAL_EEXIST)
+        SKIP("the freed range was taken again before reserve_at: no adjacent reservations");
+    CHECK_OK(rc);
+    CHECK_OK(pal_mem_map(p, n));
+    CHECK_OK(pal_mem_map(p + n, n));
+    CHECK_OK(pal_mem_used(p, 2 * n));
+    th_memset(p, 0x71, 2 * n);
+    r[0].v = p;
+    r[0].n = ps;
+    r[1].v = p + n - ps; /* across the two reservations */
+    r[1].n = 2 * ps;
+    r[2].v = p + 2 * n - ps;
+    r[2].n = ps;
+    CHECK_OK(pal_mem_purge_ranges(r, 3, PAL_PURGE_ZERO, &done));
+    CHECK_EQ(done, 3);
+    CHECK_SPAN(p, ps, 0);
+    CHECK_SPAN(p + ps, n - 2 * ps, 0x71);
+    CHECK_SPAN(p + n - ps, 2 * ps, 0);
+    CHECK_SPAN(p + n + ps, n - 2 * ps, 0x71);
+    CHECK_SPAN(p + 2 * n - ps, ps, 0);
+    th_memset(p, 0x72, 2 * n);
+    done = 7;
+    CHECK_OK(pal_mem_purge_ranges(r, 3, PAL_PURGE_LAZY, &done));
+    CHECK_EQ(done, 3);
+    CHECK_LAZY(p, 2 * n, 0x72);
+    CHECK_OK(pal_mem_purge(p + n - ps, 2 * ps, PAL_PURGE_ZERO));
+    CHECK_SPAN(p + n - ps, 2 * ps, 0);
+    done = 7;
+    CHECK_OK(pal_mem_purge_ranges(r, 0, PAL_PURGE_ZERO, &done));
+    CHECK_EQ(done, 0);
+    CHECK_OK(pal_mem_purge_ranges(NULL, 0, PAL_PURGE_LAZY, NULL));
+    CHECK_OK(pal_mem_free(p, n));
+    CHECK_OK(pal_mem_free(p + n, n));
+}
+
 /* ==== bad input ========================================================= */
 
 /* A Ready range of three pages with a canary page either side, all filled
@@ -1521,7 +1737,8 @@ static int call_bind_node(void *v, size_t n, struct outs *o)
 static const struct fixture *matrix_fixture;
 
 /* The bad range alone, then after a good one (the fixture's first page,
- * whose contents show if it was released before the bad one was seen). */
+ * whose contents show if it was released before the bad one was seen).
+ * done is the one out-parameter a refusal writes: 0, no range released. */
 static int call_unused_ranges(void *v, size_t n, struct outs *o)
 {
     struct pal_mem_range r[2];
@@ -1532,12 +1749,39 @@ static int call_unused_ranges(void *v, size_t n, struct outs *o)
     r[0].v = v;
     r[0].n = n;
     rc = pal_mem_unused_ranges(r, 1, &done);
-    if (rc == PAL_OK || done != BYTES_SENTINEL)
-        return rc == PAL_OK ? PAL_OK : PAL_EOS; /* refused, yet wrote done */
+    if (rc == PAL_OK || done != 0)
+        return rc == PAL_OK ? PAL_OK : PAL_EOS; /* refused, done not 0 */
     r[1] = r[0];
     r[0].v = matrix_fixture->v;
     r[0].n = matrix_fixture->ps;
     return pal_mem_unused_ranges(r, 2, NULL);
+}
+
+static int call_purge(void *v, size_t n, struct outs *o)
+{
+    (void)o;
+    return pal_mem_purge(v, n, PAL_PURGE_ZERO);
+}
+
+/* As call_unused_ranges, but purge_ranges writes *done = 0 on PAL_EINVAL. */
+static int call_purge_ranges(void *v, size_t n, struct outs *o)
+{
+    struct pal_mem_range r[2];
+    size_t done = BYTES_SENTINEL;
+    int rc;
+
+    (void)o;
+    r[0].v = v;
+    r[0].n = n;
+    rc = pal_mem_purge_ranges(r, 1, PAL_PURGE_LAZY, &done);
+    if (rc == PAL_OK || done != 0)
+        return rc == PAL_OK ? PAL_OK : PAL_EOS; /* refused, without done = 0 */
+    r[1] = r[0];
+    r[0].v = matrix_fixture->v;
+    r[0].n = matrix_fixture->ps;
+    done = BYTES_SENTINEL;
+    rc = pal_mem_purge_ranges(r, 2, PAL_PURGE_ZERO, &done);
+    return rc == PAL_EINVAL && done != 0 ? PAL_EOS : rc;
 }
 
 #define HINT_ADDR 1u /* v is a hint: NULL is valid */
@@ -1568,6 +1812,8 @@ static const struct {
     { "pal_mem_populate", call_populate, 0 },
     { "pal_mem_bind_node", call_bind_node, 0 },
     { "pal_mem_unused_ranges", call_unused_ranges, 0 },
+    { "pal_mem_purge", call_purge, 0 },
+    { "pal_mem_purge_ranges", call_purge_ranges, 0 },
 };
 
 enum bad_range {
@@ -1740,6 +1986,51 @@ static void bad_names(void)
     CHECK_OK(pal_mem_free(f.base, FIX_PAGES * f.ps));
 }
 
+/* how is exactly one of the two bits; ranges need r.  Refused with
+ * *done = 0, nothing purged (the fixture's bytes show it). */
+static void bad_purge_args(void)
+{
+    static const unsigned bad_how[] = {
+        0, PAL_PURGE_ZERO | PAL_PURGE_LAZY, 4, PAL_PURGE_ZERO | 4, 1u << 31, ~0u,
+    };
+    struct pal_mem_range r[2];
+    struct fixture f;
+    struct outs o;
+    size_t i, done;
+
+    CHECK_OK(fixture_setup(&f));
+    r[0].v = f.v;
+    r[0].n = f.ps;
+    r[1].v = f.v + f.ps;
+    r[1].n = 2 * f.ps;
+    for (i = 0; i < COUNT(bad_how); i++) {
+        char what[80];
+        size_t calls = arm(&o);
+        int rc = pal_mem_purge(f.v, f.n, bad_how[i]);
+
+        th_format(what, sizeof what, "pal_mem_purge(v, n, 0x%x)", bad_how[i]);
+        if (!refused(&f, what, rc, &o, calls))
+            return;
+        calls = arm(&o);
+        done = BYTES_SENTINEL;
+        rc = pal_mem_purge_ranges(r, 2, bad_how[i], &done);
+        th_format(what, sizeof what, "pal_mem_purge_ranges(r, 2, 0x%x)", bad_how[i]);
+        if (rc == PAL_EINVAL && done != 0)
+            case_failed(what, "*done is %zu, want 0", done);
+        if (!refused(&f, what, rc, &o, calls))
+            return;
+    }
+    done = BYTES_SENTINEL;
+    REFUSED_CALL(&f, &o, pal_mem_purge_ranges(NULL, 1, PAL_PURGE_ZERO, &done));
+    CHECK_EQ(done, 0);
+    REFUSED_CALL(&f, &o, pal_mem_purge_ranges(NULL, 2, PAL_PURGE_LAZY, NULL));
+    /* a bad how beats an empty list */
+    done = BYTES_SENTINEL;
+    REFUSED_CALL(&f, &o, pal_mem_purge_ranges(r, 0, 0, &done));
+    CHECK_EQ(done, 0);
+    CHECK_OK(pal_mem_free(f.base, FIX_PAGES * f.ps));
+}
+
 /* Argument checks come before "not supported": a bad range is PAL_EINVAL
  * from the functions that may answer PAL_ENOSYS, whether or not they do
  * here.  Those that do are also held to it with good arguments. */
@@ -1871,10 +2162,17 @@ const struct th_test th_tests[] = {
     TH(guard_faults),
     TH(seal_forbids_free),
     TH(name_mapping),
+    /* purge */
+    TH(purge_keeps_ready_every_policy),
+    TH(purge_mixed_ready_prepared),
+    TH(purge_keeps_protection),
+    TH(purge_zero_drops_residency),
+    TH(purge_ranges_spans),
     /* bad input */
     TH(bad_range_matrix),
     TH(bad_prot_align_out),
     TH(bad_names),
+    TH(bad_purge_args),
     TH(bad_input_beats_enosys),
     TH(out_params_untouched_on_error),
     TH_END,

@@ -866,14 +866,14 @@ enum {
     OP_RESERVE, OP_RESERVE_ALIGNED, OP_RESERVE_HUGE, OP_ALLOC, OP_RESERVE_AT,
     OP_MAP, OP_USED, OP_UNUSED, OP_UNUSED_RANGES, OP_WRITE, OP_FREE, OP_FREE_SLOT,
     OP_FAULT, OP_PROTECT, OP_HUGEPAGE, OP_COLLAPSE, OP_POPULATE, OP_GUARD,
-    OP_POLICY, OP_BAD, OP_KINDS
+    OP_POLICY, OP_BAD, OP_PURGE, OP_PURGE_RANGES, OP_ACQUIRE, OP_TRACK, OP_KINDS
 };
 
 static const char *const op_name[OP_KINDS] = {
     "reserve", "reserve_aligned", "reserve_aligned(huge)", "alloc", "reserve_at",
     "map", "used", "unused", "unused_ranges", "write", "free", "free(slot)",
     "fault", "protect", "hugepage/nohugepage", "collapse", "populate", "guard",
-    "set_policy", "bad call"
+    "set_policy", "bad call", "purge", "purge_ranges", "acquire", "track"
 };
 
 /* Whether a call that places new memory should be made again: out of
@@ -1196,17 +1196,41 @@ static int made_ready(int k, size_t a, size_t b)
     return rw;
 }
 
+/* used, or used_zero: where all of the range was Prepared and it says
+ * zero, every byte must read zero (the model then expects it); it may
+ * always say 0. */
 static int op_used(void)
 {
-    int k, rc;
-    size_t a, b;
+    int k, rc, z = 7, with_zero = chance(50), all_prepared = 1;
+    size_t a, b, i;
 
     if (!pick_any(is_prepared_or_ready, 64, &k, &a, &b))
         return 0;
-    log_op("used(s%d[%zu, %zu)) policy 0x%x", k, a, b, m.policy);
-    rc = pal_mem_used(addr(&m.slot[k], a), (b - a) << m.shift);
-    if (!expect_rc("pal_mem_used", rc, PAL_OK, -1))
+    for (i = a; i < b; i++) {
+        all_prepared &= m.slot[k].pg[i].state == P_PREPARED;
+#if defined(_WIN32)
+        /* Windows' guard is a protection: a guarded page mapped again was
+         * committed all along and holds what it held, so it is not memory
+         * the OS gave afresh, which is what used_zero's promise is about */
+        all_prepared &= !m.slot[k].pg[i].narrowed;
+#endif
+    }
+    log_op("used%s(s%d[%zu, %zu)) policy 0x%x", with_zero ? "_zero" : "", k, a, b, m.policy);
+    if (with_zero)
+        rc = pal_mem_used_zero(addr(&m.slot[k], a), (b - a) << m.shift, &z);
+    else
+        rc = pal_mem_used(addr(&m.slot[k], a), (b - a) << m.shift);
+    if (!expect_rc(with_zero ? "pal_mem_used_zero" : "pal_mem_used", rc, PAL_OK, -1))
         return 1;
+    if (with_zero) {
+        log_more(" zeroed %d", z);
+        if (z != 0 && z != 1) {
+            diverge("pal_mem_used_zero: *zeroed is %d", z);
+            return 1;
+        }
+        for (i = a; i < b && z == 1 && all_prepared; i++)
+            m.slot[k].pg[i].content = 0;
+    }
     (void)made_ready(k, a, b);
     touch(k, a, b);
     return 1;
@@ -1323,7 +1347,197 @@ static int op_unused_ranges(void)
     return 1;
 }
 
+/* Whether a ZERO purge writes its zeros (a fallback counted on a scratch
+ * page: BSD, macOS, Windows, Linux where MADV_DONTNEED keeps contents):
+ * then it needs every page writable, and only Ready read-write ranges are
+ * drawn (a Prepared page may keep the access it had when Ready, which the
+ * model does not follow). */
+static int purge_writes;
+
+static int is_zero_purgeable(const struct page *p)
+{
+    return purge_writes ? is_rw(p) : is_prepared_or_ready(p);
+}
+
+/* What a purge leaves in [a, b) of slot k: the state and access stay;
+ * ZERO: every page reads zero (and reads zero when used, if Prepared);
+ * LAZY: each page its old contents or zero, which a readable Ready page
+ * shows now (and the model takes what it shows). */
+static void purged(int k, size_t a, size_t b, unsigned how)
+{
+    size_t i;
+
+    for (i = a; i < b && !m.diverged; i++) {
+        struct page *p = &m.slot[k].pg[i];
+        struct access acc;
+
+        if (how == PAL_PURGE_ZERO || p->content == 0) {
+            p->content = 0;
+            continue;
+        }
+        if (p->state != P_READY || p->content == C_ANY || p->prot == PROT_UNSURE ||
+            (m.protect && !(p->prot & PROT_RW))) {
+            p->content = C_ANY;
+            continue;
+        }
+        if (read_page(addr(&m.slot[k], i), 0, p->content, 0, &acc)) {
+            m.bad_slot = k;
+            diverge("slot %d page %zu (%p) faults on read after a lazy purge", k, i,
+                    (void *)addr(&m.slot[k], i));
+            return;
+        }
+        if (acc.bad == (size_t)-1)
+            continue; /* kept: the check after the operation reads it all */
+        if (acc.got != 0) {
+            m.bad_slot = k;
+            diverge("slot %d page %zu (%p) after a lazy purge: byte +0x%zx is 0x%x, "
+                    "neither 0x%x nor zero", k, i, (void *)addr(&m.slot[k], i), acc.bad,
+                    (unsigned)acc.got, (unsigned)p->content);
+            return;
+        }
+        p->content = 0;
+    }
+    touch(k, a, b);
+}
+
+static unsigned pick_how(void)
+{
+    return chance(50) ? PAL_PURGE_ZERO : PAL_PURGE_LAZY;
+}
+
+static int op_purge(void)
+{
+    unsigned how = pick_how();
+    size_t a, b, fb;
+    int k, rc;
+
+    if (!pick_any(how == PAL_PURGE_ZERO ? is_zero_purgeable : is_prepared_or_ready, 64,
+                  &k, &a, &b))
+        return 0;
+    log_op("purge(s%d[%zu, %zu), %s)", k, a, b, how == PAL_PURGE_ZERO ? "ZERO" : "LAZY");
+    fb = th_fallbacks();
+    rc = pal_mem_purge(addr(&m.slot[k], a), (b - a) << m.shift, how);
+    if (!expect_rc("pal_mem_purge", rc, PAL_OK, -1))
+        return 1;
+    purged(k, a, b, how);
+    /* a ZERO purge that took no fallback released the pages */
+    if (how == PAL_PURGE_ZERO && th_fallbacks() == fb)
+        check_resident(k, a, b, 0, "purge(ZERO)");
+    return 1;
+}
+
+static int op_purge_ranges(void)
+{
+    struct pal_mem_range r[RANGES_MAX];
+    int ks[RANGES_MAX], rc, t;
+    size_t as[RANGES_MAX], bs[RANGES_MAX], count = 1 + below(RANGES_MAX), n = 0, done, i;
+    unsigned char mark[SLOTS][HUGE_CAP / 8 + 1];
+    unsigned how = pick_how();
+
+    th_memset(mark, 0, sizeof mark);
+    for (t = 0; t < (int)count * 2 && n < count; t++) {
+        int k;
+        size_t a, b, j;
+
+        if (!pick_any(how == PAL_PURGE_ZERO ? is_zero_purgeable : is_prepared_or_ready,
+                      16, &k, &a, &b))
+            break;
+        for (j = a; j < b && !(mark[k][j / 8] & (1u << (j % 8))); j++)
+            ;
+        b = j;
+        if (b == a)
+            continue;
+        for (j = a; j < b; j++)
+            mark[k][j / 8] |= (unsigned char)(1u << (j % 8));
+        ks[n] = k;
+        as[n] = a;
+        bs[n] = b;
+        r[n].v = addr(&m.slot[k], a);
+        r[n].n = (b - a) << m.shift;
+        n++;
+    }
+    if (n == 0)
+        return 0;
+    log_op("purge_ranges(%zu:", n);
+    for (i = 0; i < n; i++)
+        log_more(" s%d[%zu,%zu)", ks[i], as[i], bs[i]);
+    log_more(", %s)", how == PAL_PURGE_ZERO ? "ZERO" : "LAZY");
+    done = DONE_SENTINEL;
+    rc = pal_mem_purge_ranges(r, n, how, &done);
+    if (!expect_rc("pal_mem_purge_ranges", rc, PAL_OK, -1))
+        return 1;
+    if (done != n) {
+        diverge("pal_mem_purge_ranges: *done is %zu, want %zu", done, n);
+        return 1;
+    }
+    for (i = 0; i < n; i++)
+        purged(ks[i], as[i], bs[i], how);
+    return 1;
+}
+
 /* The caller writes: every byte of some Ready writable pages. */
+/* One call from None to Reserved, Prepared or Ready, maybe aligned, with
+ * a hint (a region given back: advice) and no-reserve: the slot reserve,
+ * map and used would have made. */
+static int op_acquire(void)
+{
+    static const unsigned char state_of[4] = { 0, P_RESERVED, P_PREPARED, P_READY };
+    int k = free_slot_index(0), rc;
+    size_t pages = 2 + 1 + below(SMALL_BODY), align, i;
+    struct pal_mem_spec sp;
+    struct slot *s;
+    void *out = NULL;
+
+    if (k < 0)
+        return 0;
+    th_memset(&sp, 0, sizeof sp);
+    sp.n = pages << m.shift;
+    sp.state = 1u + (unsigned)below(3);
+    if (chance(40))
+        sp.align = m.ps << below(5);
+    if (chance(30) && m.grave[0].base != NULL)
+        sp.hint = m.grave[below(GRAVES)].base;
+    if (chance(40))
+        sp.flags |= PAL_SPEC_NORESERVE;
+    align = sp.align ? sp.align : m.ps;
+    log_op("acquire(%s, %zu pages, align 0x%zx, hint %p, flags 0x%x)",
+           state_name[state_of[sp.state]], pages, sp.align, sp.hint, sp.flags);
+    rc = pal_mem_acquire(&sp, &out);
+    if (again(rc)) {
+        sp.hint = NULL;
+        rc = pal_mem_acquire(&sp, &out);
+    }
+    if (!expect_rc("pal_mem_acquire", rc, PAL_OK, -1))
+        return 1;
+    log_more(" = %p s%d", out, k);
+    if (out == NULL || ((uintptr_t)out & (align - 1)) != 0) {
+        diverge("pal_mem_acquire(align 0x%zx) gave %p", align, out);
+        return 1;
+    }
+    if (!claim(out, pages, -1))
+        return 1;
+    new_slot(k, out, pages, 0, state_of[sp.state]);
+    if (sp.state == PAL_STATE_RESERVED)
+        return settle_reserved(k, "acquire"), 1;
+    s = &m.slot[k];
+    for (i = 0; i < pages; i++)
+        s->pg[i].committed = 1; /* Windows: one allocation, as alloc's */
+    touch(k, 0, pages);
+    if (sp.state == PAL_STATE_READY)
+        check_pages(k, 0, pages, pages <= 8); /* zero-filled */
+    /* the canaries Ready (Prepared: used on them alone) */
+    for (i = 0; i < pages; i += pages - 1) {
+        if (s->pg[i].state == P_PREPARED) {
+            rc = pal_mem_used(addr(s, i), m.ps);
+            if (!expect_rc("pal_mem_used(canary)", rc, PAL_OK, -1))
+                return 1;
+            s->pg[i].state = P_READY;
+        }
+        fill(k, i, i + 1, s->canary);
+    }
+    return 1;
+}
+
 static int op_write(void)
 {
     int k;
@@ -1740,7 +1954,7 @@ static int bad_call(int fn, unsigned char *v, size_t n, unsigned char *good, siz
         r[at].n = n;
         th_format(what, wn, "unused_ranges(%s at %d of 3)", bad_name[kind], at);
         rc = pal_mem_unused_ranges(r, 3, &done);
-        *outs_touched = done != DONE_SENTINEL;
+        *outs_touched = done != 0; /* a refusal writes done 0 */
         return rc;
     case 14:
         if (!size_kind(kind))
@@ -1784,18 +1998,50 @@ static int bad_call(int fn, unsigned char *v, size_t n, unsigned char *good, siz
     case 20:
         th_format(what, wn, "unused_ranges(NULL, 2)");
         rc = pal_mem_unused_ranges(NULL, 2, &done);
-        *outs_touched = done != DONE_SENTINEL;
+        *outs_touched = done != 0;
         return rc;
     case 21:
         th_format(what, wn, "reserve(out NULL)");
         return pal_mem_reserve(NULL, good_n, NULL);
+    case 22:
+        th_format(what, wn, "purge(%s, ZERO)", bad_name[kind]);
+        return pal_mem_purge(v, n, PAL_PURGE_ZERO);
+    case 23: {
+        /* a bad how, or a bad range among good ones */
+        static const unsigned bad_how[] = { 0, 3, 4, 0x80000001u };
+        unsigned how = PAL_PURGE_LAZY;
+
+        at = (int)below(4);
+        r[0].v = good;
+        r[0].n = good_n;
+        r[1] = r[0];
+        r[2] = r[0];
+        if (at < 3) {
+            r[at].v = v;
+            r[at].n = n;
+            th_format(what, wn, "purge_ranges(%s at %d of 3)", bad_name[kind], at);
+        } else {
+            how = bad_how[below(COUNT(bad_how))];
+            th_format(what, wn, "purge_ranges(how 0x%x)", how);
+        }
+        rc = pal_mem_purge_ranges(r, 3, how, &done);
+        *outs_touched = done != 0;
+        return rc;
+    }
+    case 24: {
+        static const unsigned bad_how[] = { 0, 3, 4, 0x80000001u, ~0u };
+
+        prot = bad_how[below(COUNT(bad_how))];
+        th_format(what, wn, "purge(how 0x%x)", prot);
+        return pal_mem_purge(good, good_n, prot);
+    }
     default:
         th_format(what, wn, "bind_node(%s)", bad_name[kind]);
         return pal_mem_bind_node(v, n, 0);
     }
 }
 
-#define BAD_FNS 23
+#define BAD_FNS 26
 
 static int op_bad(void)
 {
@@ -1950,6 +2196,79 @@ static void check_maps(void)
 
 /* ---- the run ------------------------------------------------------------ */
 
+/* ---- write tracking: an area of its own, acquired with PAL_SPEC_TRACK
+ * (Windows needs it), tracked from the first operation on, with the
+ * pages written since the last reset known to the model: a page reported
+ * clean that the model wrote since then is a divergence.  Writes and
+ * reports interleave with every other operation of the run. */
+#define TRACK_PAGES 64
+
+static struct {
+    unsigned char *base;
+    int state;                          /* 0 not yet, 1 tracking, -1 not here */
+    unsigned char written[TRACK_PAGES]; /* since the last reset, per the model */
+} tr;
+
+static int op_track(void)
+{
+    unsigned char pages[TRACK_PAGES];
+    size_t a, b, i;
+    int rc, reset;
+
+    if (tr.state < 0)
+        return 0;
+    if (tr.state == 0) {
+        struct pal_mem_spec s = { 0 };
+
+        s.n = TRACK_PAGES * m.ps;
+        s.state = PAL_STATE_READY;
+        s.flags = PAL_SPEC_TRACK;
+        log_op("track: acquire(%zu pages, TRACK) and track_writes", (size_t)TRACK_PAGES);
+        rc = pal_mem_acquire(&s, (void **)&tr.base);
+        if (!(m.feats & PAL_FEAT_TRACK)) {
+            tr.state = -1;
+            return expect_rc("pal_mem_acquire(TRACK)", rc, PAL_ENOSYS, -1);
+        }
+        if (!expect_rc("pal_mem_acquire(TRACK)", rc, PAL_OK, -1) ||
+            !expect_rc("pal_mem_track_writes", pal_mem_track_writes(tr.base, s.n, 1), PAL_OK, -1))
+            return 1;
+        tr.state = 1;
+        th_memset(tr.written, 0, sizeof tr.written);
+        return 1;
+    }
+    a = below(TRACK_PAGES);
+    b = a + 1 + below(TRACK_PAGES - a);
+    if (chance(50)) {
+        /* writes: every page of [a, b), or one byte of one page */
+        if (chance(50))
+            b = a + 1;
+        log_op("track: write pages [%zu, %zu)", a, b);
+        for (i = a; i < b; i++) {
+            tr.base[i * m.ps + below(m.ps)] = (unsigned char)rnd();
+            tr.written[i] = 1;
+        }
+        return 1;
+    }
+    reset = chance(60);
+    log_op("track: written([%zu, %zu), reset %d)", a, b, reset);
+    rc = pal_mem_written(tr.base + a * m.ps, (b - a) * m.ps, pages, reset);
+    if (!expect_rc("pal_mem_written", rc, PAL_OK, -1))
+        return 1;
+    for (i = a; i < b; i++) {
+        if (pages[i - a] > 1) {
+            diverge("track: page %zu reported %u, neither 0 nor 1", i, pages[i - a]);
+            return 1;
+        }
+        if (tr.written[i] && !pages[i - a]) {
+            diverge("track: page %zu written since the last reset, reported clean", i);
+            return 1;
+        }
+        if (reset)
+            tr.written[i] = 0;
+    }
+    return 1;
+}
+
 struct weighted {
     int op;
     int (*fn)(void);
@@ -1977,6 +2296,10 @@ static const struct weighted table[] = {
     { OP_GUARD, op_guard, 3 },
     { OP_POLICY, op_policy, 4 },
     { OP_BAD, op_bad, 6 },
+    { OP_PURGE, op_purge, 6 },
+    { OP_PURGE_RANGES, op_purge_ranges, 3 },
+    { OP_ACQUIRE, op_acquire, 4 },
+    { OP_TRACK, op_track, 4 },
 };
 
 static const struct weighted *draw(void)
@@ -2073,6 +2396,25 @@ static int have_placeholders(void)
 }
 #endif
 
+/* Whether a ZERO purge counts a fallback (writes zeros) on a scratch
+ * page: see is_zero_purgeable.  Unknown (no scratch page) is taken as yes,
+ * which only draws fewer ranges. */
+static int zero_purge_writes(void)
+{
+    size_t fb;
+    void *v;
+    int writes = 1;
+
+    if (pal_mem_alloc(m.ps, &v) != PAL_OK)
+        return 1;
+    *(volatile unsigned char *)v = 1;
+    fb = th_fallbacks();
+    if (pal_mem_purge(v, m.ps, PAL_PURGE_ZERO) == PAL_OK)
+        writes = th_fallbacks() != fb;
+    (void)pal_mem_free(v, m.ps);
+    return writes;
+}
+
 static void setup(void)
 {
     const char *e;
@@ -2095,6 +2437,7 @@ static void setup(void)
     m.placeholders = have_placeholders();
 #endif
     m.policy = pal_mem_policy();
+    purge_writes = zero_purge_writes();
     for (k = 0; k < SLOTS; k++)
         m.slot[k].pg = k < HUGE_SLOTS ? huge_pages[k] : small_pages[k - HUGE_SLOTS];
 #if defined(FUZZ_SIGNALS)

@@ -313,6 +313,11 @@ static const struct feature feature_table[] = {
       "HWCAP2_MTE in AT_HWCAP2", 5, 10, { ARM64, ARM64, ARM64, ARM64, ARM64 } },
     { PAL_FEAT_BTI, "bti", "PAL_PROT_BTI: branch target enforcement (arm64)",
       "HWCAP2_BTI in AT_HWCAP2", 5, 8, { ARM64, ARM64, ARM64, ARM64, ARM64 } },
+    { PAL_FEAT_TRACK, "track", "pal_mem_track_writes works",
+      "probe: userfaultfd with UFFD_FEATURE_WP_ASYNC and PAGEMAP_SCAN on a scratch page", 6, 7,
+      { "always: write watch (MEM_WRITE_WATCH, PAL_SPEC_TRACK)",
+        "none: no dirty bit user space can clear", "none: no dirty bit user space can clear",
+        "none: no dirty bits offered", "none: no page protection" } },
 };
 
 #define NFEATURES (sizeof feature_table / sizeof feature_table[0])

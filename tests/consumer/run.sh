@@ -6,6 +6,8 @@
 #
 #   package       libpal installed (cmake --install), find_package(pal CONFIG REQUIRED)
 #   subdirectory  add_subdirectory(<libpal>)
+#   prefixed      add_subdirectory(<libpal>) with PAL_PREFIX=consumer_: the
+#                 program links consumer_pal_mem_* and no unprefixed name
 #   fetchcontent  FetchContent from this checkout's git repository, at HEAD
 #   pkgconfig     cc consumer.c $(pkg-config --cflags --libs pal), the installed pal.pc
 #   vendored      the one-line cc commands of docs/ADOPTING.md on pal/ itself, then
@@ -26,7 +28,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${PAL_OUT:-$root/build-matrix/consumer-$preset}
 jobs=${JOBS:-2}
 lib=$out/libpal prefix=$out/prefix
-ways="package subdirectory fetchcontent pkgconfig vendored"
+ways="package subdirectory prefixed fetchcontent pkgconfig vendored"
 # the other target whose probe `tools/demo.sh --target` runs: one that is
 # cheap to build, and whose probe says something this one's does not
 probe_target=bsd-gcc
@@ -104,6 +106,7 @@ build() {
 
   build_cmake_way package -DCMAKE_PREFIX_PATH="$prefix"
   build_cmake_way subdirectory -DPAL_SOURCE_DIR="$root"
+  build_cmake_way prefixed -DPAL_SOURCE_DIR="$root"
   if sha=$(git -C "$root" rev-parse HEAD 2>/dev/null); then
     # what is committed: uncommitted changes are not in a fetch
     build_cmake_way fetchcontent -DPAL_GIT_REPOSITORY="$root" -DPAL_GIT_TAG="$sha"
@@ -227,6 +230,18 @@ test_all() {
     esac
   done
   # the vendored objects of this target need nothing from outside (no libc)
+  # the prefixed build's program: its libpal's names all prefixed
+  if [ -f "$out/prefixed/consumer" ]; then
+    nm_out=$("$(cache CMAKE_NM)" -g --defined-only "$out/prefixed/consumer" 2>&1 | awk 'NF == 3 {print $3}')
+    bad=$(grep -E '^pal_(mem_|os_|strerror)' <<<"$nm_out" | tr '\n' ' ')
+    if [ -n "$bad" ]; then
+      fail "prefixed: unprefixed names in the program: $bad"
+    elif ! grep -qx consumer_pal_mem_alloc <<<"$nm_out"; then
+      fail "prefixed: no consumer_pal_mem_alloc in the program"
+    else
+      ok "prefixed: consumer_pal_mem_alloc and no unprefixed libpal name global in the program (nm -g)"
+    fi
+  fi
   nm_out=$(cd "$out/vendored" 2>/dev/null && "$(cache CMAKE_NM)" -u ./*.o 2>&1 | awk 'NF == 2 {print $2}' | sort -u)
   bad=$(comm -23 <(echo "$nm_out") <(cd "$out/vendored" 2>/dev/null && "$(cache CMAKE_NM)" --defined-only ./*.o |
     awk 'NF == 3 {print $3}' | sort -u) | grep -v '^$' | tr '\n' ' ')

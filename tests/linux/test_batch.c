@@ -9,6 +9,8 @@
  *    released, one madvise each, the fallback counted and remembered, and
  *    PAL_FEAT_BATCH cleared;
  *  - a failure part way in that per-range path, forced with seccomp;
+ *  - (32-bit) a range of 2 GiB, which the kernel refuses in a batch: it
+ *    goes on its own, and batching stays on;
  *  - MADV_POPULATE_WRITE refused (EINVAL as before 5.14): each page is
  *    touched, contents unchanged; out of memory: PAL_ENOMEM.
  *
@@ -237,6 +239,88 @@ static void failure_part_way_reports_done(void)
     RUN_CHILD(child_fails_part_way, NULL);
 }
 
+#if UINTPTR_MAX == 0xffffffffu
+/* ---- a range of 2 GiB or more in a batch (32-bit) ------------------------ */
+
+/* PIDFD_SELF_THREAD: process_madvise on the calling thread's memory
+ * (Linux 6.14). */
+#define SELF_THREAD (-10000)
+
+/* Whether process_madvise on the own process works here, asked with the
+ * raw system call: one page released through it reads back zero. */
+static int raw_batch_works(void)
+{
+    long ps = sysconf(_SC_PAGESIZE);
+    char *p = mmap(NULL, (size_t)ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    struct pal_mem_range v = { p, (size_t)ps }; /* laid out as struct iovec */
+    int ok;
+
+    if (p == MAP_FAILED)
+        return 0;
+    p[0] = 1;
+    ok = syscall(SYS_process_madvise, SELF_THREAD, &v, 1, MADV_DONTNEED, 0) == ps && p[0] == 0;
+    munmap(p, (size_t)ps);
+    return ok;
+}
+
+#define BIG ((size_t)2 << 30)
+
+/* The kernel refuses a whole process_madvise whose iovecs include one
+ * longer than SSIZE_MAX (EINVAL): that is the range's doing, not a refusal
+ * of batching, which must stay on (PAL_FEAT_BATCH, and fewer calls than
+ * ranges after). */
+static int child_big_range(void *arg)
+{
+    struct pal_mem_range r[2], small[RANGES];
+    struct pal_mem_stats s0, s1;
+    size_t ps = (size_t)sysconf(_SC_PAGESIZE), total, done = 99;
+    char *v, *base;
+
+    (void)arg;
+    C_CHECK(lx_library_fresh());
+    if (!raw_batch_works())
+        C_SKIP("no process_madvise on the own process here (Linux 6.14; qemu-user "
+               "answers ENOSYS)");
+    C_CHECK(pal_mem_features() & PAL_FEAT_BATCH);
+    v = mmap(NULL, BIG + 16 * ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (v == MAP_FAILED)
+        C_SKIP("no 2 GiB of address space free in this 32-bit process");
+    munmap(v, BIG + 16 * ps);
+    C_CHECK_OK(pal_mem_reserve_at(v, BIG + 16 * ps));
+    C_CHECK_OK(pal_mem_map(v, BIG + 16 * ps));
+    r[0].v = v;
+    r[0].n = 16 * ps;
+    r[1].v = v + 16 * ps;
+    r[1].n = BIG;
+    v[0] = 1;
+    v[16 * ps] = 2;
+    v[16 * ps + BIG - 1] = 3;
+    C_CHECK_OK(pal_mem_unused_ranges(r, 2, &done));
+    C_CHECK_EQ(done, 2);
+    C_CHECK_EQ(resident_of(v, BIG + 16 * ps), 0);
+    C_CHECK_EQ(pal_mem_features() & PAL_FEAT_BATCH, PAL_FEAT_BATCH);
+    C_CHECK_OK(pal_mem_free(v, BIG + 16 * ps));
+    /* and the next batch is one call still */
+    C_CHECK_OK(pal_mem_set_policy(PAL_POLICY_DONTNEED));
+    C_CHECK(ranges_setup(sizes, small, &base, &total));
+    s0 = stats_now();
+    C_CHECK_OK(pal_mem_unused_ranges(small, RANGES, &done));
+    s1 = stats_now();
+    C_CHECK_EQ(done, RANGES);
+    C_CHECK(s1.os_calls - s0.os_calls < RANGES);
+    C_CHECK_EQ(check_split(small, RANGES, RANGES), 0);
+    C_CHECK_OK(pal_mem_free(base, total));
+    return 0;
+}
+
+static void big_range_keeps_batching(void)
+{
+    if (lx_strict_overcommit())
+        SKIP("vm.overcommit_memory=2: unused remaps range by range, no batch");
+    RUN_CHILD(child_big_range, NULL);
+}
+#endif
+
 /* ---- prefault ------------------------------------------------------------ */
 
 static const struct lx_rule no_populate[] = {
@@ -306,6 +390,9 @@ const struct th_test th_tests[] = {
     TH(unmapped_range_stops_the_batch),
     TH(batch_refused_falls_back),
     TH(failure_part_way_reports_done),
+#if UINTPTR_MAX == 0xffffffffu
+    TH(big_range_keeps_batching),
+#endif
     TH(populate_fallback_and_errors),
     TH_END,
 };

@@ -7,6 +7,11 @@
  * a filter shows the same check gives another answer on this kernel, so the
  * forced path is what was measured.
  *
+ * A map refused for its commit charge must leave the range Reserved: on
+ * this kernel with a map larger than RAM + swap (before 6.12 the kernel
+ * unmaps the old range first, the test VM's 6.1 among them), and on every
+ * kernel with that order emulated by a trap (unmap, then ENOMEM).
+ *
  * The library learns what the kernel supports once per process.  The parent
  * here never calls libpal, so every child starts with nothing learnt (each
  * checks that first).  Under qemu-user (no seccomp) the cases say skipped.
@@ -588,6 +593,162 @@ static void fallback_fixed_noreplace_ignored(void)
     RUN_CHILD(child_reserve_at, (void *)1);
 }
 
+/* ---- a map refused for its commit charge keeps the reservation -------- */
+
+/* Whether [v, v+n) is wholly mapped, inaccessible ("---p"), in
+ * /proc/self/maps: Reserved.  -1 if maps cannot be read. */
+static int maps_reserved(uintptr_t v, size_t n)
+{
+    const char *s;
+    uintptr_t a, b;
+    size_t covered = 0;
+
+    if (lx_read_proc("/proc/self/maps") <= 0)
+        return -1;
+    for (s = lx_buf; *s != '\0'; s = lx_next_line(s)) {
+        const char *perm;
+
+        if (!lx_is_header(s, &a, &b) || a >= v + n || b <= v)
+            continue;
+        for (perm = s; *perm != ' ' && *perm != '\0'; perm++)
+            ;
+        if (th_strncmp(perm, " ---p", 5) != 0)
+            return 0;
+        covered += (b < v + n ? b : v + n) - (a > v ? a : v);
+    }
+    return covered == n;
+}
+
+/* MemTotal + SwapTotal from /proc/meminfo, in bytes; 0 if unknown. */
+static unsigned long long ram_and_swap(void)
+{
+    unsigned long long total = 0;
+    const char *s;
+
+    if (lx_read_proc("/proc/meminfo") <= 0)
+        return 0;
+    if ((s = th_strstr(lx_buf, "MemTotal:")) != NULL)
+        total += lx_kb(s + 9) * 1024ull;
+    if ((s = th_strstr(lx_buf, "SwapTotal:")) != NULL)
+        total += lx_kb(s + 10) * 1024ull;
+    return total;
+}
+
+#ifdef NOREPLACE_EMULATED
+/* A kernel before 6.12 (mmap_region: unmap the old range, then charge the
+ * new one), emulated on any kernel: a MAP_FIXED writable mmap unmaps the
+ * range and fails with ENOMEM.  Every other trapped call (a sanitizer
+ * runtime's own) is made as unmap, then MAP_FIXED_NOREPLACE, which the
+ * filter lets through: a MAP_FIXED call from here would trap again. */
+static void fixed_unmaps_then_fails(int sig, siginfo_t *si, void *ctx)
+{
+    ucontext_t *uc = ctx;
+    int saved = errno;
+    long a[6], r;
+
+    (void)sig;
+    trapped_args(uc, a);
+    if (si->si_syscall == NOREPLACE_NR && (a[2] & PROT_WRITE)) {
+        r = syscall(SYS_munmap, a[0], a[1]) == 0 ? -ENOMEM : -errno;
+    } else if (si->si_syscall == NOREPLACE_NR) {
+        r = syscall(SYS_munmap, a[0], a[1]);
+        if (r == 0)
+            r = syscall(NOREPLACE_NR, a[0], a[1], a[2],
+                        (a[3] & ~(long)MAP_FIXED) | MAP_FIXED_NOREPLACE, a[4], a[5]);
+        if (r == -1)
+            r = -errno;
+    } else {
+        r = -ENOSYS;
+    }
+    trapped_result(uc, r);
+    noreplace_traps++;
+    errno = saved;
+}
+
+static const struct lx_rule fixed_trap[] = {
+    { NOREPLACE_NR, 3, MAP_FIXED, MAP_FIXED, SECCOMP_RET_TRAP },
+};
+#endif
+
+/* ThreadSanitizer maps its shadow of a new mapping with a writable
+ * MAP_FIXED mmap while it delivers the trap's signal (blocked then): the
+ * filter traps that one too, and the kernel kills the process. */
+#if defined(__SANITIZE_THREAD__)
+#define FIXED_TRAP_BLOCKED 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define FIXED_TRAP_BLOCKED 1
+#endif
+#endif
+
+/* *arg: the size of a map this kernel refuses (more than RAM + swap), or
+ * 0: the old kernel's refusal emulated on a small map.
+ * Either way PAL_ENOMEM must leave the range Reserved: still mapped, no
+ * access, so that no other mmap can take it. */
+static int child_failed_map(void *arg)
+{
+    size_t n = *(const size_t *)arg;
+    int emulated = n == 0;
+    void *v;
+
+    C_CHECK(lx_library_fresh());
+    if (emulated)
+        n = 16 * pal_mem_page_size();
+    C_CHECK_OK(pal_mem_reserve(NULL, n, &v));
+#ifdef FIXED_TRAP_BLOCKED
+    if (emulated)
+        C_SKIP("ThreadSanitizer maps its shadow memory with MAP_FIXED, which the trap "
+               "cannot let through");
+#endif
+#ifdef NOREPLACE_EMULATED
+    if (emulated) {
+        struct sigaction sa;
+
+        th_memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = fixed_unmaps_then_fails;
+        sa.sa_flags = SA_SIGINFO;
+        C_CHECK(sigaction(SIGSYS, &sa, NULL) == 0);
+        C_SECCOMP(fixed_trap, SECCOMP_RET_ALLOW);
+    }
+#else
+    if (emulated)
+        C_SKIP("no register map of a trapped call for this architecture");
+#endif
+    C_CHECK_EQ(maps_reserved((uintptr_t)v, n), 1);
+    C_CHECK_EQ(pal_mem_map(v, n), PAL_ENOMEM);
+    C_CHECK_EQ(maps_reserved((uintptr_t)v, n), 1);
+    C_CHECK_OK(pal_mem_free(v, n));
+    return 0;
+}
+
+static void failed_map_keeps_reservation(void)
+{
+    unsigned long long total = ram_and_swap(), n;
+    size_t size;
+
+    if (total == 0)
+        SKIP("cannot read MemTotal and SwapTotal in /proc/meminfo");
+    /* twice RAM + swap, in whole GiB: more than any overcommit mode but
+     * "always" grants one mapping */
+    n = (2 * total + (1ull << 30)) & ~((1ull << 30) - 1);
+    if (lx_read_proc("/proc/sys/vm/overcommit_memory") <= 0)
+        SKIP("cannot read vm.overcommit_memory");
+    if (lx_buf[0] == '1')
+        SKIP("vm.overcommit_memory=1: every commit charge is granted");
+    if (sizeof(void *) < 8 || n > (1ull << 46))
+        SKIP("twice RAM + swap (%llu MiB) does not fit this address space", n >> 20);
+    size = (size_t)n;
+    RUN_CHILD(child_failed_map, &size);
+    th_note("map of %llu GiB refused, the reservation kept", n >> 30);
+}
+
+static void failed_fixed_map_keeps_reservation(void)
+{
+    size_t emulated = 0;
+
+    RUN_CHILD(child_failed_map, &emulated);
+}
+
 const struct th_test th_tests[] = {
     TH(fallback_madvise_enosys),
     TH(fallback_madv_free_einval),
@@ -595,5 +756,7 @@ const struct th_test th_tests[] = {
     TH(fallback_mseal_enosys),
     TH(fallback_guard_einval),
     TH(fallback_fixed_noreplace_ignored),
+    TH(failed_map_keeps_reservation),
+    TH(failed_fixed_map_keeps_reservation),
     TH_END,
 };

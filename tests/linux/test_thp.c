@@ -14,7 +14,11 @@
  *  - the mark is what stops MADV_COLLAPSE (and khugepaged) from filling a
  *    partly released huge page back in;
  *  - policy NO_THP: map marks the whole range no-huge-page, used adds no
- *    huge-page mark.
+ *    huge-page mark;
+ *  - unused_ranges makes every range's marks even where one of them fails
+ *    (a hole in its huge page), as unused range by range does;
+ *  - the huge page at address 0 is marked like any other, and (32-bit) in
+ *    the top huge page hugepage and used advise nothing outside the range.
  *
  * Sizes come from pal_mem_page_size() and pal_mem_huge_page_size().  Where
  * the kernel's view cannot be seen (qemu-user's smaps has no VmFlags, THP
@@ -127,19 +131,15 @@ static void heap_release(void)
     (void)pal_mem_set_policy(PAL_POLICY_DEFAULT);
 }
 
-/* The caller asks for huge pages somewhere (not on the heap): from then on
- * the library keeps released parts of huge pages from being refilled, with
- * the seeds' marks.  0 if it could not. */
-static int ask_huge_elsewhere(void)
+/* The caller asks for huge pages on [v, v+n) while it is only reserved:
+ * from then on the library keeps released parts of its huge pages from
+ * being refilled, with the seeds' marks (only there: asked on one range,
+ * marks cost nothing elsewhere).  The mapping pal_mem_map then puts there
+ * starts without the kernel's hg flag, so that VmFlags show the marks
+ * alone.  0 if it could not. */
+static int ask_huge_for(void *v, size_t n)
 {
-    void *v = NULL;
-    int ok;
-
-    if (pal_mem_alloc(2 * hps, &v) != PAL_OK)
-        return 0;
-    ok = pal_mem_hugepage(v, 2 * hps) == PAL_OK;
-    (void)pal_mem_free(v, 2 * hps);
-    return ok;
+    return pal_mem_hugepage(v, n) == PAL_OK;
 }
 
 /* ---- marks only where they change something ---------------------------- */
@@ -177,9 +177,10 @@ static int fresh_marks_child(void *arg)
     C_CHECK_OK(pal_mem_map(b, n));
     C_CHECK_OK(pal_mem_used(b, n));
     th_memset(b, 0x5a, n);
-    /* the first unused reads the facts it needs once (overcommit mode,
-     * max_ptes_none, the zero check): not part of the figures */
-    C_CHECK_OK(pal_mem_unused(b + 6 * hps, hps));
+    /* the first unused that could mark (an end inside a huge page) reads
+     * the facts it needs once (overcommit mode, max_ptes_none, the zero
+     * check): not part of the figures */
+    C_CHECK_OK(pal_mem_unused(b + 6 * hps + ps, hps - ps));
     C_CHECK_OK(pal_mem_used(b + 6 * hps, hps));
 
     c0 = calls_now();
@@ -285,16 +286,27 @@ static void marks_body(void)
     CHECK_EQ(d_adjacent, d_aligned + 1);
     CHECK_EQ(d_apart, d_aligned + 2);
 
-    /* used: hg on the whole huge pages inside, nothing on partial ones;
-     * the end marks stay. */
+    /* used: nothing where no marked huge page lies whole inside (the
+     * pages there are as the caller left them), and the end marks stay;
+     * a used over marked huge pages whole undoes their marks, hg on all
+     * the whole huge pages inside, in one call. */
+    c0 = calls_now();
     CHECK_OK(pal_mem_used(a_lo, (size_t)(a_hi - a_lo)));
     CHECK_OK(pal_mem_used(c_lo, (size_t)(c_hi - c_lo)));
     CHECK_OK(pal_mem_used(j_lo, (size_t)(j_hi - j_lo)));
+    CHECK_EQ(calls_now() - c0, 0);
     for (i = 0; i < MARKS_HUGE_PAGES; i++) {
-        int hg = i == 3 || i == 4 || i == 13 || i == 14;
-
-        CHECK_HUGE(b, i, "hg", hg);
+        CHECK_HUGE(b, i, "hg", 0);
         CHECK_HUGE(b, i, "nh", nh_expected[i]);
+    }
+    c0 = calls_now();
+    CHECK_OK(pal_mem_used(b + 8 * hps, 4 * hps));
+    CHECK_EQ(calls_now() - c0, 1);
+    for (i = 0; i < MARKS_HUGE_PAGES; i++) {
+        int undone = i >= 8 && i < 12;
+
+        CHECK_HUGE(b, i, "hg", undone);
+        CHECK_HUGE(b, i, "nh", undone ? 0 : nh_expected[i]);
     }
     CHECK(th_all_bytes(a_lo, (size_t)(a_hi - a_lo), 0));
 }
@@ -308,11 +320,11 @@ static void thp_unused_marks_only_ends(void)
     if (lx_strict_overcommit())
         SKIP("vm.overcommit_memory=2: a released range is PROT_NONE, which keeps "
              "khugepaged out without marks");
-    if (!ask_huge_elsewhere())
-        SKIP("pal_mem_hugepage failed");
     if (!heap_reserve(MARKS_HUGE_PAGES * hps))
         SKIP("cannot reserve %zu MiB aligned to the huge page size",
              MARKS_HUGE_PAGES * hps / MiB);
+    if (!ask_huge_for(heap, heap_size))
+        SKIP("pal_mem_hugepage failed");
     marks_body();
     heap_release();
 }
@@ -356,11 +368,10 @@ static void thp_vma_count_pessimal_heap(void)
     piece = 8 * KiB > 2 * ps ? 8 * KiB : 2 * ps;
     pieces = n / (2 * piece);
     bound = (long)(2 * (n / hps) + 1);
-    if (!ask_huge_elsewhere())
-        SKIP("pal_mem_hugepage failed");
-
     if (!heap_reserve(n))
         SKIP("cannot reserve %zu MiB", n / MiB);
+    if (!ask_huge_for(heap, heap_size))
+        SKIP("pal_mem_hugepage failed");
     vmas_granular = pessimal(piece, 0, PAL_POLICY_DEFAULT);
     heap_release();
     if (!heap_reserve(n))
@@ -520,7 +531,7 @@ static void no_thp_body(void)
      * hg on the whole huge pages; not under strict overcommit, where
      * unused marks nothing (its PROT_NONE keeps khugepaged out) and used
      * has no mark to undo */
-    if (!ask_huge_elsewhere())
+    if (!ask_huge_for(b, n))
         SKIP("pal_mem_hugepage failed");
     CHECK_OK(pal_mem_map(b, n));
     CHECK_EQ(flag_on((uintptr_t)b, (uintptr_t)b + n, "nh"), 0);
@@ -563,6 +574,218 @@ static void thp_no_thp_policy(void)
     heap_release();
 }
 
+/* ---- facts read from /sys, not from the library ------------------------ */
+
+/* The PMD huge page size the kernel says it has, 0 where it has no THP
+ * (no such file: not built in) or the mode is "never". */
+static size_t sys_thp_size(void)
+{
+    size_t v = 0;
+    const char *c;
+
+    if (lx_read_proc("/sys/kernel/mm/transparent_hugepage/enabled") <= 0 ||
+        th_strstr(lx_buf, "[never]") != NULL)
+        return 0;
+    if (lx_read_proc("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size") <= 0)
+        return 0;
+    for (c = lx_buf; *c >= '0' && *c <= '9'; c++)
+        v = v * 10 + (size_t)(*c - '0');
+    return v;
+}
+
+/* ---- batched end marks go on past one that fails ----------------------- */
+
+/* Three ranges released by one pal_mem_unused_ranges in a heap whose
+ * first huge page has a page unmapped: the mark of the first range's huge
+ * page meets the hole (ENOMEM, the mapped parts marked all the same), and
+ * the marks of the other two ranges' huge pages must be made too, as three
+ * pal_mem_unused calls make them. */
+static void batched_marks_body(void)
+{
+    struct pal_mem_range r[3];
+    size_t done = 99;
+    char *b = heap;
+    int i;
+
+    CHECK_OK(pal_mem_map(b, heap_size));
+    CHECK_OK(pal_mem_used(b, heap_size));
+    th_memset(b, 0x5a, heap_size);
+    CHECK_OK(pal_mem_free(b + ps, ps));
+    r[0].v = b + 2 * ps;             /* ends in huge page 0, with the hole */
+    r[1].v = b + 3 * hps + ps;       /* ends in huge page 3 */
+    r[2].v = b + 5 * hps + ps;       /* ends in huge page 5 */
+    for (i = 0; i < 3; i++)
+        r[i].n = 2 * ps;
+    CHECK_OK(pal_mem_unused_ranges(r, 3, &done));
+    CHECK_EQ(done, 3);
+    th_note("%s", (pal_mem_features() & PAL_FEAT_BATCH) ? "through process_madvise (batched)"
+                                                        : "one madvise per range");
+    for (i = 0; i < 8; i++)
+        CHECK_HUGE(b, i, "nh", i == 0 || i == 3 || i == 5);
+}
+
+static void thp_batched_marks_past_a_failed_one(void)
+{
+    size_t h = sys_thp_size();
+
+    ps = pal_mem_page_size();
+    hps = pal_mem_huge_page_size();
+    if (h == 0)
+        SKIP("no transparent huge pages here (/sys/kernel/mm/transparent_hugepage "
+             "missing, or mode \"never\")");
+    CHECK_EQ(hps, h);
+    if (!lx_have_vmflags() || !advice_visible())
+        SKIP("MADV_NOHUGEPAGE leaves no trace in /proc/self/smaps (qemu-user)");
+    if (lx_strict_overcommit())
+        SKIP("vm.overcommit_memory=2: a released range is PROT_NONE, which keeps "
+             "khugepaged out without marks");
+    if (h > 64 * MiB)
+        SKIP("huge pages of %zu MiB: 8 of them are too big for a test", h / MiB);
+    if (!heap_reserve(8 * hps))
+        SKIP("cannot reserve %zu MiB", 8 * hps / MiB);
+    CHECK(ask_huge_for(heap, heap_size)); /* marks on from here */
+    batched_marks_body();
+    heap_release();
+}
+
+/* ---- the huge page at address 0 ---------------------------------------- */
+
+/* vm.mmap_min_addr, the lowest address a mapping may have; or -1. */
+static long sys_mmap_min_addr(void)
+{
+    long v = 0;
+    const char *c;
+
+    if (lx_read_proc("/proc/sys/vm/mmap_min_addr") <= 0)
+        return -1;
+    for (c = lx_buf; *c >= '0' && *c <= '9'; c++)
+        v = v * 10 + (*c - '0');
+    return v;
+}
+
+/* Memory between vm.mmap_min_addr and the first huge page boundary lies
+ * in the huge page at address 0, whose marks are made like any other's. */
+static void thp_marks_in_the_first_huge_page(void)
+{
+    size_t h = sys_thp_size(), n;
+    long min_addr = sys_mmap_min_addr();
+    uintptr_t a;
+    char *v;
+    void *p;
+
+    ps = pal_mem_page_size();
+    hps = pal_mem_huge_page_size();
+    if (h == 0)
+        SKIP("no transparent huge pages here (/sys/kernel/mm/transparent_hugepage "
+             "missing, or mode \"never\")");
+    CHECK_EQ(hps, h);
+    if (!lx_have_vmflags() || !advice_visible())
+        SKIP("MADV_NOHUGEPAGE leaves no trace in /proc/self/smaps (qemu-user)");
+    if (lx_strict_overcommit())
+        SKIP("vm.overcommit_memory=2: a released range is PROT_NONE, which keeps "
+             "khugepaged out without marks");
+    CHECK(min_addr >= 0);
+    n = 4 * ps;
+    a = (uintptr_t)min_addr > h / 2 ? (uintptr_t)min_addr : h / 2;
+    a = (a + ps - 1) & ~(uintptr_t)(ps - 1);
+    if (a + n > h)
+        SKIP("vm.mmap_min_addr (%ld) leaves no room below the first huge page "
+             "boundary", min_addr);
+    p = mmap((void *)a, n, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p != MAP_FAILED)
+        munmap(p, n);
+    if (p != (void *)a)
+        SKIP("[%p, +%zu KiB) is taken here", (void *)a, n / KiB);
+    v = (char *)a;
+    CHECK_OK(pal_mem_reserve_at(v, n));
+    CHECK(ask_huge_for(v, n)); /* marks on from here */
+    CHECK_OK(pal_mem_map(v, n));
+    CHECK_OK(pal_mem_used(v, n));
+    th_memset(v, 1, n);
+    CHECK_OK(pal_mem_unused(v + ps, ps));
+    CHECK_EQ(flag_on(a, a + n, "nh"), 1);
+    CHECK_OK(pal_mem_free(v, n));
+}
+
+#if UINTPTR_MAX == 0xffffffffu
+/* ---- the top huge page of a 32-bit address space ----------------------- */
+
+/* Mappings (outside [lo, hi)) whose VmFlags carry flag, or -1. */
+static long flagged_elsewhere(uintptr_t lo, uintptr_t hi, const char *flag)
+{
+    struct lx_smaps all, in;
+
+    if (lx_smaps(0, UINTPTR_MAX, flag, &all) != 0 || lx_smaps(lo, hi, flag, &in) != 0)
+        return -1;
+    return all.with_flag - in.with_flag;
+}
+
+/* A free n bytes inside the top huge page (of size h) and off its start,
+ * found by mapping there with a raw mmap (MAP_FIXED_NOREPLACE, the result
+ * checked: qemu-user may place it elsewhere) and unmapping again; 0 if
+ * the address space ends below that huge page (a 3 GiB user space). */
+static uintptr_t free_at_top(size_t h, size_t n)
+{
+    uintptr_t a, lo = (uintptr_t)0 - h;
+    void *p;
+
+    for (a = (uintptr_t)0 - n; a > lo; a -= n) {
+        p = mmap((void *)a, n, PROT_NONE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+        if (p == MAP_FAILED)
+            continue;
+        munmap(p, n);
+        if ((uintptr_t)p == a)
+            return a;
+    }
+    return 0;
+}
+
+/* hugepage and used round the range in to whole huge pages: in the top
+ * huge page, rounding its start up must not wrap to address 0 and advise
+ * the whole address space below it. */
+static void thp_hugepage_at_the_top(void)
+{
+    size_t h = sys_thp_size(), n;
+    long before, after;
+    uintptr_t a;
+    char *v;
+    int vmflags;
+
+    ps = pal_mem_page_size();
+    hps = pal_mem_huge_page_size();
+    if (h == 0)
+        SKIP("no transparent huge pages here (/sys/kernel/mm/transparent_hugepage "
+             "missing, or mode \"never\")");
+    CHECK_EQ(hps, h);
+    n = 16 * ps;
+    a = free_at_top(h, n);
+    if (a == 0)
+        SKIP("no free address in the top huge page of the 32-bit space: the user "
+             "space ends below it (3 GiB under a 32-bit x86 or arm kernel, 2 GiB on MIPS)");
+    v = (char *)a;
+    vmflags = lx_have_vmflags();
+    before = vmflags ? flagged_elsewhere(a, a + n, "hg") : 0;
+    th_note("range at %p, %zu KiB; %ld other mappings with hg before", (void *)v, n / KiB,
+            before);
+    CHECK_OK(pal_mem_reserve_at(v, n));
+    CHECK_OK(pal_mem_map(v, n));
+    CHECK_OK(pal_mem_hugepage(v, n));
+    if (vmflags)
+        CHECK_EQ(flagged_elsewhere(a, a + n, "hg"), before);
+    /* marks on (hugepage above): unused marks the end pages, used undoes
+     * the marks on whole huge pages inside (none here) */
+    CHECK_OK(pal_mem_unused(v, n));
+    CHECK_OK(pal_mem_used(v, n));
+    th_memset(v, 1, n);
+    after = vmflags ? flagged_elsewhere(a, a + n, "hg") : 0;
+    CHECK_OK(pal_mem_free(v, n));
+    if (!vmflags)
+        th_note("no VmFlags in /proc/self/smaps (qemu-user): only the results checked");
+    CHECK_EQ(after, before);
+}
+#endif
+
 /* thp_marks_only_where_needed first: its child needs a library to which
  * nobody has asked for huge pages yet. */
 const struct th_test th_tests[] = {
@@ -571,5 +794,10 @@ const struct th_test th_tests[] = {
     TH(thp_vma_count_pessimal_heap),
     TH(thp_collapse_cannot_refill),
     TH(thp_no_thp_policy),
+    TH(thp_batched_marks_past_a_failed_one),
+    TH(thp_marks_in_the_first_huge_page),
+#if UINTPTR_MAX == 0xffffffffu
+    TH(thp_hugepage_at_the_top),
+#endif
     TH_END,
 };

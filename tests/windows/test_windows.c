@@ -107,7 +107,7 @@ static int faults_unknown;
 
 /* The VirtualQuery runs over [p, p+n): what a call that fails must leave
  * exactly as it found. */
-#define MAX_RUNS 16
+#define MAX_RUNS 256
 
 struct snapshot {
     size_t count;
@@ -912,6 +912,213 @@ static void populate_checks_then_touches(void)
     CHECK_OK(pal_mem_free(p, n));
 }
 
+/* map and used over more reserved runs than any fixed table would hold:
+ * a heap of many reservations (without placeholders) or of many maps'
+ * allocations (with them, every map is an allocation of its own), part
+ * released, is committed again whole, however many runs it has; only the
+ * commit charge may refuse it.  RUNS reservations of a granule side by
+ * side, then a second half of each released, then used over all. */
+#define RUNS 80
+
+static void used_over_many_runs(void)
+{
+    size_t g = GRANULARITY, n = RUNS * g, i;
+    char *p;
+    void *v;
+    int rc;
+
+    CHECK_OK(pal_mem_reserve(NULL, n, &v));
+    p = v;
+    CHECK_OK(pal_mem_free(p, n));
+    for (i = 0; i < RUNS; i++)
+        CHECK_OK(pal_mem_reserve_at(p + i * g, g));
+    rc = pal_mem_map(p, n);
+    CHECK_EQ(rc, PAL_OK);
+    CHECK(all_in(p, n, MEM_COMMIT, PAGE_READWRITE));
+    CHECK_OK(pal_mem_used(p, n));
+    th_memset(p, 0x3c, n);
+    for (i = 0; i < RUNS; i++)
+        CHECK_OK(pal_mem_unused(p + i * g + g / 2, g / 2));
+    rc = pal_mem_used(p, n);
+    CHECK_EQ(rc, PAL_OK);
+    CHECK(all_in(p, n, MEM_COMMIT, PAGE_READWRITE));
+    for (i = 0; i < RUNS; i++) {
+        CHECK(th_all_bytes(p + i * g, g / 2, 0x3c));
+        CHECK(th_all_bytes(p + i * g + g / 2, g / 2, 0));
+    }
+    for (i = 0; i < RUNS; i++)
+        CHECK_OK(pal_mem_free(p + i * g, g));
+
+    /* one reservation, a map (an allocation, with placeholders) per page */
+    n = RUNS * 2 * pal_mem_page_size();
+    CHECK_OK(pal_mem_reserve(NULL, n, &v));
+    p = v;
+    for (i = 0; i < n; i += pal_mem_page_size())
+        CHECK_OK(pal_mem_map(p + i, pal_mem_page_size()));
+    CHECK_OK(pal_mem_used(p, n));
+    th_memset(p, 0x3d, n);
+    CHECK_OK(pal_mem_unused(p, n));
+    CHECK(all_in(p, n, MEM_RESERVE, 0));
+    rc = pal_mem_used(p, n);
+    CHECK_EQ(rc, PAL_OK);
+    CHECK(all_in(p, n, MEM_COMMIT, PAGE_READWRITE));
+    CHECK(th_all_bytes(p, n, 0));
+    CHECK_OK(pal_mem_free(p, n));
+}
+
+#ifdef PAL_TEST_PLACEHOLDERS
+/* Where a commit over many runs fails at the last (the emulation refuses
+ * the fill of the last placeholder, or the commit of the last decommitted
+ * run, as Windows refuses a commit beyond the limit), everything the call
+ * had done before is undone, however many runs: the placeholders it
+ * filled are placeholders again, the runs it committed reserved again, and
+ * Ready memory keeps its contents. */
+static void many_runs_undone(void)
+{
+    static struct snapshot before, after;
+    size_t g = GRANULARITY, n = RUNS * g, i;
+    char *p;
+    void *v;
+    int rc;
+
+    CHECK_OK(pal_mem_reserve(NULL, n, &v));
+    p = v;
+    CHECK_OK(pal_mem_free(p, n));
+    for (i = 0; i < RUNS; i++)
+        CHECK_OK(pal_mem_reserve_at(p + i * g, g));
+    snap(p, n, &before);
+    CHECK_EQ(before.count, RUNS);
+    ph_refuse(PH_REFUSE_FILL, (uintptr_t)(p + n - g), ERROR_COMMITMENT_LIMIT);
+    rc = pal_mem_map(p, n);
+    ph_refuse(PH_REFUSE_FILL, 0, 0);
+    snap(p, n, &after);
+    CHECK_EQ(rc, PAL_ENOMEM);
+    CHECK(same_snap(&before, &after));
+
+    CHECK_OK(pal_mem_map(p, n));
+    CHECK_OK(pal_mem_used(p, n));
+    th_memset(p, 0x3e, n);
+    for (i = 0; i < RUNS; i++)
+        CHECK_OK(pal_mem_unused(p + i * g + g / 2, g / 2));
+    snap(p, n, &before);
+    CHECK_EQ(before.count, 2 * RUNS);
+    ph_refuse(PH_REFUSE_COMMIT, (uintptr_t)(p + n - g / 2), ERROR_COMMITMENT_LIMIT);
+    rc = pal_mem_used(p, n);
+    ph_refuse(PH_REFUSE_COMMIT, 0, 0);
+    snap(p, n, &after);
+    CHECK_EQ(rc, PAL_ENOMEM);
+    CHECK(same_snap(&before, &after));
+    for (i = 0; i < RUNS; i++)
+        CHECK(th_all_bytes(p + i * g, g / 2, 0x3e));
+    for (i = 0; i < RUNS; i++)
+        CHECK_OK(pal_mem_free(p + i * g, g));
+}
+
+/* reserve_at off the granularity makes a placeholder from the granule
+ * below and cuts the head off.  Where Windows refuses that split, the call
+ * fails and nothing stays reserved; where it refuses to release the head
+ * once cut, the call fails too and gives back the caller's range (the
+ * head, which Windows would not release, the test releases itself). */
+static void reserve_at_cut_refused(void)
+{
+    size_t ps = pal_mem_page_size();
+    int rc, left_free;
+    char *p;
+    void *v;
+
+    CHECK_OK(pal_mem_reserve(NULL, 2 * GRANULARITY, &v));
+    p = v;
+    CHECK_OK(pal_mem_free(p, 2 * GRANULARITY));
+
+    ph_refuse(PH_REFUSE_SPLIT, (uintptr_t)p, ERROR_NOT_ENOUGH_MEMORY);
+    rc = pal_mem_reserve_at(p + ps, GRANULARITY);
+    ph_refuse(PH_REFUSE_SPLIT, 0, 0);
+    left_free = all_in(p, 2 * GRANULARITY, MEM_FREE, 0);
+    CHECK_EQ(rc, PAL_ENOMEM);
+    CHECK(left_free);
+
+    ph_refuse(PH_REFUSE_RELEASE, (uintptr_t)p, ERROR_NOT_ENOUGH_MEMORY);
+    rc = pal_mem_reserve_at(p + ps, GRANULARITY);
+    ph_refuse(PH_REFUSE_RELEASE, 0, 0);
+    left_free = all_in(p + ps, 2 * GRANULARITY - ps, MEM_FREE, 0);
+    if (query(p).State != MEM_FREE)
+        CHECK(VirtualFree(p, 0, MEM_RELEASE));
+    CHECK_EQ(rc, PAL_ENOMEM);
+    CHECK(left_free);
+
+    /* and with nothing refused, the cut works */
+    CHECK_OK(pal_mem_reserve_at(p + ps, GRANULARITY));
+    CHECK(query(p + ps).AllocationBase == p + ps);
+    CHECK(all_in(p, ps, MEM_FREE, 0));
+    CHECK_OK(pal_mem_free(p + ps, GRANULARITY));
+}
+
+/* Where VirtualAlloc2 takes no alignment, an aligned range is cut out of a
+ * bigger placeholder: two splits, then the slop either side released.  A
+ * split refused after the other was made, or a slop that Windows will not
+ * release, fails the call with nothing else left reserved.  The emulation
+ * places reservations first fit, so a reservation of the cut's size made
+ * and released just before goes where the cut's will: one granule held
+ * below moves it until both splits are needed. */
+static void reserve_aligned_cut_refused(void)
+{
+    size_t align = (size_t)1 << 20, n = GRANULARITY, total = n + align - GRANULARITY;
+    size_t bytes, i, held = 0;
+    uintptr_t q = 0, a;
+    char *below[32];
+    int rc, left_free;
+    void *v;
+
+    ph_refuse(PH_REFUSE_ALIGNED, 0, ERROR_INVALID_PARAMETER);
+    CHECK_OK(pal_mem_reserve_aligned(n, align, &v));
+    CHECK_EQ((uintptr_t)v % align, 0);
+    CHECK_OK(pal_mem_free(v, n));
+    for (;;) {
+        CHECK_OK(pal_mem_reserve(NULL, total, &v));
+        q = (uintptr_t)v;
+        CHECK_OK(pal_mem_free(v, total));
+        if (q % align > GRANULARITY)
+            break;
+        CHECK(held < sizeof below / sizeof below[0]);
+        below[held] = v;
+        CHECK_OK(pal_mem_reserve_at(below[held++], GRANULARITY));
+    }
+    a = (q + align - 1) & ~(uintptr_t)(align - 1);
+
+    /* the second split, [a, a + n) off [a, q + total), refused */
+    bytes = private_bytes();
+    ph_refuse(PH_REFUSE_SPLIT, a, ERROR_NOT_ENOUGH_MEMORY);
+    rc = pal_mem_reserve_aligned(n, align, &v);
+    ph_refuse(PH_REFUSE_SPLIT, 0, 0);
+    left_free = all_in((void *)q, total, MEM_FREE, 0);
+    if (rc == PAL_OK)
+        CHECK_OK(pal_mem_free(v, n));
+    CHECK_EQ(rc, PAL_ENOMEM);
+    CHECK(left_free);
+    CHECK_EQ(private_bytes(), bytes);
+
+    /* the slop after the range not released */
+    ph_refuse(PH_REFUSE_RELEASE, a + n, ERROR_NOT_ENOUGH_MEMORY);
+    rc = pal_mem_reserve_aligned(n, align, &v);
+    ph_refuse(PH_REFUSE_RELEASE, 0, 0);
+    left_free = all_in((void *)q, a + n - q, MEM_FREE, 0);
+    if (query((void *)(a + n)).State != MEM_FREE)
+        CHECK(VirtualFree((void *)(a + n), 0, MEM_RELEASE));
+    CHECK_EQ(rc, PAL_ENOMEM);
+    CHECK(left_free);
+    CHECK_EQ(private_bytes(), bytes);
+
+    /* nothing refused: the range, and nothing more */
+    CHECK_OK(pal_mem_reserve_aligned(n, align, &v));
+    CHECK_EQ((uintptr_t)v, a);
+    CHECK_EQ(private_bytes(), bytes + n);
+    CHECK_OK(pal_mem_free(v, n));
+    ph_refuse(PH_REFUSE_ALIGNED, 0, 0);
+    for (i = 0; i < held; i++)
+        CHECK_OK(pal_mem_free(below[i], GRANULARITY));
+}
+#endif
+
 /* Threads on their own halves of one fresh reservation, again and
  * again: with placeholders, each map cuts the one placeholder that the
  * other thread is cutting too; neither may fail for the other's work. */
@@ -995,5 +1202,11 @@ const struct th_test th_tests[] = {
     TH(numa_nodes),
     TH(populate_checks_then_touches),
     TH(threads_on_halves),
+    TH(used_over_many_runs),
+#ifdef PAL_TEST_PLACEHOLDERS
+    TH(many_runs_undone),
+    TH(reserve_at_cut_refused),
+    TH(reserve_aligned_cut_refused),
+#endif
     TH_END,
 };

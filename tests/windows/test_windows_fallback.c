@@ -19,6 +19,8 @@
 #define GRANT 1
 static DWORD large_pages_answer;
 static int reset_refused;
+/* A commit at exactly this address refused as beyond the commit limit. */
+static uintptr_t commit_refused_at;
 
 static void *WINAPI fb_VirtualAlloc(void *v, SIZE_T n, DWORD type, DWORD protect)
 {
@@ -30,6 +32,10 @@ static void *WINAPI fb_VirtualAlloc(void *v, SIZE_T n, DWORD type, DWORD protect
     }
     if (type == MEM_RESET && reset_refused) {
         SetLastError(ERROR_INVALID_ADDRESS);
+        return NULL;
+    }
+    if (type == MEM_COMMIT && v != NULL && (uintptr_t)v == commit_refused_at) {
+        SetLastError(ERROR_COMMITMENT_LIMIT);
         return NULL;
     }
     return VirtualAlloc(v, n, type, protect);
@@ -192,13 +198,17 @@ static int same_runs(const MEMORY_BASIC_INFORMATION *x, const MEMORY_BASIC_INFOR
 }
 
 /* A commit across reservations notes the reserved stretches it commits,
- * to decommit them again should a later one fail.  It has room for
- * MAX_STRETCHES: a range with more is refused whole, before anything is
- * committed.  Here a reservation of 2 * MAX_STRETCHES pages, every other
- * one committed, then a reserved granule beside it. */
-static void split_commit_stretch_limit(void)
+ * to decommit them again should a later one fail; it notes as many as the
+ * range has, more than it keeps room for on its stack too.  Here a
+ * reservation of 2 * RESERVED pages, every other one committed (RESERVED
+ * reserved stretches, well over the stack's room), then a reserved
+ * granule beside it: a commit of it all refused at that last granule
+ * leaves every stretch as it was; then the lot is committed. */
+enum { RESERVED = 3 * RUNS_ON_STACK };
+
+static void commit_over_many_stretches(void)
 {
-    enum { RUNS = 2 * MAX_STRETCHES + 2 };
+    enum { RUNS = 2 * RESERVED + 2 };
     static MEMORY_BASIC_INFORMATION before[RUNS], after[RUNS];
     size_t ps, a, n, k, count;
     char *p = NULL;
@@ -207,31 +217,50 @@ static void split_commit_stretch_limit(void)
 
     CHECK_OK(pal_mem_init());
     ps = pal_mem_page_size();
-    a = 2 * MAX_STRETCHES * ps;
+    a = 2 * RESERVED * ps;
     n = a + 65536;
     CHECK_OK(pal_mem_reserve(NULL, n, &v));
     p = v;
     CHECK_OK(pal_mem_free(p, n));
     CHECK_OK(pal_mem_reserve_at(p, a));
     CHECK_OK(pal_mem_reserve_at(p + a, n - a));
-    for (k = 1; k < 2 * MAX_STRETCHES; k += 2)
+    for (k = 1; k < 2 * RESERVED; k += 2) {
         CHECK_OK(pal_mem_map(p + k * ps, ps));
-    /* MAX_STRETCHES reserved pages, then the granule: one too many */
+        CHECK_OK(pal_mem_used(p + k * ps, ps));
+        th_memset(p + k * ps, 0x4b, ps);
+    }
     count = runs_of(p, n, before, RUNS);
-    CHECK_EQ(count, 2 * MAX_STRETCHES + 1);
+    CHECK_EQ(count, 2 * RESERVED + 1);
+
+    /* the last stretch refused: all the others decommitted again */
+    commit_refused_at = (uintptr_t)(p + a);
     rc = pal_mem_map(p, n);
-    CHECK_EQ(runs_of(p, n, after, RUNS), count);
-    CHECK(same_runs(before, after, count));
+    commit_refused_at = 0;
     CHECK_EQ(rc, PAL_ENOMEM);
-    CHECK_EQ(pal_mem_used(p, n), PAL_ENOMEM);
     CHECK_EQ(runs_of(p, n, after, RUNS), count);
     CHECK(same_runs(before, after, count));
-    /* one fewer: committed, the lot */
-    CHECK_OK(pal_mem_map(p, ps));
-    CHECK_OK(pal_mem_map(p, n));
+    commit_refused_at = (uintptr_t)(p + a);
+    rc = pal_mem_used(p, n);
+    commit_refused_at = 0;
+    CHECK_EQ(rc, PAL_ENOMEM);
+    CHECK_EQ(runs_of(p, n, after, RUNS), count);
+    CHECK(same_runs(before, after, count));
+
+    /* nothing refused: committed, the lot, the Ready pages as they were */
+    rc = pal_mem_map(p, n);
+    CHECK_EQ(rc, PAL_OK);
     CHECK_EQ(runs_of(p, n, after, RUNS), 2);
     CHECK(after[0].State == MEM_COMMIT && after[0].RegionSize == a);
     CHECK(after[1].State == MEM_COMMIT && after[1].RegionSize == n - a);
+    for (k = 0; k < 2 * RESERVED; k++)
+        CHECK(th_all_bytes(p + k * ps, ps, k % 2 ? 0x4b : 0));
+    for (k = 0; k < 2 * RESERVED; k += 2)
+        CHECK_OK(pal_mem_unused(p + k * ps, ps));
+    CHECK_OK(pal_mem_unused(p + a, n - a));
+    CHECK_EQ(runs_of(p, n, after, RUNS), count);
+    rc = pal_mem_used(p, n);
+    CHECK_EQ(rc, PAL_OK);
+    CHECK_EQ(runs_of(p, n, after, RUNS), 2);
     CHECK_OK(pal_mem_free(p, a));
     CHECK_OK(pal_mem_free(p + a, n - a));
 }
@@ -403,7 +432,7 @@ const struct th_test th_tests[] = {
     TH(invalid_parameter_is_enomem),
     TH(quota_and_code_guard_codes),
     TH(free_of_part_is_einval),
-    TH(split_commit_stretch_limit),
+    TH(commit_over_many_stretches),
     TH(retry_loop_without_virtual_alloc2),
     TH(virtual_alloc2_refusing_alignment),
     TH(virtual_alloc2_out_of_memory),

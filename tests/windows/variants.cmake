@@ -20,7 +20,9 @@ target_compile_options(pal_ph PRIVATE -Wall -Wextra -Werror -include ${pal_ph_di
 set(pal_test_library pal_ph pal_ph_emu)
 foreach(src ${CMAKE_CURRENT_SOURCE_DIR}/test_contract.c
     ${CMAKE_CURRENT_SOURCE_DIR}/test_additions.c
+    ${CMAKE_CURRENT_SOURCE_DIR}/test_acquire.c
     ${CMAKE_CURRENT_SOURCE_DIR}/test_fuzz.c
+    ${CMAKE_CURRENT_SOURCE_DIR}/test_track.c
     ${CMAKE_CURRENT_SOURCE_DIR}/windows/test_windows.c)
   get_filename_component(name ${src} NAME_WE)
   pal_add_test(ph_${name} ${src})

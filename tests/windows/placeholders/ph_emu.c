@@ -18,16 +18,19 @@
  *     allocation that is not a placeholder, else ERROR_INVALID_ADDRESS;
  *     MEM_RELEASE takes the base of one allocation or placeholder.
  * What the emulation does not know (a partial MEM_PRESERVE_PLACEHOLDER of
- * an allocation) it refuses, as the backend assumes Windows may.
+ * an allocation) it refuses, as the backend assumes Windows may.  And a
+ * test can have it refuse one kind of call at one address (ph_refuse), as
+ * Windows does when it lacks the resources for a split or a commit, to see
+ * that the backend undoes what it had done.
  *
  * The emulated space is one real reservation (the arena, 256 GiB of
  * address space: wine keeps a byte per page of it), in which every reservation made through these calls lies (large
- * pages excepted) and the allocations and placeholders are kept in a table; commit, decommit and
+ * pages and write-watch allocations excepted) and the allocations and placeholders are kept in a table; commit, decommit and
  * protection are real calls on the arena's pages, so memory, faults and
  * the working set are real.  Outside the arena every call is wine's own.
  */
-#define WIN32_LEAN_AND_MEAN
-#include <windows.h>
+#define PH_EMU_SELF
+#include "ph_emu.h"
 
 #define ARENA ((SIZE_T)256 << 30)
 #define GRANULE ((uintptr_t)0x10000)
@@ -49,6 +52,27 @@ static struct vad vads[MAX_VADS];
 static size_t nvads;
 static uintptr_t arena_lo, arena_hi;
 static LONG lock_word;
+
+/* ph_refuse's settings, one per kind of call. */
+static struct {
+    uintptr_t at;
+    DWORD err;
+} refusal[PH_REFUSE_KINDS];
+
+void ph_refuse(int kind, uintptr_t at, DWORD err)
+{
+    refusal[kind].at = at;
+    refusal[kind].err = err;
+}
+
+/* Whether a call of that kind at p is to fail (then with its error set). */
+static int refused(int kind, uintptr_t p)
+{
+    if (refusal[kind].err == 0 || refusal[kind].at != p)
+        return 0;
+    SetLastError(refusal[kind].err);
+    return 1;
+}
 
 struct ext_param {
     DWORD64 type;
@@ -186,6 +210,10 @@ static void *WINAPI ph_VirtualAlloc2(HANDLE process, void *base, SIZE_T n, ULONG
             if (r->alignment > align)
                 align = r->alignment;
         }
+    if (align > GRANULE && refused(PH_REFUSE_ALIGNED, p))
+        return NULL;
+    if ((type & REPLACE) && refused(PH_REFUSE_FILL, p))
+        return NULL;
     lock();
     if (type & REPLACE) {
         v = vad_at(p);
@@ -263,15 +291,22 @@ void *WINAPI ph_VirtualAlloc(void *base, SIZE_T n, DWORD type, DWORD protect)
     void *r;
 
     /* every reservation goes into the arena, so that its addresses can be
-     * reserved again as placeholders; large pages stay wine's */
-    if (base == NULL && (type & MEM_RESERVE) && !(type & MEM_LARGE_PAGES))
+     * reserved again as placeholders; large pages stay wine's, and so do
+     * write-watch allocations: wine records writes only in a reservation
+     * made with MEM_WRITE_WATCH, which the arena is not, and Windows never
+     * lets such an allocation be or replace a placeholder.  One asked for
+     * at an address in the arena is wine's call too, which finds the
+     * address taken (by the arena) and fails. */
+    if (base == NULL && (type & MEM_RESERVE) && !(type & (MEM_LARGE_PAGES | MEM_WRITE_WATCH)))
         return ph_VirtualAlloc2(NULL, NULL, n, type, protect, NULL, 0);
-    if (base == NULL || !in_arena(p))
+    if (base == NULL || !in_arena(p) || ((type & MEM_RESERVE) && (type & MEM_WRITE_WATCH)))
         return VirtualAlloc(base, n, type, protect);
     hi = (p + n + PAGE - 1) & ~(PAGE - 1);
     p &= ~(PAGE - 1);
     if (type & MEM_RESERVE) /* a plain reservation in the arena */
         return ph_VirtualAlloc2(NULL, base, n, type, protect, NULL, 0);
+    if ((type & MEM_COMMIT) && refused(PH_REFUSE_COMMIT, (uintptr_t)base))
+        return NULL;
     lock();
     v = allocation_of(p, hi);
     if (v == NULL) {
@@ -292,6 +327,9 @@ BOOL WINAPI ph_VirtualFree(void *base, SIZE_T n, DWORD type)
 
     if (!in_arena(p))
         return VirtualFree(base, n, type);
+    if ((type == MEM_RELEASE && refused(PH_REFUSE_RELEASE, p)) ||
+        (type == (MEM_RELEASE | PRESERVE) && refused(PH_REFUSE_SPLIT, p)))
+        return FALSE;
     lock();
     v = vad_at(p);
     if (type == MEM_DECOMMIT) {
