@@ -15,6 +15,8 @@
 # go to build-demo/ (PAL_DEMO_OUT), without the test suite.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=tools/lib.sh
+. "$root/tools/lib.sh"
 demo=${PAL_DEMO_OUT:-$root/build-demo}
 target="" args=()
 while [ $# -gt 0 ]; do
@@ -24,18 +26,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-need=()
-for tool in cmake:cmake ninja:ninja-build cc:gcc; do
-  command -v "${tool%%:*}" >/dev/null || need+=("${tool#*:}")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "missing: ${need[*]} (sudo apt-get install ${need[*]})" >&2
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+need_packages cmake:cmake ninja:ninja-build cc:gcc || exit 1
 
 if [ -z "$target" ]; then
   cmake -S "$root" -B "$demo" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPAL_BUILD_TESTS=OFF >/dev/null

