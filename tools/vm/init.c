@@ -1,6 +1,6 @@
 /*
  * init.c - PID 1 of the test VM (tools/vm/run.sh): mounts /proc, /sys,
- * /dev and /tmp, applies the sysctls named on the kernel command line
+ * /dev, /tmp and cgroup v2 on /sys/fs/cgroup, applies the sysctls named on the kernel command line
  * (pal.overcommit=N, pal.thp=MODE), checks the page size is pal.pagesize=N,
  * runs every program in /tests in turn with its output on the console,
  * prints "vmtest <name> exit <code> <time>" for each, and powers the
@@ -67,6 +67,9 @@ int main(void)
     mount("sysfs", "/sys", "sysfs", 0, NULL);
     mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
     mount("tmpfs", "/tmp", "tmpfs", 0, NULL);
+    /* cgroup v2, where the tests find the hugetlb and cpuset controllers
+     * (limits charged at fault time, a cpuset's nodes) */
+    mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL);
     /* the initramfs has no /dev/console node, so the kernel started us
      * with no output: take the console from devtmpfs */
     i = open("/dev/console", O_RDWR);

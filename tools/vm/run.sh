@@ -13,9 +13,17 @@
 #                 VM_IMAGE (the image's name in its /boot: vmlinuz or
 #                 vmlinux), VM_QEMU (qemu-system binary, board and CPU),
 #                 VM_MEM (MiB), VM_CONSOLE, VM_PAGE_SIZE (checked by init),
-#                 VM_CC (the gcc that builds init); optional: VM_SMP (CPUs,
-#                 2), VM_NODES (NUMA nodes, 1 or 2), VM_APPEND (more kernel
-#                 arguments)
+#                 VM_CC (the gcc that builds init, or an array: a
+#                 compiler and its flags); optional: VM_INIT (init's
+#                 source beside this script: init.c, or init_nolibc.c
+#                 where the architecture has no libc), VM_QEMU_SUITE
+#                 (qemu-system-misc and its data from this Debian suite,
+#                 unpacked into the cache, instead of the machine's qemu),
+#                 VM_BIOS_PKG, VM_BIOS_SUITE, VM_BIOS (firmware: the file
+#                 VM_BIOS of that package, unpacked, given as -bios),
+#                 VM_SMP (CPUs, 2), VM_NODES (NUMA nodes, 1 or 2), VM_NODE1_MEM (MiB of
+#                 the second node, 256; 0: CPUs only), VM_APPEND (more
+#                 kernel arguments)
 #   -q QEMU_ARG   one more qemu argument (repeat -q for each); they come
 #                 after the description's, so -smp and -cpu given here win
 #                 and a second -M adds machine properties, e.g. four CPUs:
@@ -35,10 +43,10 @@
 # build configured with -DPAL_TEST_VM=<arguments> passes them.)
 #
 # The kernel is downloaded as a Debian package of the machine's
-# architecture through a private apt configuration (its own source list,
-# package lists and cache under the cache directory: the machine's apt
-# setup is not touched, nothing is installed), unpacked, and only its image
-# and config kept: $PAL_VM_CACHE (default ~/.cache/libpal-vm).  The VM has
+# architecture by tools/fetch.sh (a private apt configuration under the
+# cache directory: the machine's apt setup is not touched, nothing is
+# installed), unpacked, and its image and config kept beside it:
+# $PAL_VM_CACHE (default ~/.cache/libpal-vm).  The VM has
 # 2 CPUs where the board allows, so the thread tests run on two, and
 # $PAL_VM_TIMEOUT seconds (default 600) before it is stopped.
 #
@@ -63,7 +71,7 @@ done
 [ -n "$build" ] || { sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 [ -f "$here/machines/$machine" ] || { echo "vm: no machine '$machine' (see --list)" >&2; exit 2; }
 build=$(cd "$build" && pwd)
-VM_APPEND="" VM_SMP=2 VM_NODES=1
+VM_APPEND="" VM_SMP=2 VM_NODES=1 VM_NODE1_MEM=256
 # shellcheck source=/dev/null
 . "$here/machines/$machine"
 cache=${PAL_VM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/libpal-vm}
@@ -72,86 +80,107 @@ mkdir -p "$cache" "$vm"
 
 # ---- the kernel: a package of another architecture, never installed ----
 
-apt_dir=$cache/apt/$VM_RELEASE-$VM_DEBARCH
-apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
-  -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
-  -o "APT::Architecture=$VM_DEBARCH" -o "APT::Architectures::=$VM_DEBARCH"
-  -o Debug::NoLocking=1 -o APT::Sandbox::User=root -qq)
-
-# The mirror sometimes fails one index mid-sync; apt keeps going without
-# it, and the kernel may well be in the others: what counts is whether the
-# lists then name it (fetch_kernel asks).
-apt_update() {
-  local keys=/usr/share/keyrings/debian-archive-keyring.gpg
-  mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
-  {
-    echo "deb [arch=$VM_DEBARCH signed-by=$keys] http://deb.debian.org/debian $VM_RELEASE main"
-    echo "deb [arch=$VM_DEBARCH signed-by=$keys] http://deb.debian.org/debian-security $VM_RELEASE-security main"
-  } >"$apt_dir/sources.list"
-  apt-get "${apt_opts[@]}" update >"$apt_dir/update.log" 2>&1 || true
-}
-
-# The versioned package the metapackage depends on (linux-image-6.1.0-N-arm64).
-kernel_pkg() {
-  apt-cache "${apt_opts[@]}" depends "$VM_KERNEL" 2>/dev/null |
-    awk '/Depends: linux-image-[0-9]/ {print $2; exit}'
-}
-
-# Sets image to the cached kernel image, downloading it if needed.  The
-# package lists are kept: they are updated again only when they do not name
-# the kernel, or name a package the mirror no longer has (three tries).
+# Sets image to the kernel image.  tools/fetch.sh resolves the metapackage
+# to the versioned package (linux-image-6.1.0-N-arm64) and downloads it
+# (checked against the package lists, cached in $cache/debian); only its
+# image and config are kept beside it, named by the package, so a .deb is
+# unpacked once.  Both are unpacked into a directory of their own and
+# renamed into place, the image last: an image in the cache has its
+# config, and neither is ever half written.
 fetch_kernel() {
-  local pkg try
-  for try in 1 2 3; do
-    pkg=$(kernel_pkg)
-    if [ -n "$pkg" ]; then
-      image=$cache/$pkg.$VM_IMAGE
-      [ -f "$image" ] && [ -f "$cache/$pkg.config" ] && return 0
-      rm -rf "$apt_dir/dl" && mkdir -p "$apt_dir/dl"
-      if (cd "$apt_dir/dl" && apt-get "${apt_opts[@]}" download "$pkg" >"$apt_dir/download.log" 2>&1); then
-        # only /boot: the image, and the config it was built with
-        dpkg-deb --fsys-tarfile "$apt_dir"/dl/*.deb | tar -x -C "$apt_dir/dl" ./boot
-        cp "$apt_dir"/dl/boot/config-* "$cache/$pkg.config"
-        if ! cp "$apt_dir"/dl/boot/"$VM_IMAGE"-* "$image.tmp"; then
-          echo "vm: no boot/$VM_IMAGE-* in $pkg" >&2
-          return 1
-        fi
-        mv "$image.tmp" "$image"
-        rm -rf "$apt_dir/dl"
-        return 0
-      fi
-    fi
-    [ "$try" -gt 1 ] && sleep 5
-    apt_update
-  done
-  echo "vm: could not get $VM_KERNEL for $VM_DEBARCH from $VM_RELEASE" \
-    "(see $apt_dir/update.log, $apt_dir/download.log)" >&2
-  return 1
+  local pkg deb tmp ver part fetch=(env "PAL_CACHE=$cache/debian" "$here/../fetch.sh")
+  pkg=$("${fetch[@]}" depends "$VM_KERNEL" "$VM_DEBARCH" "$VM_RELEASE" | grep -x -m 1 'linux-image-[0-9].*') || {
+    echo "vm: no versioned kernel package for $VM_KERNEL ($VM_DEBARCH, $VM_RELEASE)" >&2
+    return 1
+  }
+  image=$cache/$pkg.$VM_IMAGE
+  [ -f "$image" ] && [ -f "$cache/$pkg.config" ] && return 0
+  deb=$("${fetch[@]}" deb "$pkg" "$VM_DEBARCH" "$VM_RELEASE") || return 1
+  # what a run stopped mid-unpack left (unpacking holds the lock)
+  rm -rf "$cache"/.unpack.*
+  tmp=$(mktemp -d "$cache/.unpack.XXXXXX")
+  # only the image, and the config it was built with: the package's /boot
+  # up to Debian 13; from Debian 14 (unstable) linux-image-V holds neither
+  # and depends on linux-binary-V (the image) and linux-base-V (the
+  # config), which keep them in /usr/lib/modules/V without the version
+  if dpkg-deb -c "$deb" | grep ' \./boot/.' >/dev/null; then
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" ./boot
+  else
+    ver=${pkg#linux-image-}
+    mkdir "$tmp/boot"
+    for part in base binary; do
+      deb=$("${fetch[@]}" deb "linux-$part-$ver" "$VM_DEBARCH" "$VM_RELEASE") || return 1
+      dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" "./usr/lib/modules/$ver"
+    done
+    mv "$tmp/usr/lib/modules/$ver/config" "$tmp/boot/config-$ver" || true
+    mv "$tmp/usr/lib/modules/$ver/$VM_IMAGE" "$tmp/boot/$VM_IMAGE-$ver" || true
+  fi
+  if ! { mv "$tmp"/boot/config-* "$cache/$pkg.config" && mv "$tmp"/boot/"$VM_IMAGE"-* "$image"; }; then
+    echo "vm: no boot/config-* and boot/$VM_IMAGE-* in $deb" >&2
+    return 1
+  fi
+  rm -rf "$tmp"
 }
 
-# one fetch at a time per cache (test-all.sh may run several VMs)
+# Sets unpacked to a directory holding the packages named after the suite
+# (of this machine's architecture or arch all), unpacked whole: a qemu
+# newer than the machine's with its data files, or a firmware package.
+# Named by the first package's file, so a new version is unpacked beside
+# the old.  The libraries backports' qemu links are bookworm's, those its
+# own qemu-system-misc already pulled in.
+fetch_unpacked() {
+  local suite=$1 deb debs=() tmp host fetch=(env "PAL_CACHE=$cache/debian" "$here/../fetch.sh")
+  shift
+  host=$(dpkg --print-architecture)
+  for deb in "$@"; do
+    deb=$("${fetch[@]}" deb "$deb" "$host" "$suite") || return 1
+    debs+=("$deb")
+  done
+  unpacked=$cache/$(basename "${debs[0]}" .deb)
+  [ -d "$unpacked" ] && return 0
+  rm -rf "$cache"/.unpack.*
+  tmp=$(mktemp -d "$cache/.unpack.XXXXXX")
+  for deb in "${debs[@]}"; do dpkg-deb -x "$deb" "$tmp"; done
+  mv "$tmp" "$unpacked"
+}
+
+# one unpack at a time per cache (test-all.sh may run several VMs)
 exec 9>"$cache/.lock"
 flock 9
 fetch_kernel
+if [ -n "${VM_QEMU_SUITE:-}" ]; then
+  fetch_unpacked "$VM_QEMU_SUITE" qemu-system-misc qemu-system-data
+  VM_QEMU=("$unpacked/usr/bin/${VM_QEMU[0]}" -L "$unpacked/usr/share/qemu" "${VM_QEMU[@]:1}")
+fi
+if [ -n "${VM_BIOS:-}" ]; then
+  fetch_unpacked "$VM_BIOS_SUITE" "$VM_BIOS_PKG"
+  VM_QEMU+=(-bios "$unpacked/$VM_BIOS")
+fi
 flock -u 9
 
 # ---- the initramfs: /init and /tests/* ----
 
 rm -rf "$vm/root" && mkdir -p "$vm/root"/{proc,sys,dev,tmp,tests}
-"$VM_CC" -static -O2 -Wall -Wextra -Werror -o "$vm/root/init" "$here/init.c"
+"${VM_CC[@]}" -static -O2 -Wall -Wextra -Werror -o "$vm/root/init" "$here/${VM_INIT:-init.c}"
 for t in "$build"/tests/test_*; do
   [ -x "$t" ] && [ -f "$t" ] && cp "$t" "$vm/root/tests/"
 done
 (cd "$vm/root" && find . | cpio -o -H newc --quiet) >"$vm/initrd.cpio"
 
 # Two NUMA nodes where the description asks (its kernel has NUMA): one
-# CPU each, all the memory but 256 MiB on the first; the second is small
-# enough to fill in a test, and pseries takes nodes of 256 MiB blocks.
+# CPU each, all the memory but VM_NODE1_MEM MiB (256) on the first; the
+# second is small enough to fill in a test, and pseries takes nodes of
+# 256 MiB blocks.  VM_NODE1_MEM=0: the second node has its CPU and no
+# memory (a node the kernel lists as possible and online, but not in
+# has_memory, where mbind refuses a preferred node).
 mem=(-m "$VM_MEM")
-if [ "$VM_NODES" -eq 2 ]; then
-  mem+=(-object "memory-backend-ram,id=m0,size=$((VM_MEM - 256))M"
-    -object memory-backend-ram,id=m1,size=256M
+if [ "$VM_NODES" -eq 2 ] && [ "$VM_NODE1_MEM" -gt 0 ]; then
+  mem+=(-object "memory-backend-ram,id=m0,size=$((VM_MEM - VM_NODE1_MEM))M"
+    -object "memory-backend-ram,id=m1,size=${VM_NODE1_MEM}M"
     -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1)
+elif [ "$VM_NODES" -eq 2 ]; then
+  mem+=(-object "memory-backend-ram,id=m0,size=${VM_MEM}M"
+    -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1)
 fi
 
 # init checks the page size is the one the description promises.  qemu's
