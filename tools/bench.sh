@@ -11,6 +11,8 @@
 #   PAL_BENCH_OUT=dir           where to build (default build-bench/)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=tools/lib.sh
+. "$root/tools/lib.sh"
 out=${PAL_BENCH_OUT:-$root/build-bench}
 md=$root/BENCHMARKS.md
 quick=0
@@ -21,14 +23,7 @@ fi
 rounds=${PAL_BENCH_ROUNDS:-11}
 
 need=(cmake ninja-build gcc strace llvm-19 binutils qemu-system-x86 cpio)
-missing=()
-for p in "${need[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  [ "$(id -u)" -eq 0 ] || { echo "missing packages: ${missing[*]}" >&2; exit 1; }
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+need_packages "${need[@]}" || exit 1
 
 # two builds of the same library: the striped call counters (the default)
 # and one counter shared by every thread (PAL_STRIPE_BITS=0), to show what
@@ -96,7 +91,7 @@ say "system calls per function"
   echo "Counted by the library (stats.os_calls) around one call, after a first"
   echo "call that may probe a feature or read a fact once; each case in a fresh"
   echo "process. Ranges of 4 huge pages; unused's ends in the middle of huge"
-  echo "pages where named. THP mode here decides the marks (see the README)."
+  echo "pages where named. THP mode here decides the marks (see docs/LINUX.md)."
   echo
   echo "| # | function | default | madvdontneed=0 | harddecommit=1 | disablethp=1 | thpgranular=0 |"
   echo "|---|---|---|---|---|---|---|"
@@ -118,6 +113,16 @@ say "system calls per function"
     c0=$(count 0) c1=$(count 100)
     echo "| $f | $(cat "$out/one.txt") | $((c1 - c0)) |"
   done
+  echo
+  echo "The cost promise: what one range asked for makes no other range"
+  echo "dearer (pal/pal_ranges.h). Calls per unused+used pair and per purge"
+  echo "(LAZY), 1000 of each, on a range of 4 huge pages less a page at each"
+  echo "end (both ends inside huge pages, where end marks go), default policy,"
+  echo "each row in a fresh process, by what was asked for before the pairs:"
+  echo
+  echo "| asked for before the pairs | calls per unused+used pair | calls per purge |"
+  echo "|---|---|---|"
+  "$b/bench_calls" promise
 } >>"$md.tmp"
 
 # what the other OS layers issue for the same operations, read from their

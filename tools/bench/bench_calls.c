@@ -8,6 +8,10 @@
  *                               GODEBUG-style string) with their set-up;
  *                               prints the calls the library counted for
  *                               them, which `strace -f -c` confirms
+ *   bench_calls promise         markdown rows: calls per unused+used pair
+ *                               and per purge on a range that asked for
+ *                               nothing, by what other ranges of the
+ *                               process asked for (the cost promise)
  *
  * Each case runs in a child forked before the library is first used, so
  * that none inherits another's learnt state (marks turned on, fallbacks).
@@ -98,6 +102,118 @@ static size_t one(size_t f)
     return c1 - c0;
 }
 
+/* ---- the cost promise ---------------------------------------------- */
+
+static const char *const askers[] = {
+    "nothing, anywhere in the process",
+    "other ranges: huge pages (hugepage, their ends marked by unused)",
+    "other ranges: huge pages and guard pages",
+    "other ranges: huge pages, guard pages, protect(READ)",
+    "other ranges: all that and a release under harddecommit=1",
+    "record full: 72 other ranges asked huge pages and protected (the fallback)",
+    "contrast: the range itself asked huge pages",
+    "contrast: the range itself protected READ, then READ+WRITE",
+};
+#define ASKERS (sizeof askers / sizeof askers[0])
+#define PAIRS 1000
+
+/* What row a asks for, on other ranges (in o, 8 huge pages) or on the
+ * measured range itself (p, 4 huge pages). */
+static void ask(size_t a, unsigned char *o, unsigned char *p)
+{
+    size_t i;
+
+    if (a >= 1 && a <= 4) {
+        BENCH_OK(pal_mem_hugepage(o, 4 * hps));
+        BENCH_OK(pal_mem_unused(o + ps, 4 * hps - 2 * ps));
+        BENCH_OK(pal_mem_used(o + ps, 4 * hps - 2 * ps));
+    }
+    if (a >= 2 && a <= 4)
+        (void)pal_mem_guard(o + 4 * hps, ps);
+    if (a >= 3 && a <= 4)
+        BENCH_OK(pal_mem_protect(o + 5 * hps, ps, PAL_PROT_READ));
+    if (a == 4) {
+        unsigned saved = pal_mem_policy();
+
+        BENCH_OK(pal_mem_set_policy(saved | PAL_POLICY_HARD_DECOMMIT));
+        BENCH_OK(pal_mem_unused(o + 6 * hps, hps));
+        BENCH_OK(pal_mem_set_policy(saved));
+    }
+    if (a == 5)
+        for (i = 0; i < 72; i++) {
+            BENCH_OK(pal_mem_hugepage(o + 2 * i * ps, ps));
+            BENCH_OK(pal_mem_protect(o + 2 * i * ps, ps, PAL_PROT_READ));
+        }
+    if (a == 6)
+        BENCH_OK(pal_mem_hugepage(p, 4 * hps));
+    if (a == 7) {
+        BENCH_OK(pal_mem_protect(p, 4 * hps, PAL_PROT_READ));
+        BENCH_OK(pal_mem_protect(p, 4 * hps, PAL_PROT_READ | PAL_PROT_WRITE));
+    }
+}
+
+/* calls[0]: per unused+used pair, calls[1]: per purge, each times 100,
+ * on [p + ps, p + 4 huge pages - ps): both ends inside huge pages. */
+static void promise(size_t a, size_t *calls)
+{
+    unsigned char *o, *p;
+    size_t n = 4 * hps - 2 * ps, c0, pairs = 0, purges = 0, i;
+    void *v;
+
+    BENCH_OK(pal_mem_reserve_aligned(8 * hps, hps, &v));
+    o = v;
+    BENCH_OK(pal_mem_map(o, 8 * hps));
+    BENCH_OK(pal_mem_used(o, 8 * hps));
+    BENCH_OK(pal_mem_reserve_aligned(4 * hps, hps, &v));
+    p = v;
+    BENCH_OK(pal_mem_map(p, 4 * hps));
+    BENCH_OK(pal_mem_used(p, 4 * hps));
+    /* a first pair reads what is read once (the overcommit mode) */
+    BENCH_OK(pal_mem_unused(p + ps, n));
+    BENCH_OK(pal_mem_used(p + ps, n));
+    ask(a, o, p);
+    for (i = 0; i < PAIRS; i++) {
+        c0 = bench_os_calls();
+        BENCH_OK(pal_mem_unused(p + ps, n));
+        BENCH_OK(pal_mem_used(p + ps, n));
+        pairs += bench_os_calls() - c0;
+        p[ps] = 1;
+        c0 = bench_os_calls();
+        BENCH_OK(pal_mem_purge(p + ps, n, PAL_PURGE_LAZY));
+        purges += bench_os_calls() - c0;
+    }
+    calls[0] = pairs * 100 / PAIRS;
+    calls[1] = purges * 100 / PAIRS;
+}
+
+static int promise_table(void)
+{
+    size_t a, calls[2];
+    int fd[2];
+
+    for (a = 0; a < ASKERS; a++) {
+        pid_t pid;
+
+        if (pipe(fd) != 0 || (pid = fork()) < 0)
+            return 1;
+        if (pid == 0) {
+            close(fd[0]);
+            promise(a, calls);
+            if (write(fd[1], calls, sizeof calls) != (ssize_t)sizeof calls)
+                _exit(1);
+            _exit(0);
+        }
+        close(fd[1]);
+        if (read(fd[0], calls, sizeof calls) != (ssize_t)sizeof calls)
+            return 1;
+        close(fd[0]);
+        waitpid(pid, NULL, 0);
+        printf("| %s | %zu.%02zu | %zu.%02zu |\n", askers[a], calls[0] / 100, calls[0] % 100,
+               calls[1] / 100, calls[1] % 100);
+    }
+    return 0;
+}
+
 static void set_policy(const char *s)
 {
     unsigned flags;
@@ -113,6 +229,8 @@ int main(int argc, char **argv)
 
     ps = pal_mem_page_size();
     hps = pal_mem_huge_page_size() ? pal_mem_huge_page_size() : 2 << 20;
+    if (argc == 2 && strcmp(argv[1], "promise") == 0)
+        return promise_table();
     if (argc == 5 && strcmp(argv[1], "one") == 0) {
         long n = atol(argv[4]), i;
         size_t c0;
