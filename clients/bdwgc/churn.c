@@ -5,13 +5,17 @@
  * freed by one cycle are unmapped a collection or two later (run it with
  * GC_UNMAP_THRESHOLD=1) and split, merged and remapped by the next ones.
  *
- *   churn [cycles]      default 300
+ *   churn [cycles] [exec]   cycles: default 300; exec: an executable heap
+ *                           (GC_set_pages_executable(1))
  *
  * Fails if an object is not zero when allocated, loses its contents while
- * live, or if nothing was ever unmapped (the paths under test never ran).
+ * live, or if nothing was ever unmapped (the paths under test never ran);
+ * with exec, also if an object of a cycle lies in memory that the kernel
+ * (/proc/self/maps) does not show executable.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "gc.h"
 
@@ -26,12 +30,37 @@ static size_t tag(int c, size_t i)
     return ((size_t)c << 20) ^ i ^ 0x5a5a5aul;
 }
 
+/* The permissions /proc/self/maps gives the mapping holding p ("rwxp"),
+ * or "" if none holds it. */
+static const char *perms_at(const void *p)
+{
+    static char perms[8];
+    char line[512];
+    unsigned long lo, hi;
+    FILE *f = fopen("/proc/self/maps", "r");
+
+    perms[0] = 0;
+    if (f == NULL)
+        return perms;
+    while (fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 &&
+            lo <= (unsigned long)p && (unsigned long)p < hi)
+            break;
+        else
+            perms[0] = 0;
+    fclose(f);
+    return perms;
+}
+
 int main(int argc, char **argv)
 {
+    int exec = argc > 2 && strcmp(argv[2], "exec") == 0;
     int cycles = argc > 1 ? atoi(argv[1]) : 300;
     size_t max_unmapped = 0, remapped_cycles = 0, prev_unmapped = 0;
     int c;
 
+    if (exec)
+        GC_set_pages_executable(1);
     GC_INIT();
     for (c = 0; c < cycles; c++) {
         size_t sz = sizes[c % (sizeof sizes / sizeof sizes[0])];
@@ -55,6 +84,11 @@ int main(int argc, char **argv)
             }
             p[0] = p[w - 1] = tag(c, i);
             keep[i] = p;
+        }
+        if (exec && strchr(perms_at(keep[n - 1]), 'x') == NULL) {
+            fprintf(stderr, "churn: cycle %d: object %p is in memory mapped \"%s\", not executable\n",
+                    c, (void *)keep[n - 1], perms_at(keep[n - 1]));
+            return 1;
         }
         GC_gcollect();
         for (i = 0; i < n; i++) {

@@ -7,8 +7,9 @@
  * defines them on pal_mem.h alone:
  *
  *     bdwgc                      libpal
- *     GET_MEM (heap, scratch)    pal_mem_alloc           None -> Ready
+ *     GET_MEM (heap, scratch)    pal_mem_acquire         None -> Ready
  *     GC_unmap, GC_unmap_gap     pal_mem_unused          Ready -> Prepared
+ *     GC_unmap_old               pal_mem_unused_ranges   (all its blocks)
  *     GC_remap                   pal_mem_used            Prepared -> Ready
  *
  * An unmapped block keeps its address space (the collector merges free
@@ -31,19 +32,53 @@
 
 #include "pal_mem.h"
 
+#include <stdio.h>  /* snprintf */
+#include <unistd.h> /* write, getpid */
+
 /* libpal's errors are PAL_E* codes, not errno values: name them. */
 #define ABORT_ON_PAL_FAIL(err, what, addr, len)                              \
     if ((err) != PAL_OK)                                                     \
         ABORT_ARG3(what " failed", " at %p (length %lu): %s", (void *)(addr), \
                    (unsigned long)(len), pal_strerror(err))
 
-/* GC_set_pages_executable(1): libpal hands out read-write memory, so the
- * heap gets exec permission afterwards. */
+/* GC_set_pages_executable(1): a remapped block comes back read-write, so
+ * it gets exec permission again. */
 static void allow_exec(ptr_t p, size_t n)
 {
     int err = pal_mem_protect(p, n, PAL_PROT_READ | PAL_PROT_WRITE | PAL_PROT_EXEC);
 
     ABORT_ON_PAL_FAIL(err, "pal_mem_protect (executable heap)", p, n);
+}
+
+/* PAL_SHOW_STATS=1: libpal's own call counts (pal_mem_get_stats) on
+ * stderr at exit, for comparing with what strace sees (run.sh); not in a
+ * forked child, whose counts include its parent's. */
+static pid_t stats_pid;
+
+static void show_pal_stats(void)
+{
+    struct pal_mem_stats st;
+    char line[80];
+    int n;
+
+    if (getpid() != stats_pid)
+        return;
+    pal_mem_get_stats(&st);
+    n = snprintf(line, sizeof line, "libpal: %lu OS calls, %lu fallbacks\n",
+                 (unsigned long)st.os_calls, (unsigned long)st.fallbacks);
+    if (n > 0 && (size_t)n < sizeof line && write(2, line, (size_t)n) < 0)
+        return;
+}
+
+/* Registered before any exit work of the program, so run after it. */
+__attribute__((constructor(101))) static void show_pal_stats_at_exit(void)
+{
+    const char *show = GETENV("PAL_SHOW_STATS");
+
+    if (show != NULL && show[0] == '1') {
+        stats_pid = getpid();
+        atexit(show_pal_stats);
+    }
 }
 
 static void init_pal(void)
@@ -67,11 +102,18 @@ static void init_pal(void)
     }
 }
 
-/* GET_MEM: bytes is a multiple of the page size; NULL is out of memory. */
+/* GET_MEM: bytes is a multiple of the page size; NULL is out of memory.
+ * One call, with the access the heap needs (executable too if asked for).
+ * The hint is the end of the memory had last (first HEAP_START, the
+ * platform's heap address), so that the heap tends to grow in one piece,
+ * which keeps the collector's block maps small. */
 ptr_t GC_unix_get_mem(size_t bytes)
 {
     static GC_bool initialized = FALSE; /* GET_MEM runs under the GC lock */
+    static ptr_t next_hint = HEAP_START;
+    struct pal_mem_spec spec = { 0 };
     void *p;
+    int err;
 
     if (!initialized) {
         init_pal();
@@ -79,12 +121,29 @@ ptr_t GC_unix_get_mem(size_t bytes)
     }
     if (bytes & (GC_page_size - 1))
         ABORT("Bad GET_MEM arg");
-    if (pal_mem_alloc(bytes, &p) != PAL_OK)
+    spec.n = bytes;
+    spec.hint = next_hint;
+    spec.state = PAL_STATE_READY;
+    spec.prot = PAL_PROT_READ | PAL_PROT_WRITE;
+    if (GC_get_pages_executable())
+        spec.prot |= PAL_PROT_EXEC;
+    err = pal_mem_acquire(&spec, &p);
+    if (err == PAL_EINVAL && spec.hint != NULL) {
+        /* the hint's range wraps the address space: no hint */
+        spec.hint = NULL;
+        err = pal_mem_acquire(&spec, &p);
+    }
+    if (err != PAL_OK) {
+        /* the access refused (an executable heap under W^X) is fatal, as
+         * in bdwgc's own layer; anything else is out of memory */
+        if (err == PAL_EACCES || err == PAL_EPERM) {
+            ABORT_ON_PAL_FAIL(err, "pal_mem_acquire (heap)", next_hint, bytes);
+        }
         return NULL;
+    }
     if ((word)p % HBLKSIZE != 0)
         ABORT("GC_unix_get_mem: memory from libpal is not aligned to HBLKSIZE");
-    if (GC_get_pages_executable())
-        allow_exec((ptr_t)p, bytes);
+    next_hint = (ptr_t)p + bytes;
     return (ptr_t)p;
 }
 
@@ -101,15 +160,60 @@ static ptr_t unmap_start(ptr_t start, size_t bytes)
     return result;
 }
 
+/* While GC_unmap_old runs, the blocks it unmaps are collected here and
+ * released together, as many per system call as the kernel takes
+ * (pal_mem_unused_ranges).  Safe to defer: it runs under the GC lock, and
+ * no unmapped block is remapped or touched before it returns.  The list
+ * is static data, which the collector scans for pointers: it is cleared
+ * once released, or the blocks it named would stay reachable when they
+ * are reused. */
+#define PENDING_MAX 64
+static struct pal_mem_range pending[PENDING_MAX];
+static size_t npending;
+static GC_bool deferring;
+
+static void release_pending(void)
+{
+    size_t done = 0;
+    int err;
+
+    if (npending == 0)
+        return;
+    err = pal_mem_unused_ranges(pending, npending, &done);
+    ABORT_ON_PAL_FAIL(err, "unmap: pal_mem_unused_ranges", pending[done].v,
+                      pending[done].n);
+    BZERO(pending, npending * sizeof(pending[0]));
+    npending = 0;
+}
+
 static void release(ptr_t start_addr, size_t len)
 {
     int err;
 
     if (0 == start_addr || 0 == len)
         return;
-    err = pal_mem_unused(start_addr, len);
-    ABORT_ON_PAL_FAIL(err, "unmap: pal_mem_unused", start_addr, len);
+    if (deferring) {
+        if (npending == PENDING_MAX)
+            release_pending();
+        pending[npending].v = start_addr;
+        pending[npending].n = len;
+        npending++;
+    } else {
+        err = pal_mem_unused(start_addr, len);
+        ABORT_ON_PAL_FAIL(err, "unmap: pal_mem_unused", start_addr, len);
+    }
     GC_unmapped_bytes += len;
+}
+
+/* allchblk.c's own GC_unmap_old, renamed by bdwgc.patch. */
+GC_INNER void GC_unmap_old_blocks(void);
+
+GC_INNER void GC_unmap_old(void)
+{
+    deferring = TRUE;
+    GC_unmap_old_blocks();
+    deferring = FALSE;
+    release_pending();
 }
 
 GC_INNER void GC_unmap(ptr_t start, size_t bytes)

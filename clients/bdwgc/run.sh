@@ -18,6 +18,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=tools/lib.sh
+. "$root/tools/lib.sh"
 out=${PAL_CLIENT_OUT:-$root/build-clients}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)} # tools/test-all.sh sets JOBS
 
@@ -63,7 +65,7 @@ target_setup() {
 # (built in <dir>/pal), or as released (own), and churn in <dir>
 build_gc() {
   local dir=$1 kind=$2 t=$3 cflags=${4:-} src tarball cfg=() libs=()
-  src=$(bash "$root/clients/fetch.sh" libgc) || die "cannot fetch libgc"
+  src=$("$root/tools/fetch.sh" source libgc) || die "cannot fetch libgc"
   tarball=$(ls "$src"/libgc_*.orig.tar.gz)
   rm -rf "$dir" && mkdir -p "$dir/src" "$dir/gc"
   tar xzf "$tarball" -C "$dir/src" --strip-components=1
@@ -109,7 +111,9 @@ build_gc() {
 check_calls() {
   local gc=$1/gc re hits obj calls seen=" " bad=0
   re="^($(echo $MEM_CALLS | tr ' ' '|'))\$"
-  $nm -A "$gc/.libs/libgc.a" | grep -q 'gc_pal.o:.* T GC_unix_get_mem$' ||
+  # grep reads all of nm's output: with -q it could stop first, and nm's
+  # SIGPIPE would fail the pipeline (pipefail)
+  $nm -A "$gc/.libs/libgc.a" | grep 'gc_pal.o:.* T GC_unix_get_mem$' >/dev/null ||
     { echo "check: libgc.a has no gc_pal.o defining GC_unix_get_mem" >&2; return 1; }
   printf '%s\n\t%s\n' 'os_dep-novdb.o: $(srcdir)/os_dep.c' \
     '$(COMPILE) -DGC_DISABLE_INCREMENTAL -c -o $@ $(srcdir)/os_dep.c' >"$gc/novdb.mk"
@@ -146,27 +150,57 @@ cmd_build() {
   echo "built: $out/bdwgc-$t"
 }
 
-result() { # ok|FAIL|skipped name [why]: one line, counted
-  case $1 in
-    ok) pass=$((pass + 1)); echo "ok $2" ;;
-    FAIL) fail=$((fail + 1)); echo "FAIL $2: $3" ;;
-    skipped) skip=$((skip + 1)); echo "skipped $2: $3" ;;
-  esac
-}
-
 # run_one name log command...: a test program outside make check
 run_one() {
   local name=$1 log=$2 rc=0
   shift 2
   "$@" >"$log" 2>&1 || rc=$?
-  if [ $rc -eq 0 ]; then result ok "$name"
-  elif [ $rc -eq 124 ]; then result FAIL "$name" "timed out after ${TEST_TIMEOUT}s (see $log)"
-  else result FAIL "$name" "exit status $rc (see $log)"; fi
+  if [ $rc -eq 0 ]; then ok "$name"
+  elif [ $rc -eq 124 ]; then fail "$name: timed out after ${TEST_TIMEOUT}s (see $log)"
+  else fail "$name: exit status $rc (see $log)"; fi
+}
+
+# The run-time "no own OS calls" check (check_calls sees names only, not
+# syscall(SYS_madvise, ...) or a raw system call): gctest under strace -ff
+# -k, not incremental (the write barrier's mprotect calls are bdwgc's own,
+# allowed by check_calls); every memory call is put down to libpal, to the
+# C library or the test program, or to bdwgc itself (clients/oscalls.py,
+# from the functions of each one's objects).  None may be bdwgc's own, and
+# the calls strace sees libpal make must be the calls libpal counted
+# (pal_mem_get_stats, which gc_pal.c prints at exit under PAL_SHOW_STATS=1).
+# gctest linked against the C library dynamically for it: strace's stacks
+# of the static build stop at (or garble) the first frame.
+run_oscalls() {
+  local name=oscalls/gctest dir=$out/bdwgc-$1/strace gc=$out/bdwgc-$1/gc rc=0
+  if [ -n "$qemu" ]; then
+    skip "$name: strace would see qemu-user's system calls, not the program's (natively only)"
+    return
+  fi
+  if ! command -v strace >/dev/null; then
+    fail "$name: strace is not installed (apt-get install strace)"
+    return
+  fi
+  rm -rf "$dir" && mkdir -p "$dir"
+  if ! gcc -o "$dir/gctest" "$gc/tests/test.o" "$gc/.libs/libgc.a" -L"$out/bdwgc-$1/pal" -lpal \
+    -lpthread >"$dir.log" 2>&1; then
+    fail "$name: gctest did not link dynamically (see $dir.log)"
+    return
+  fi
+  env GC_DISABLE_INCREMENTAL=1 PAL_SHOW_STATS=1 timeout $TEST_TIMEOUT \
+    strace -ff -k -o "$dir/trace" "$dir/gctest" >"$dir.log" 2>&1 || rc=$?
+  if [ $rc -ne 0 ]; then
+    fail "$name: exit status $rc under strace (see $dir.log)"
+  elif python3 "$root/clients/oscalls.py" --label bdwgc --stats "$dir.log" \
+    --pal "$out/bdwgc-$1/pal/libpal.a" --client "$gc/.libs/libgc.a" "$dir"/trace.* >"$dir.check" 2>&1; then
+    ok "$name: $(head -1 "$dir.check")"
+  else
+    fail "$name: $(paste -sd ' ' "$dir.check")"
+  fi
 }
 
 cmd_test() {
   local t=${1:?usage: run.sh test <target>} dir gc tests x r envs=() cycles=$CHURN_CYCLES
-  pass=0 fail=0 skip=0
+  passed=0 failed=0 skipped=0
   target_setup "$t"
   dir=$out/bdwgc-$t gc=$out/bdwgc-$t/gc
   [ -x "$dir/churn" ] || die "not built: run.sh build $t"
@@ -177,15 +211,15 @@ cmd_test() {
     LOG_COMPILER="timeout $TEST_TIMEOUT $qemu" LDFLAGS=-all-static >"$dir/check.log" 2>&1 || true
   for x in $ALL_TESTS; do
     if [[ " $tests " != *" $x "* ]]; then
-      result skipped "$x" "not run under qemu, to keep the matrix short (runs on amd64)"
+      skip "$x: not run under qemu, to keep the matrix short (runs on amd64)"
       continue
     fi
     r=$(sed -n 's/^:test-result: //p' "$gc/$x.trs" 2>/dev/null || true)
     case $r in
-      PASS) result ok "$x" ;;
-      SKIP) result skipped "$x" "the test skipped itself (see $gc/$x.log)" ;;
-      "") result FAIL "$x" "no result (see $dir/check.log)" ;;
-      *) result FAIL "$x" "$r (see $gc/$x.log)" ;;
+      PASS) ok "$x" ;;
+      SKIP) skip "$x: the test skipped itself (see $gc/$x.log)" ;;
+      "") fail "$x: no result (see $dir/check.log)" ;;
+      *) fail "$x: $r (see $gc/$x.log)" ;;
     esac
   done
   # Unmapped blocks inaccessible, as bdwgc makes them on systems other
@@ -199,8 +233,17 @@ cmd_test() {
   # shellcheck disable=SC2086
   run_one churn "$dir/churn.log" \
     env GC_UNMAP_THRESHOLD=1 timeout $TEST_TIMEOUT $qemu "$dir/churn" "$cycles"
-  echo "$pass passed, $fail failed, $skip skipped"
-  [ $fail -eq 0 ]
+  # An executable heap (GC_set_pages_executable(1)): got executable in one
+  # call, and executable again after every remap, also under harddecommit
+  # (where a remap gives back read-write access only)
+  # shellcheck disable=SC2086
+  run_one churn-exec "$dir/churn-exec.log" \
+    env GC_UNMAP_THRESHOLD=1 timeout $TEST_TIMEOUT $qemu "$dir/churn" "$cycles" exec
+  # shellcheck disable=SC2086
+  run_one churn-exec-harddecommit "$dir/churn-exec-harddecommit.log" \
+    env GC_UNMAP_THRESHOLD=1 PAL_POLICY=harddecommit=1 timeout $TEST_TIMEOUT $qemu "$dir/churn" "$cycles" exec
+  run_oscalls "$t"
+  summary
 }
 
 # ---- bench --------------------------------------------------------------

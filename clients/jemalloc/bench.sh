@@ -1,8 +1,9 @@
 # clients/jemalloc/bench.sh - sourced by run.sh bench: jemalloc 5.3.0 with
-# its own src/pages.c against the same build on libpal, natively, side by
+# its own src/pages.c against the same build on libpal (jemalloc.patch,
+# pages_pal.c), natively, side by
 # side in one run; prints a markdown section on stdout (progress on stderr).
 #
-# Both are the same release build (no sbrk), differing in pages.c only.
+# Both are the same release build (no sbrk), differing in the OS seam only.
 # Workloads are jemalloc's stress test test/stress/large_microbench (1.1 million large and small mallocx/free
 # pairs), as is and with every freed page released at once
 # (MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0).
@@ -18,17 +19,22 @@ rounds=${BENCH_ROUNDS:-5}
 prog=test/stress/large_microbench
 memcalls=(mmap munmap mprotect madvise process_madvise mremap)
 
-# One release build: first with upstream pages.c, whose library and stress
-# program are kept in own/, then with libpal's, where make recompiles
-# pages.c only, kept in libpal/.  libpal.a is on the link line of both; the
-# upstream build takes nothing from it.
+# One release build: first upstream's own, whose library and stress
+# program are kept in own/, then with jemalloc.patch applied and
+# JEMALLOC_PAL defined (pages.c takes pages_pal.c), kept in libpal/.
+# libpal.a is on the link line of both; the upstream build takes nothing
+# from it.
 mkdir -p "$out"
-echo "building: release, upstream pages.c then libpal's" >&2
+echo "building: release, upstream's then on libpal (jemalloc.patch)" >&2
 build_libpal
-configure_jemalloc "$out/src" "$out/build" CPPFLAGS="-I$root/pal" LIBS="$out/pal/libpal.a"
+configure_jemalloc "$out/src" "$out/build" CPPFLAGS="-I$here -I$root/pal" LIBS="$out/pal/libpal.a"
 for b in own libpal; do
-  [ $b = libpal ] && cp "$here/pages.c" "$out/src/src/pages.c"
-  make -C "$out/build" -j$jobs build_lib_shared "$prog" >"$out/make-$b.log" 2>&1 ||
+  pal_define=()
+  if [ $b = libpal ]; then
+    patch -d "$out/src" -p1 -s <"$here/jemalloc.patch" || die "jemalloc.patch does not apply"
+    pal_define=(EXTRA_CFLAGS=-DJEMALLOC_PAL)
+  fi
+  make -C "$out/build" -j$jobs "${pal_define[@]}" build_lib_shared "$prog" >"$out/make-$b.log" 2>&1 ||
     die "build failed (see $out/make-$b.log)"
   rm -rf "$out/$b" && mkdir -p "$out/$b/test/stress" &&
     cp -a "$out/build/lib" "$out/$b/" && cp "$out/build/$prog" "$out/$b/$prog" || die "cannot copy the $b build"
@@ -85,9 +91,9 @@ median() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == 0) print (b == 0 ? "=" : "n/a"); else printf "%.2fx\n", b / a }'; }
 
-echo "## jemalloc 5.3.0: upstream src/pages.c vs pages.c on libpal"
+echo "## jemalloc 5.3.0: upstream src/pages.c vs its OS code on libpal (pages_pal.c)"
 echo
-echo "Method: \`clients/jemalloc/run.sh bench\`: release builds alike but for pages.c, $rounds interleaved rounds, medians; wall time and peak RSS from \`/usr/bin/time\`, memory system calls from \`strace -f -c\` (separate runs)."
+echo "Method: \`clients/jemalloc/run.sh bench\`: release builds alike but for jemalloc.patch and pages_pal.c, $rounds interleaved rounds, medians; wall time and peak RSS from \`/usr/bin/time\`, memory system calls from \`strace -f -c\` (separate runs)."
 echo "Workloads: jemalloc's \`$prog\` (1.1 million large and small mallocx/free), with its default decay (stress) and with \`MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0\` (release: every freed large extent purged at once)."
 echo
 echo "| workload | measure | own | libpal | libpal/own |"

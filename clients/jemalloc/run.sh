@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# clients/jemalloc/run.sh - jemalloc 5.3.0 on libpal: its OS memory layer
-# (src/pages.c) replaced by clients/jemalloc/pages.c, which calls only
-# pal_mem.h.
+# clients/jemalloc/run.sh - jemalloc 5.3.0 on libpal: jemalloc.patch makes
+# its OS memory layer (src/pages.c) take clients/jemalloc/pages_pal.c, which
+# calls only pal_mem.h, in place of its own OS code (-DJEMALLOC_PAL).
 #
 #   run.sh build <target>         libpal, then jemalloc (debug build: its
 #                                 assertions on) and its tests; fails if
@@ -9,7 +9,7 @@
 #   run.sh test <target> [--full] jemalloc's own tests (see README.md for
 #                                 which run where; --full: all of make check,
 #                                 make stress and the libpal policy runs)
-#   run.sh bench                  upstream pages.c against libpal's, amd64
+#   run.sh bench                  upstream's OS layer against libpal's, amd64
 #
 # <target>: amd64 (native) or a gcc cross target of cmake/toolchains
 # (arm64, s390x, ...), run under qemu-user.  Output goes to
@@ -17,6 +17,8 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=tools/lib.sh
+. "$root/tools/lib.sh"
 cmd=${1:-}
 target=${2:-amd64}
 out=${PAL_CLIENT_OUT:-$root/build-clients}/jemalloc-$target
@@ -24,22 +26,6 @@ jobs=${JOBS:-2}
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 
-# Debian packages this script needs beyond the test command's (tar -j needs
-# bzip2; jemalloc's build is make; its C++ tests want g++ natively).
-need() {
-  local missing=() p
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  [ "$(id -u)" -eq 0 ] || die "missing packages: ${missing[*]} (apt-get install them)"
-  echo "installing: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
-    { apt-get -o DPkg::Lock::Timeout=900 update -qq >/dev/null &&
-      apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } ||
-    die "could not install ${missing[*]}"
-}
 
 # The target: triple and qemu from its toolchain file; jemalloc's page size
 # as Debian builds it (4 KiB on x86, else 64 KiB: the largest page any of
@@ -61,7 +47,7 @@ nm=${triple:+$triple-}nm
 
 tarball() {
   local dir
-  dir=$("$root/clients/fetch.sh" jemalloc) || exit 1
+  dir=$("$root/tools/fetch.sh" source jemalloc) || exit 1
   echo "$dir/jemalloc_5.3.0.orig.tar.bz2"
 }
 
@@ -80,7 +66,7 @@ build_libpal() {
 # into SRC and configure it out of tree in OBJ.  No Debian patch is needed
 # (they are for hurd and loong64).  sbrk is hidden from configure: without
 # it jemalloc has no dss (program break) allocator, as on macOS, and maps
-# all its memory through pages.c.
+# all its memory through pages.c (pages_pal.c).
 configure_jemalloc() {
   local src=$1 obj=$2
   shift 2
@@ -98,19 +84,12 @@ configure_jemalloc() {
 # library's, the shared library's and the unit tests') must leave its
 # memory calls to libpal.
 check_no_os_calls() {
-  local obj=$1 o bad found=0
+  local obj=$1 o found=0
   for o in "$obj"/src/pages.o "$obj"/src/pages.pic.o "$obj"/src/pages.jet.o; do
     [ -f "$o" ] || continue
     found=$((found + 1))
-    bad=$("$nm" -u "$o" | awk '{print $2}' |
-      grep -xE 'mmap|mmap64|munmap|mremap|madvise|posix_madvise|mprotect|mincore' | tr '\n' ' ')
-    if [ -n "$bad" ]; then
-      echo "no-own-OS-calls check: FAIL: ${o#"$obj"/} references $bad"
+    nm_check "$nm" "$o" je_ pages.c mmap mmap64 munmap mremap madvise posix_madvise mprotect mincore ||
       return 1
-    fi
-    "$nm" -u "$o" | grep -q ' pal_mem_alloc$' ||
-      { echo "no-own-OS-calls check: FAIL: ${o#"$obj"/} does not call libpal"; return 1; }
-    echo "no-own-OS-calls check: ${o#"$obj"/}: no mmap, mmap64, munmap, mremap, madvise, posix_madvise, mprotect, mincore (nm -u)"
   done
   [ $found -gt 0 ] || { echo "no-own-OS-calls check: FAIL: no pages object in $obj/src"; return 1; }
 }
@@ -163,29 +142,37 @@ integration_for_target() {
 # compiles it twice as fast as -O1.
 cmd_build() {
   local obj=$out/build units
-  need make bzip2
-  [ -z "$triple" ] && need g++
+  # beyond the test command's packages: tar -j needs bzip2, jemalloc's
+  # build is make, its C++ tests want g++ natively
+  need_packages make bzip2 || exit 1
+  if [ -z "$triple" ]; then need_packages g++ || exit 1; fi
   mkdir -p "$out"
   local t0=$SECONDS
   build_libpal
   configure_jemalloc "$out/src" "$obj" --enable-debug EXTRA_CFLAGS="-O0 -g0" \
-    CPPFLAGS="-I$root/pal" LIBS="$out/pal/libpal.a"
-  cp "$here/pages.c" "$out/src/src/pages.c"
+    CPPFLAGS="-DJEMALLOC_PAL -I$here -I$root/pal" LIBS="$out/pal/libpal.a"
+  patch -d "$out/src" -p1 -s <"$here/jemalloc.patch" >"$obj/patch.log" 2>&1 ||
+    die "jemalloc.patch does not apply (see $obj/patch.log)"
   units=$unit_quick
   [ -n "$triple" ] && units=$unit_qemu
   make -C "$obj" -j$jobs build_lib_shared $(programs unit $units) \
     $(programs integration $(integration_for_target)) >"$obj/make.log" 2>&1 ||
     die "jemalloc build failed (see $obj/make.log)"
   check_no_os_calls "$obj" || exit 1
+  "${triple:+$triple-}gcc" -O1 -Wall -Wextra -Werror -I"$obj/include" -o "$obj/purge_refused" \
+    "$here/purge_refused.c" -L"$obj/lib" -ljemalloc -Wl,-rpath,"$obj/lib" >>"$obj/make.log" 2>&1 ||
+    die "purge_refused.c did not build (see $obj/make.log)"
+  "${triple:+$triple-}gcc" -O1 -Wall -Wextra -Werror -I"$obj/include" -o "$obj/noreserve" \
+    "$here/noreserve.c" -L"$obj/lib" -ljemalloc -Wl,-rpath,"$obj/lib" >>"$obj/make.log" 2>&1 ||
+    die "noreserve.c did not build (see $obj/make.log)"
+  "${triple:+$triple-}gcc" -O1 -Wall -Wextra -Werror -I"$obj/include" -o "$obj/purge_batched" \
+    "$here/purge_batched.c" -L"$obj/lib" -ljemalloc -Wl,-rpath,"$obj/lib" >>"$obj/make.log" 2>&1 ||
+    die "purge_batched.c did not build (see $obj/make.log)"
   echo "built jemalloc-$target in $((SECONDS - t0)) s ($obj)"
 }
 
 # ---- test ---------------------------------------------------------------
 
-passed=0 failed=0 skipped=0
-ok() { echo "ok $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-skip() { echo "skipped $1: $2"; skipped=$((skipped + 1)); }
 
 # run_test LABEL PROGRAM [VAR=VALUE...]: one jemalloc test program through
 # its own runner (test/test.sh, which adds the program's MALLOC_CONF), under
@@ -203,8 +190,8 @@ run_test() {
     "1 0") ok "$label" ;;
     "0 1")
       why=$(sed -n 's/.*Test skipped: \(.*\)$/\1/p' "$log" | sort -u | tr '\n' ' ')
-      skip "$label" "$(grep -c ': skip$' "$log") of its $(grep -cE ': (pass|skip)$' "$log") test runs skip (${why% }), the others pass" ;;
-    *) fail "$label" "$(grep -m1 -E 'Failed assertion|fail$|rror' "$log" || echo "no summary (crash or timeout), see $log")" ;;
+      skip "$label: $(grep -c ': skip$' "$log") of its $(grep -cE ': (pass|skip)$' "$log") test runs skip (${why% }), the others pass" ;;
+    *) fail "$label: $(grep -m1 -E 'Failed assertion|fail$|rror' "$log" || echo "no summary (crash or timeout), see $log")" ;;
   esac
 }
 
@@ -219,6 +206,61 @@ strict_ok() {
   "${wrap[@]}" grep -qx 2 /proc/sys/vm/overcommit_memory 2>/dev/null && return 0
   wrap=()
   return 1
+}
+
+# The run-time "no own OS calls" check (check_no_os_calls sees names
+# only, not syscall(SYS_madvise, ...) or a raw system call): integration/
+# extent with every freed page purged at once, under strace -ff -k; every
+# memory call is put down to libpal, to the C library, loader or test
+# program, or to jemalloc itself (clients/oscalls.py, from the functions of
+# each one's objects).  None may be jemalloc's own, and the calls strace
+# sees libpal make must be the calls libpal counted (pal_mem_get_stats,
+# which pages.c prints at exit under PAL_SHOW_STATS=1).
+run_oscalls() {
+  local t="oscalls/integration/extent [decay 0]" dir=$out/logs/strace rc=0
+  if [ -n "$triple" ]; then
+    skip "$t: strace would see qemu-user's system calls, not the program's (amd64 only)"
+    return
+  fi
+  need_packages strace || exit 1
+  mkdir -p "$dir"
+  (cd "$out/build" && env PAL_SHOW_STATS=1 $decay0 timeout 600 strace -ff -k -o "$dir/trace" \
+    test/integration/extent "$out/src/" "$out/build/") >"$dir.log" 2>&1 || rc=$?
+  if [ $rc -ne 0 ]; then
+    fail "$t: exit status $rc under strace (see $dir.log)"
+  elif python3 "$root/clients/oscalls.py" --label jemalloc --stats "$dir.log" \
+    --pal "$out/pal/libpal.a" --client "$out/build/src/*.pic.o" "$dir"/trace.* >"$dir.check" 2>&1; then
+    ok "$t: $(head -1 "$dir.check")"
+  else
+    fail "$t: $(paste -sd ' ' "$dir.check")"
+  fi
+}
+
+# purge_batched.c under strace: the lazy purges of one decay pass over 32
+# extents (pac.c's stashed extents) must be one system call, not 32.  The
+# kernel's answer decides the skip: a process_madvise it refused in the
+# pass means it cannot batch.
+run_purge_batched() {
+  local t="purge-batched [32 extents, one decay pass]" log=$out/logs/purge-batched rc=0 pass calls
+  if [ -n "$triple" ]; then
+    skip "$t: strace would see qemu-user's system calls, not the program's (amd64 only)"
+    return
+  fi
+  env MALLOC_CONF=dirty_decay_ms:10,muzzy_decay_ms:10000 timeout 300 strace -f -o "$log.trace" \
+    -e trace=write,madvise,process_madvise "$out/build/purge_batched" >"$log.log" 2>&1 || rc=$?
+  pass=$(sed -n '/purge-batched: begin/,/purge-batched: end/p' "$log.trace")
+  calls=$(grep -cE 'madvise\(' <<<"$pass")
+  if [ $rc -ne 0 ]; then
+    fail "$t: exit status $rc (see $log.log)"
+  elif grep -qE 'process_madvise\(.* = -1 ' <<<"$pass"; then
+    skip "$t: the kernel refused process_madvise: $(grep -m1 -oE 'process_madvise\(.* = -1 .*' <<<"$pass" | sed 's/.*= -1 //')"
+  elif [ "$calls" -eq 0 ]; then
+    fail "$t: the decay pass purged nothing (see $log.trace)"
+  elif [ "$calls" -gt 2 ]; then
+    fail "$t: the decay pass of 32 extents made $calls release calls (madvise, process_madvise), not 1"
+  else
+    ok "$t: $calls call(s): $(grep -m1 -oE '^[0-9]+ +[a-z_]+' <<<"$(grep -E 'madvise\(' <<<"$pass")" | awk '{print $2}')"
+  fi
 }
 
 cmd_test() {
@@ -244,10 +286,10 @@ cmd_test() {
   if [ $full = 0 ]; then
     t="unit: the other $(( $(tests_of TESTS_UNIT | wc -l) - $(echo $units | wc -w) )) programs"
     if [ -z "$triple" ]; then
-      skip "$t" "they do not reach the OS layer (data structures, arithmetic, statistics, profiling): --full"
+      skip "$t: they do not reach the OS layer (data structures, arithmetic, statistics, profiling): --full"
     else
-      skip "$t" "under qemu only the integration programs run (the unit programs need a second build of the library); those that reach the OS layer run on amd64; --full"
-      skip "integration/{${integration_slow// /,}}" "too slow under qemu: --full"
+      skip "$t: under qemu only the integration programs run (the unit programs need a second build of the library); those that reach the OS layer run on amd64; --full"
+      skip "integration/{${integration_slow// /,}}: too slow under qemu: --full"
     fi
   fi
   for t in $integration; do run_test "integration/$t" "integration/$t"; done
@@ -260,15 +302,14 @@ cmd_test() {
       run_test "integration/$t [decay -1]" "integration/$t" MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1
     done
   else
-    skip "integration [decay -1] and integration/{${integration_slow// /,}} [decay 0]" \
-      "the first never purges, the others are slow: --full"
+    skip "integration [decay -1] and integration/{${integration_slow// /,}} [decay 0]: the first never purges, the others are slow: --full"
   fi
 
-  # libpal's policies: lazy unused (only jemalloc's lazy purge works),
-  # harddecommit (purged pages lose and regain access), and strict
-  # overcommit (jemalloc decommits; it needs a mount namespace)
+  # libpal's policies, which change none of jemalloc's purges (a purge
+  # keeps pages Ready under any policy): lazy unused, harddecommit, and
+  # strict overcommit (jemalloc decommits; it needs a mount namespace)
   if [ -n "$triple" ] && [ $full = 0 ]; then
-    skip "PAL_POLICY and strict overcommit runs" "amd64 only (time): --full"
+    skip "PAL_POLICY and strict overcommit runs: amd64 only (time): --full"
   else
     for conf in madvdontneed=0 harddecommit=1; do
       for t in $policy_unit; do run_test "unit/$t [PAL_POLICY=$conf]" "unit/$t" PAL_POLICY=$conf; done
@@ -283,9 +324,63 @@ cmd_test() {
       done
       wrap=()
     else
-      skip "strict overcommit runs" "no private mount namespace here (unshare -m and mount need root)"
+      skip "strict overcommit runs: no private mount namespace here (unshare -m and mount need root)"
     fi
   fi
+
+  # jemalloc's settings that reach the rest of the seam: lazy purges (muzzy
+  # decay on), guard pages, huge-page advice on every mapping, and the hpa,
+  # whose purge of a huge page's dirty runs is one call
+  local settings=(
+    "muzzy decay|dirty_decay_ms:0,muzzy_decay_ms:10000"
+    "guard pages|san_guard_large:1,san_guard_small:1,dirty_decay_ms:0,muzzy_decay_ms:0"
+    "thp:always|thp:always,metadata_thp:always,dirty_decay_ms:0,muzzy_decay_ms:0"
+    "hpa|hpa:true,hpa_dirty_mult:0,hpa_min_purge_interval_ms:0"
+  ) setting
+  if [ -n "$triple" ] && [ $full = 0 ]; then
+    skip "runs under jemalloc settings (muzzy decay, guard pages, thp:always, hpa): amd64 only (time): --full"
+  else
+    for setting in "${settings[@]}"; do
+      for t in $policy_integration; do
+        run_test "integration/$t [${setting%%|*}]" "integration/$t" MALLOC_CONF="${setting#*|}"
+      done
+    done
+  fi
+
+  # purge_refused.c: jemalloc's purges while the kernel refuses new commit
+  # charge, under harddecommit (where a purge that released and committed
+  # again failed halfway and aborted)
+  t="purge-refused [PAL_POLICY=harddecommit=1, decay 0]"
+  if [ -n "$triple" ]; then
+    skip "$t: under qemu-user the data limit would also refuse qemu's own allocations (amd64 only)"
+  else
+    local log=$out/logs/purge-refused.log rc=0
+    env PAL_POLICY=harddecommit=1 $decay0 timeout 300 "$obj/purge_refused" >"$log" 2>&1 || rc=$?
+    case $rc in
+      0) ok "$t" ;;
+      77) skip "$t: $(sed -n 's/^skipped: //p' "$log")" ;;
+      *) fail "$t: exit status $rc: $(grep -a -m1 -E '^FAIL|<jemalloc>' "$log" || echo "see $log")" ;;
+    esac
+  fi
+
+  # noreserve.c: a block larger than RAM and swap under heuristic
+  # overcommit, which upstream's MAP_NORESERVE mappings get
+  t="noreserve [block of 2 x (RAM + swap)]"
+  if [ -n "$triple" ]; then
+    skip "$t: under qemu-user the mapping is qemu's, not the program's (amd64 only)"
+  else
+    local log=$out/logs/noreserve.log rc=0
+    timeout 300 "$obj/noreserve" >"$log" 2>&1 || rc=$?
+    case $rc in
+      0) ok "$t" ;;
+      77) skip "$t: $(sed -n 's/^skipped: //p' "$log")" ;;
+      *) fail "$t: exit status $rc: $(grep -a -m1 -E '^FAIL|<jemalloc>' "$log" || echo "see $log")" ;;
+    esac
+  fi
+
+  run_purge_batched
+
+  run_oscalls
 
   if [ $full = 1 ] && [ -z "$triple" ]; then
     for t in "$obj"/test/stress/*.o; do
@@ -293,11 +388,10 @@ cmd_test() {
       run_test "stress/$t" "stress/$t"
     done
   else
-    skip "stress" "microbenchmarks of millions of iterations: amd64 --full, and run.sh bench"
+    skip "stress: microbenchmarks of millions of iterations: amd64 --full, and run.sh bench"
   fi
   echo "jemalloc-$target: tests took $((SECONDS - t0)) s"
-  echo "$passed passed, $failed failed, $skipped skipped"
-  [ $failed -eq 0 ]
+  summary
 }
 
 case $cmd in

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# clients/mimalloc/run.sh - mimalloc 2.0.9 (Debian 12's source package) with
-# its OS memory layer, src/os.c, replaced by os.c here, which goes through
-# libpal's pal_mem.h; mimalloc's own tests on it, and a side-by-side
-# benchmark against mimalloc's own os.c.
+# clients/mimalloc/run.sh - mimalloc 2.0.9 (Debian 12's source package) on
+# libpal: the functions of its src/os.c that make system calls are removed
+# (OS_SEAM) and os-pal.c here defines them on pal_mem.h; mimalloc.patch
+# includes it and hands the decommit loops' runs to libpal in one call.
+# mimalloc's own tests on it, tests of what the adapter adds, and a
+# side-by-side benchmark against mimalloc's own os.c.
 #
 #   run.sh build <target>   amd64 (native gcc), or a cross target with a
 #                           cmake/toolchains/<target>-gcc.cmake (arm64, s390x, ...)
@@ -14,6 +16,8 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=tools/lib.sh
+. "$root/tools/lib.sh"
 out_base=${PAL_CLIENT_OUT:-$root/build-clients}
 jobs=${JOBS:-2}
 
@@ -25,9 +29,11 @@ build_flags() {
   case $1 in
     debug) echo "-DCMAKE_BUILD_TYPE=Debug -DMI_DEBUG_FULL=ON" ;;
     release) echo "-DCMAKE_BUILD_TYPE=Release" ;;
+    # secure mode: guard pages around every mimalloc page (pal_mem_protect)
+    secure) echo "-DCMAKE_BUILD_TYPE=Release -DMI_SECURE=ON" ;;
   esac
 }
-BUILDS=(debug release)
+BUILDS=(debug release secure)
 
 # The option sets every test program runs under (environment variables):
 #   default       mimalloc's defaults (decommit delay 25 ms, segments 500 ms)
@@ -82,12 +88,13 @@ target_args() {
 }
 
 # unpack <dir> own|pal: a fresh mimalloc source tree in <dir>; with pal,
-# src/os.c replaced and CMakeLists.txt taught MI_PAL_DIR.  Debian's
+# os.c's system calls replaced by os-pal.c (OS_SEAM), mimalloc.patch
+# applied and CMakeLists.txt taught MI_PAL_DIR.  Debian's
 # packaging has no patches for mimalloc 2.0.9: the upstream tarball is used
 # as it is.
 unpack() {
   local dest=$1 kind=$2 pkg tarball tmp
-  pkg=$("$root/clients/fetch.sh" mimalloc) || return 1
+  pkg=$("$root/tools/fetch.sh" source mimalloc) || return 1
   tarball=("$pkg"/mimalloc_2.0.9*.orig.tar.*)
   [ -f "${tarball[0]}" ] || { echo "no mimalloc 2.0.9 tarball in $pkg" >&2; return 1; }
   rm -rf "$dest" "$dest.tmp"
@@ -96,10 +103,26 @@ unpack() {
   tmp=$(ls -d "$dest.tmp"/mimalloc-*)
   mv "$tmp" "$dest" && rmdir "$dest.tmp"
   if [ "$kind" = pal ]; then
-    cp "$here/os.c" "$dest/src/os.c"
-    (cd "$dest" && git apply "$here/CMakeLists.patch") || return 1
+    cp "$here/os-pal.c" "$dest/src/os-pal.c"
+    # patch, not git apply: run inside a git work tree (build-matrix/ is an
+    # ignored part of this one), git apply left src/os.c unpatched and
+    # still exited 0
+    patch -s -d "$dest" -p1 <"$here/CMakeLists.patch" &&
+      patch -s -d "$dest" -p1 <"$here/mimalloc.patch" || return 1
+    # shellcheck disable=SC2086
+    python3 "$here/remove-functions.py" "$dest/src/os.c" $OS_SEAM 2>"$dest/os-seam.log" ||
+      { cat "$dest/os-seam.log" >&2; return 1; }
   fi
 }
+
+# The functions of mimalloc's src/os.c that make system calls (each of its
+# platform variants), and the one variable only they use: os-pal.c defines
+# the functions anew on libpal (mimalloc.patch includes it into os.c).
+OS_SEAM="_mi_os_init os_detect_overcommit mi_madvise mi_os_mem_free
+  mi_unix_mmapx mi_unix_mmap_fd mi_unix_mmap mi_os_mem_alloc mi_os_mem_alloc_aligned
+  mi_mprotect_hint mi_os_commitx mi_os_resetx mi_os_protectx
+  mi_os_alloc_huge_os_pagesx mi_os_mbind mi_huge_start mi_os_claim_huge_pages
+  _mi_os_alloc_huge_os_pages mi_os_numa_nodex mi_os_numa_node_countx"
 
 # test-api's malloc-aligned9 asks for zeroed blocks of up to 128 MiB at
 # each of 28 alignments: about 6 GB written, minutes of page faults on this
@@ -129,22 +152,23 @@ configure_build() {
 # The "no own OS calls" check: the object of src/os.c must reference none of
 # the memory system calls, and must use libpal (else it is not the adapter).
 FORBIDDEN="mmap munmap mremap madvise posix_madvise mprotect mincore mmap64"
-nm_check() {
-  local dir=$1 obj=$1/CMakeFiles/mimalloc.dir/src/os.c.o nm undef bad pal other
-  nm=$(sed -n 's/^CMAKE_NM:FILEPATH=//p' "$dir/CMakeCache.txt")
-  undef=$("${nm:-nm}" -u "$obj" | awk '{print $NF}' | sed 's/^\.//; s/@.*//') || return 1
-  bad=$(for s in $FORBIDDEN; do grep -x "$s" <<<"$undef"; done | tr '\n' ' ')
-  pal=$(grep -c '^pal_' <<<"$undef")
-  other=$(grep -v '^pal_\|^_mi_\|^mi_\|^_GLOBAL_OFFSET_TABLE_$\|^__' <<<"$undef" | paste -sd ' ')
-  if [ -n "$bad" ]; then
-    echo "nm check FAILED: $obj references $bad"
-    return 1
-  fi
-  if [ "$pal" -eq 0 ]; then
-    echo "nm check FAILED: $obj calls no pal_* function: not the libpal os.c"
-    return 1
-  fi
-  echo "nm check passed: $obj references none of: $FORBIDDEN ($pal pal_* functions; other C library calls: $other)"
+nm_check_build() { # build directory
+  local nm
+  nm=$(sed -n 's/^CMAKE_NM:FILEPATH=//p' "$1/CMakeCache.txt")
+  # shellcheck disable=SC2086
+  nm_check "${nm:-nm}" "$1/CMakeFiles/mimalloc.dir/src/os.c.o" '_?mi_' os.c $FORBIDDEN
+}
+
+# build_test_prog <src> <dir> <name>: <name>.c here against the build's
+# shared library (and pal_mem.h), with its compiler.
+build_test_prog() {
+  local src=$1 dir=$2 prog=$3 cc lib
+  cc=$(sed -n 's/^set(CMAKE_C_COMPILER "\(.*\)")$/\1/p' "$dir"/CMakeFiles/*/CMakeCCompiler.cmake | head -1)
+  lib=$(cd "$dir" && ls libmimalloc*.so | head -1)
+  lib=${lib#lib}
+  "${cc:-gcc}" -O1 -Wall -Wextra -Werror -I"$src/include" -I"$root/pal" -o "$dir/$prog" "$here/$prog.c" \
+    -L"$dir" -l"${lib%.so}" -Wl,-rpath,"$dir" >>"$dir.log" 2>&1 ||
+    { echo "mimalloc $(basename "$dir"): $prog.c did not build (see $dir.log)"; return 1; }
 }
 
 cmd_build() {
@@ -164,7 +188,9 @@ cmd_build() {
       continue
     fi
     echo "mimalloc $t $b: built"
-    nm_check "$out/$b" || ok=1
+    nm_check_build "$out/$b" || ok=1
+    build_test_prog "$src" "$out/$b" reset_refused || ok=1
+    build_test_prog "$src" "$out/$b" purge_batch || ok=1
   done
   return $ok
 }
@@ -207,8 +233,7 @@ run_one() {
   log=$out/logs/${name//\//-}.log
   [ -f "$out/$b/commands/$prog" ] && mapfile -d '' cmd <"$out/$b/commands/$prog"
   if [ ! -x "$out/$b/mimalloc-$prog" ] || [ ${#cmd[@]} -eq 0 ]; then
-    echo "FAIL $name: not built (run.sh build $t)"
-    fail=$((fail + 1))
+    fail "$name: not built (run.sh build $t)"
     return
   fi
   if [ "$prog" = test-stress ]; then
@@ -222,27 +247,24 @@ run_one() {
   rc=$?
   echo "$name $(( ($(date +%s%N) - start) / 1000000 )) ms" >>"$out/logs/times.txt"
   if [ $rc -eq 0 ] && ! grep -aq 'pal_mem_' "$log" && { [ -z "$want" ] || grep -aq "$want" "$log"; }; then
-    echo "ok $name"
-    pass=$((pass + 1))
+    ok "$name"
   elif [ $rc -eq 0 ] && [ -n "$want" ] && ! grep -aq 'pal_mem_' "$log"; then
-    echo "FAIL $name: no \"$want\" in its output (see $log)"
-    fail=$((fail + 1))
+    fail "$name: no \"$want\" in its output (see $log)"
   else
-    echo "FAIL $name: $(failure_reason $rc "$log" "$prog") (see $log)"
-    fail=$((fail + 1))
+    fail "$name: $(failure_reason $rc "$log" "$prog") (see $log)"
   fi
 }
 
 # Huge OS pages (mimalloc's reserve_huge_os_pages=1: one 1 GiB arena of
 # explicit huge pages at start, which the program then allocates from),
-# natively: the hugetlb pool the adapter takes (1 GiB pages where offered,
-# else the smallest) is grown by what one reservation needs, and put back.
+# natively: the hugetlb pool the adapter tries first (1 GiB pages where
+# offered, else the smallest) is grown by what one reservation needs, and
+# put back.
 # Needs root; a pool that cannot grow (no free contiguous memory) skips.
 run_hugeos() {
   local pools=(/sys/kernel/mm/hugepages/hugepages-*kB) pool p k kib old need b name
   if [ $qemu = 1 ]; then
-    for b in "${BUILDS[@]}"; do echo "skipped $b/hugeos/test-stress: explicit huge pages are checked natively only"; done
-    skip=$((skip + ${#BUILDS[@]}))
+    for b in "${BUILDS[@]}"; do skip "$b/hugeos/test-stress: explicit huge pages are checked natively only"; done
     return
   fi
   pool=""
@@ -255,24 +277,21 @@ run_hugeos() {
   # 1 GiB, and the adapter's alignment slop: 32 MiB less one page
   [ -n "$pool" ] && need=$(( 1048576 / kib + (kib < 32768 ? 32768 / kib - 1 : 0) ))
   if [ -z "$pool" ] || [ ! -w "$pool/nr_hugepages" ]; then
-    for b in "${BUILDS[@]}"; do echo "skipped $b/hugeos/test-stress: ${pool:+not root: cannot grow }${pool:-no hugetlb pool}"; done
-    skip=$((skip + ${#BUILDS[@]}))
+    for b in "${BUILDS[@]}"; do skip "$b/hugeos/test-stress: ${pool:+not root: cannot grow }${pool:-no hugetlb pool}"; done
     return
   fi
   old=$(cat "$pool/nr_hugepages")
   echo $((old + need)) >"$pool/nr_hugepages" 2>/dev/null
   if [ "$(cat "$pool/free_hugepages")" -lt "$need" ]; then
     echo "$old" >"$pool/nr_hugepages"
-    for b in "${BUILDS[@]}"; do echo "skipped $b/hugeos/test-stress: the ${kib} KiB pool could not grow by $need pages"; done
-    skip=$((skip + ${#BUILDS[@]}))
+    for b in "${BUILDS[@]}"; do skip "$b/hugeos/test-stress: the ${kib} KiB pool could not grow by $need pages"; done
     return
   fi
   for b in "${BUILDS[@]}"; do
     name=$b/hugeos/test-stress
     # the pool is machine-wide: another process may have taken it back
     if [ "$(cat "$pool/free_hugepages")" -lt "$need" ]; then
-      echo "skipped $name: the ${kib} KiB pool shrank under the test (another process)"
-      skip=$((skip + 1))
+      skip "$name: the ${kib} KiB pool shrank under the test (another process)"
       continue
     fi
     run_one "$name" "$b" test-stress "MIMALLOC_RESERVE_HUGE_OS_PAGES=1 MIMALLOC_VERBOSE=1" "reserved 1 GiB huge pages"
@@ -280,9 +299,209 @@ run_hugeos() {
   echo "$old" >"$pool/nr_hugepages"
 }
 
+# The fallback from 1 GiB pages to the smallest (2 MiB), as mimalloc's own
+# mmap falls back from MAP_HUGE_1GB to MAP_HUGE_2MB: the 1 GiB pool listed
+# but without a free page, the 2 MiB pool grown by what one reservation
+# needs; both put back afterwards.  Natively, as root.
+run_hugeos_fallback() {
+  local g1=/sys/kernel/mm/hugepages/hugepages-1048576kB m2=/sys/kernel/mm/hugepages/hugepages-2048kB
+  local b name old1="" old2="" need=$((512 + 15)) why=""
+  if [ $qemu = 1 ]; then
+    why="explicit huge pages are checked natively only"
+  elif [ ! -d $m2 ]; then
+    why="no 2 MiB hugetlb pool ($m2)"
+  elif [ ! -w $m2/nr_hugepages ]; then
+    why="not root: cannot set the hugetlb pools"
+  fi
+  if [ -z "$why" ]; then
+    old2=$(cat $m2/nr_hugepages)
+    if [ -d $g1 ]; then
+      # only the free pages go: pages in use elsewhere stay theirs
+      old1=$(cat $g1/nr_hugepages)
+      echo $((old1 - $(cat $g1/free_hugepages))) >$g1/nr_hugepages 2>/dev/null
+      [ "$(cat $g1/free_hugepages)" -eq 0 ] || why="the 1 GiB pool could not be emptied"
+    fi
+    [ -n "$why" ] || echo $((old2 + need)) >$m2/nr_hugepages 2>/dev/null
+    [ -n "$why" ] || [ "$(cat $m2/free_hugepages)" -ge $need ] || why="the 2 MiB pool could not grow by $need pages"
+  fi
+  if [ -n "$why" ]; then
+    for b in "${BUILDS[@]}"; do skip "$b/hugeos-2mib/test-stress: $why"; done
+  else
+    for b in "${BUILDS[@]}"; do
+      name=$b/hugeos-2mib/test-stress
+      if [ "$(cat $m2/free_hugepages)" -lt $need ]; then
+        skip "$name: the 2 MiB pool shrank under the test (another process)"
+        continue
+      fi
+      run_one "$name" "$b" test-stress "MIMALLOC_RESERVE_HUGE_OS_PAGES=1 MIMALLOC_VERBOSE=1" "reserved 1 GiB huge pages"
+    done
+  fi
+  [ -n "$old2" ] && echo "$old2" >$m2/nr_hugepages
+  [ -n "$old1" ] && echo "$old1" >$g1/nr_hugepages
+}
+
+# reset_refused (see reset_refused.c): page reset while the kernel refuses
+# new commit charge, where a reset that releases and commits again leaves
+# pages mimalloc writes to inaccessible: under harddecommit, and (root)
+# under strict overcommit as a private mount namespace shows it to libpal.
+# The purge delays long, so that the pages stay committed between the
+# frees and the allocations again: a commit refused there would be out of
+# memory, not the reset's doing.
+KEEP_COMMITTED="MIMALLOC_DECOMMIT_DELAY=1000000 MIMALLOC_SEGMENT_DECOMMIT_DELAY=1000000"
+run_reset_refused() {
+  local b mode name log rc wrap why
+  for b in "${BUILDS[@]}"; do
+    for mode in harddecommit strict; do
+      name=$b/reset-refused/$mode
+      if [ $qemu = 1 ]; then
+        skip "$name: under qemu-user the data limit would also refuse qemu's own allocations (natively only)"
+        continue
+      fi
+      wrap=(env PAL_POLICY=harddecommit=1)
+      if [ $mode = strict ]; then
+        echo 2 >"$out/overcommit_memory_2"
+        wrap=(unshare -m sh -c 'mount --bind "$0" /proc/sys/vm/overcommit_memory && exec "$@"' "$out/overcommit_memory_2")
+        if ! "${wrap[@]}" grep -qx 2 /proc/sys/vm/overcommit_memory 2>/dev/null; then
+          skip "$name: no private mount namespace here (unshare -m and mount need root)"
+          continue
+        fi
+      fi
+      log=$out/logs/${name//\//-}.log
+      if [ ! -x "$out/$b/reset_refused" ]; then
+        fail "$name: not built (run.sh build $t)"
+        continue
+      fi
+      # shellcheck disable=SC2086
+      "${wrap[@]}" env MIMALLOC_PAGE_RESET=1 MIMALLOC_SHOW_ERRORS=1 $KEEP_COMMITTED timeout 300 "$out/$b/reset_refused" >"$log" 2>&1
+      rc=$?
+      if [ $rc -eq 0 ] && ! grep -aq 'pal_mem_' "$log"; then
+        ok "$name"
+      elif [ $rc -eq 77 ]; then
+        why=$(sed -n 's/^skipped: //p' "$log")
+        skip "$name: ${why:-see $log}"
+      else
+        why=$(grep -a -m1 '^FAIL' "$log")
+        fail "$name: ${why:-$(failure_reason $rc "$log" reset_refused)} (see $log)"
+      fi
+    done
+  done
+}
+
+# judge_prog <name> <exit status> <log> <program>: the line of one run of
+# a test program here (0 passed, 77 skipped with its "skipped: " reason)
+judge_prog() {
+  local name=$1 rc=$2 log=$3 prog=$4 why
+  if [ "$rc" -eq 0 ] && ! grep -aq 'pal_mem_' "$log"; then
+    ok "$name: $(sed -n 's/^ok: //p' "$log" | head -1)"
+  elif [ "$rc" -eq 77 ]; then
+    why=$(sed -n 's/^skipped: //p' "$log")
+    skip "$name: ${why:-see $log}"
+  else
+    why=$(grep -a -m1 '^FAIL' "$log")
+    fail "$name: ${why:-$(failure_reason "$rc" "$log" "$prog")} (see $log)"
+  fi
+}
+
+# purge_batch (see purge_batch.c): the runs of a segment's delayed
+# decommit go to libpal in one call (one process_madvise where the kernel
+# takes it).  Under qemu-user with the emulator ctest runs mimalloc's tests
+# with.
+run_purge_batch() {
+  local b name log cmd=() rc
+  for b in "${BUILDS[@]}"; do
+    name=$b/purge-batch
+    log=$out/logs/$b-purge-batch.log
+    if [ ! -x "$out/$b/purge_batch" ] || [ ! -f "$out/$b/commands/test-api" ]; then
+      fail "$name: not built (run.sh build $t)"
+      continue
+    fi
+    mapfile -d '' cmd <"$out/$b/commands/test-api"
+    unset 'cmd[${#cmd[@]}-1]'  # test-api itself: what stays is the emulator
+    MIMALLOC_SHOW_ERRORS=1 timeout 300 "${cmd[@]}" "$out/$b/purge_batch" >"$log" 2>&1
+    rc=$?
+    judge_prog "$name" $rc "$log" purge_batch
+  done
+}
+
+# Twice RAM + swap, committed but never touched (mimalloc's
+# reserve_os_memory option, before test-api-fill): mimalloc's own layer
+# maps it with MAP_NORESERVE under overcommit, which the heuristic mode
+# lets through whatever the size; charged, the kernel refuses it.
+run_noreserve() {
+  local b mode kib
+  mode=$(cat /proc/sys/vm/overcommit_memory 2>/dev/null)
+  kib=$(awk '/^(MemTotal|SwapTotal):/ { s += $2 } END { print 2 * s }' /proc/meminfo 2>/dev/null)
+  for b in "${BUILDS[@]}"; do
+    if [ "$mode" != 0 ] || [ -z "$kib" ]; then
+      skip "$b/noreserve/test-api-fill: vm.overcommit_memory is ${mode:-unreadable}: the size check is the heuristic mode's (0)"
+      continue
+    fi
+    run_one "$b/noreserve/test-api-fill" "$b" test-api-fill \
+      "MIMALLOC_RESERVE_OS_MEMORY=${kib}K MIMALLOC_VERBOSE=1" "reserved [0-9]* KiB memory"
+  done
+}
+
+# The node count mimalloc uses (test-stress's statistics print it: "numa
+# nodes: N", from pal_mem_numa_nodes) against the nodes /sys says have
+# memory: a node without memory takes no allocation.  Without
+# /sys/devices/system/node the OS shows no NUMA: one node.  From the
+# default set's test-stress runs.
+run_numa_count() {
+  local b name log seen nodes=1 f=/sys/devices/system/node/has_memory
+  if [ -r $f ]; then
+    nodes=$(tr ',' '\n' <$f | awk -F- '/./ { n += ($2 == "" ? 1 : $2 - $1 + 1) } END { print n + 0 }')
+  fi
+  for b in "${BUILDS[@]}"; do
+    name=$b/numa-nodes
+    log=$out/logs/$b-default-test-stress.log
+    seen=$(sed -n 's/^numa nodes: *\([0-9]*\)$/\1/p' "$log" 2>/dev/null | head -1)
+    if [ "$seen" = "$nodes" ]; then
+      ok "$name"
+    else
+      fail "$name: mimalloc uses ${seen:-no} node count, $f lists $nodes node(s) with memory (see $log)"
+    fi
+  done
+}
+
+# The run-time "no own OS calls" check (the nm check sees names only, not
+# syscall(SYS_madvise, ...) or a raw system call): test-api with page
+# reset and decommit at once, under strace -ff -k; every memory call is put
+# down to libpal, to the C library, loader or test program, or to mimalloc
+# itself (clients/oscalls.py, from the functions of each one's objects).
+# None may be mimalloc's own, and the calls strace sees libpal make must be
+# the calls libpal counted (pal_mem_get_stats, which os.c prints at exit
+# under PAL_SHOW_STATS=1).
+run_oscalls() {
+  local b name dir log cmd=() rc
+  for b in "${BUILDS[@]}"; do
+    name=$b/oscalls/test-api
+    if [ $qemu = 1 ]; then
+      skip "$name: strace would see qemu-user's system calls, not the program's (natively only)"
+      continue
+    fi
+    dir=$out/logs/strace-$b
+    log=$dir.log
+    rm -rf "$dir" && mkdir -p "$dir"
+    [ -f "$out/$b/commands/test-api" ] && mapfile -d "" cmd <"$out/$b/commands/test-api"
+    # shellcheck disable=SC2086
+    env PAL_SHOW_STATS=1 MIMALLOC_PAGE_RESET=1 $PURGE0 timeout 600 \
+      strace -ff -k -o "$dir/trace" "${cmd[@]}" >"$log" 2>&1
+    rc=$?
+    if [ $rc -ne 0 ]; then
+      fail "$name: exit status $rc under strace (see $log)"
+    elif python3 "$root/clients/oscalls.py" --label mimalloc --stats "$log" \
+      --pal "$out/$b/libpal/libpal.a" --client "$out/$b/CMakeFiles/mimalloc.dir/src/*.o" \
+      "$dir"/trace.* >"$dir.check" 2>&1; then
+      ok "$name: $(head -1 "$dir.check")"
+    else
+      fail "$name: $(paste -sd ' ' "$dir.check")"
+    fi
+  done
+}
+
 cmd_test() {
   local t=${1:?usage: run.sh test <target>} out b set prog name qemu=0
-  local pass=0 fail=0 skip=0
+  local passed=0 failed=0 skipped=0
   out=$out_base/mimalloc-$t
   target_args "$t" >/dev/null || exit 1
   [ "$t" = amd64 ] || qemu=1
@@ -303,22 +522,34 @@ cmd_test() {
         # Nowhere in debug/reset: the debug build fills every reset page,
         # 13 s of CPU natively (test-stress runs there).
         if [ $prog = test-api ] && [ "$b/$set" = debug/reset ]; then
-          echo "skipped $name: test-api with page_reset runs in the release build (time)"
-          skip=$((skip + 1))
+          skip "$name: test-api with page_reset runs in the release build (time)"
           continue
         fi
         if [ $qemu = 1 ] && [ $prog = test-api ] && [ "$b/$set" != debug/harddecommit ] && [ "$b/$set" != release/reset ]; then
-          echo "skipped $name: under qemu test-api runs in debug/harddecommit and release/reset only (time)"
-          skip=$((skip + 1))
+          skip "$name: under qemu test-api runs in debug/harddecommit and release/reset only (time)"
           continue
         fi
         run_one "$name" "$b" "$prog" "$(option_env "$set" "$b")"
       done
     done
   done
+  # The hugetlb pools are machine-wide, and the test command runs other
+  # builds' tests at once: this lock (libpal's own hugetlb test takes it
+  # too) keeps every other user of the pools out while these runs change
+  # and use them.
+  exec 8>/tmp/libpal-hugetlb-pools.lock
+  flock 8
   run_hugeos
-  echo "$pass passed, $fail failed, $skip skipped"
-  [ $fail -eq 0 ]
+  run_hugeos_fallback
+  flock -u 8
+  exec 8>&-
+  run_reset_refused
+  run_purge_batch
+  run_noreserve
+  run_numa_count
+  [ $qemu = 1 ] || bench_tools
+  run_oscalls
+  summary
 }
 
 # ---- bench ------------------------------------------------------------------
@@ -332,16 +563,7 @@ SYSCALLS="mmap munmap mprotect madvise process_madvise mremap"
 BENCH_VARIANTS=("own own" "libpal pal" "libpal-thpgranular=0 pal PAL_POLICY=thpgranular=0")
 
 bench_tools() {
-  local missing=()
-  command -v strace >/dev/null || missing+=(strace)
-  [ -x /usr/bin/time ] || missing+=(time)
-  [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" -ne 0 ]; then
-    die "missing packages (run as root, or: sudo apt-get install ${missing[*]})"
-  fi
-  echo "installing: ${missing[*]}" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq \
-    --no-install-recommends "${missing[@]}" >/dev/null || die "could not install ${missing[*]}"
+  need_packages strace:strace /usr/bin/time:time || exit 1
 }
 
 # bench_run <variant> <workload> <test-stress binary> <environment>: one
@@ -374,9 +596,9 @@ cmd_bench() {
     configure_build "$out/src-$kind" "$out/$kind" $kind release -DCMAKE_C_COMPILER=gcc ||
       die "build failed (see $out/$kind.log)"
   done
-  nmline=$(nm_check "$out/pal") || die "$nmline"
+  nmline=$(nm_check_build "$out/pal") || die "$nmline"
   # the same check on mimalloc's own os.c must find its system calls
-  nm_check "$out/own" >/dev/null && die "nm check found no system call in mimalloc's own os.c"
+  nm_check_build "$out/own" >/dev/null && die "nm check found no system call in mimalloc's own os.c"
   results=$out/bench.results
   : >"$results"
   for r in $(seq "$BENCH_ROUNDS"); do
@@ -405,9 +627,9 @@ measures = [("wall time (s)", lambda r: float(r[2]), "{:.2f}"),
 measures += [(f"- {s}", lambda r, i=i: int(r[4 + i]), "{:.0f}") for i, s in enumerate(syscalls)]
 names = {"stress": f"test-stress {args}", "purge0": f"test-stress {args}, {purge0}"}
 print()
-print("## mimalloc 2.0.9: its own os.c vs os.c on libpal")
+print("## mimalloc 2.0.9: its own os.c vs its OS calls on libpal")
 print()
-print(f"Method: `clients/mimalloc/run.sh bench`: one release build of mimalloc with its own src/os.c and one with clients/mimalloc/os.c on libpal (default policy, and `PAL_POLICY=thpgranular=0`), {rounds} interleaved rounds on {ncpu} CPUs (THP: `{thp}`), medians;")
+print(f"Method: `clients/mimalloc/run.sh bench`: one release build of mimalloc with its own src/os.c and one with the system calls of its os.c replaced by clients/mimalloc/os-pal.c on libpal (default policy, and `PAL_POLICY=thpgranular=0`), {rounds} interleaved rounds on {ncpu} CPUs (THP: `{thp}`), medians;")
 print("wall time and peak RSS from `/usr/bin/time -f '%e %M'`, memory system calls from a separate `strace -f -c` run of the same command; ratio = libpal / own.")
 print()
 print("| workload | measure | own os.c | libpal | ratio | libpal, thpgranular=0 | ratio |")
@@ -426,7 +648,7 @@ print()
 marks = "[always]" in thp and ptes_none not in ("0", "")
 print("Note: libpal's default policy (thpgranular) marks MADV_NOHUGEPAGE the huge pages at the unaligned ends of a decommit (`pal_mem_unused`), and undoes that on commit, only where khugepaged would fill released memory back in: THP `always` with khugepaged/max_ptes_none above 0, or once the process asked for huge pages (mimalloc's large_os_pages); mimalloc's own os.c makes no marks. "
       + ("With THP `always` here the marks are made: they are the extra madvise calls, and the thpgranular=0 column is libpal without them." if marks else "Here (THP not `always`) libpal makes none, and both libpal columns do the same calls."))
-print("mprotect: mimalloc's own commit is an mprotect per call (also on memory that is accessible already); libpal's `used` makes none outside harddecommit. mmap: a fresh segment is reserve + map on libpal (two mmaps; mimalloc's own: one, at its hinted aligned address).")
+print("mprotect: mimalloc's own commit is an mprotect per call (also on memory that is accessible already); libpal's `used` makes none outside harddecommit. mmap: a fresh segment is one mmap on both (pal_mem_acquire at mimalloc's hinted aligned address). madvise/process_madvise: a segment's delayed decommit releases all its runs in one process_madvise on libpal, one madvise per run on mimalloc's own.")
 print()
 EOF
   echo "raw rows: $results" >&2
