@@ -106,8 +106,15 @@ static long uffd_get(void)
         if (__atomic_compare_exchange_n(&track_fd, &old, (int)fd, 0, __ATOMIC_ACQ_REL,
                                         __ATOMIC_ACQUIRE)) {
             __atomic_store_n(&track_pid, me, __ATOMIC_RELEASE);
-            /* the parent's, inherited: of no use here */
-            if (old >= 0 && pid != me)
+            /* The parent's, inherited: of no use here.  Only where an
+             * owner was read: with none (pid 0), old is a racer's of
+             * this process that installed its descriptor but had not yet
+             * stored its pid, and may be using it now (seen: a probe of
+             * the first calls from eight threads failing with EBADF);
+             * that descriptor is left open rather than closed under it.
+             * A forked child whose first calls race from several threads
+             * has the same window with the parent's pid: left, as rare. */
+            if (old >= 0 && pid != me && pid != 0)
                 pal_sys_close(old);
             return fd;
         }
