@@ -16,39 +16,6 @@
 
 #define KiB ((size_t)1024)
 
-#define CHECK_RC(call, want)                                                  \
-    do {                                                                      \
-        int rc_ = (call);                                                     \
-        if (rc_ != (want)) {                                                  \
-            th_fail_at(__FILE__, __LINE__, "%s: %s (%d), want %s", #call,     \
-                       pal_strerror(rc_), rc_, #want);                        \
-            return;                                                           \
-        }                                                                     \
-    } while (0)
-
-/* Page protection: everywhere but Plan 9 (as test_contract.c). */
-static int can_protect(void)
-{
-    return (pal_mem_features() & PAL_FEAT_PROTECT) != 0;
-}
-
-#define NO_PROTECT_SKIP "no page protection on this OS (PAL_FEAT_PROTECT clear)"
-
-/* Whether touching p faults must be want; a fault expected where the OS
- * cannot protect is not checked; skipped where nothing can tell. */
-#define CHECK_ACCESS(p, write, want)                                          \
-    do {                                                                      \
-        int f_ = (want) == 0 || can_protect() ? th_faults((p), (write))       \
-                                              : (want);                       \
-        if (f_ < 0)                                                           \
-            SKIP("no child processes on this platform: faults not observable"); \
-        if (f_ != (want)) {                                                   \
-            th_fail_at(__FILE__, __LINE__, "%s of %s %s", (write) ? "write"   \
-                       : "read", #p, f_ ? "faults" : "does not fault");       \
-            return;                                                           \
-        }                                                                     \
-    } while (0)
-
 /* Every byte of [p, p+n) is c. */
 #define CHECK_BYTES(p, n, c)                                                  \
     do {                                                                      \
@@ -170,7 +137,7 @@ static void acquire_ready_read_only(void)
     rc = pal_mem_acquire(&s, &v);
     if (!can_protect()) {
         CHECK_EQ(rc, PAL_ENOSYS);
-        SKIP(NO_PROTECT_SKIP);
+        SKIP(NO_PROTECT_REASON);
     }
     CHECK_OK(rc);
     p = v;

@@ -11,16 +11,6 @@
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define SENTINEL ((size_t)0x5e5e5e5)
 
-#define CHECK_RC(call, want)                                                  \
-    do {                                                                      \
-        int rc_ = (call);                                                     \
-        if (rc_ != (want)) {                                                  \
-            th_fail_at(__FILE__, __LINE__, "%s: %s (%d), want %s", #call,     \
-                       pal_strerror(rc_), rc_, #want);                        \
-            return;                                                           \
-        }                                                                     \
-    } while (0)
-
 static size_t calls_now(void)
 {
     struct pal_mem_stats s;

@@ -29,43 +29,6 @@
 #define POLICY_ALL (PAL_POLICY_DONTNEED | PAL_POLICY_HARD_DECOMMIT |           \
                     PAL_POLICY_NO_THP | PAL_POLICY_THP_GRANULAR)
 
-/* A call that must return exactly `want` (a PAL_* code), both shown by name. */
-#define CHECK_RC(call, want)                                                  \
-    do {                                                                      \
-        int rc_ = (call);                                                     \
-        if (rc_ != (want)) {                                                  \
-            th_fail_at(__FILE__, __LINE__, "%s: %s (%d), want %s", #call,     \
-                       pal_strerror(rc_), rc_, #want);                        \
-            return;                                                           \
-        }                                                                     \
-    } while (0)
-
-/* Page protection (PAL_FEAT_PROTECT): everywhere but Plan 9.  Without it
- * Reserved and freed memory stay accessible and fault/protect/guard answer
- * PAL_ENOSYS; the tests about faults then check that answer and skip, and
- * the fault checks inside other tests are not made. */
-static int can_protect(void)
-{
-    return (pal_mem_features() & PAL_FEAT_PROTECT) != 0;
-}
-
-#define NO_PROTECT_REASON "no page protection on this OS (PAL_FEAT_PROTECT clear)"
-
-/* Whether touching p faults must be `want`; skipped where no child process
- * or exception handler can tell.  A fault expected where the OS cannot
- * protect is not checked (see can_protect). */
-#define CHECK_ACCESS(p, write, want)                                          \
-    do {                                                                      \
-        int f_ = (want) == 0 || can_protect() ? th_faults((p), (write))       \
-                                              : (want);                       \
-        if (f_ < 0)                                                           \
-            SKIP("no child processes on this platform: faults not observable"); \
-        if (f_ != (want)) {                                                   \
-            th_fail_at(__FILE__, __LINE__, "%s of %s %s", (write) ? "write"   \
-                       : "read", #p, f_ ? "faults" : "does not fault");       \
-            return;                                                           \
-        }                                                                     \
-    } while (0)
 #define CHECK_FAULTS(p, write) CHECK_ACCESS(p, write, 1)
 
 /* [p, p+n) must be readable and writable, every byte `want` (-1: any). */

@@ -68,6 +68,17 @@ int th_failed(void);
         return;                                                               \
     } while (0)
 
+/* A call that must return exactly `want` (a PAL_* code), both shown by name. */
+#define CHECK_RC(call, want)                                                  \
+    do {                                                                      \
+        int rc_ = (call);                                                     \
+        if (rc_ != (want)) {                                                  \
+            th_fail_at(__FILE__, __LINE__, "%s: %s (%d), want %s", #call,     \
+                       pal_strerror(rc_), rc_, #want);                        \
+            return;                                                           \
+        }                                                                     \
+    } while (0)
+
 /* stats.fallbacks now: tests compare it before and after a call. */
 static inline size_t th_fallbacks(void)
 {
@@ -99,6 +110,33 @@ void th_write(const char *s, size_t n);
  * process (or, where there is none, under an exception handler).
  * 1 faults, 0 does not, -1 cannot tell here (the caller skips). */
 int th_faults(volatile void *addr, int write);
+
+/* Page protection (PAL_FEAT_PROTECT): everywhere but Plan 9.  Without it
+ * Reserved and freed memory stay accessible and fault/protect/guard answer
+ * PAL_ENOSYS; the tests about faults then check that answer and skip, and
+ * the fault checks inside other tests are not made. */
+static inline int can_protect(void)
+{
+    return (pal_mem_features() & PAL_FEAT_PROTECT) != 0;
+}
+
+#define NO_PROTECT_REASON "no page protection on this OS (PAL_FEAT_PROTECT clear)"
+
+/* Whether touching p faults must be `want`; skipped where no child process
+ * or exception handler can tell.  A fault expected where the OS cannot
+ * protect is not checked (see can_protect). */
+#define CHECK_ACCESS(p, write, want)                                          \
+    do {                                                                      \
+        int f_ = (want) == 0 || can_protect() ? th_faults((p), (write))       \
+                                              : (want);                       \
+        if (f_ < 0)                                                           \
+            SKIP("no child processes on this platform: faults not observable"); \
+        if (f_ != (want)) {                                                   \
+            th_fail_at(__FILE__, __LINE__, "%s of %s %s", (write) ? "write"   \
+                       : "read", #p, f_ ? "faults" : "does not fault");       \
+            return;                                                           \
+        }                                                                     \
+    } while (0)
 
 /* Run fn(arg) in a child process.  Returns TH_CHILD_EXIT(code) or
  * TH_CHILD_SIGNAL(sig) as it ended, or TH_CHILD_NONE where this platform
