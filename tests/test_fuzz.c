@@ -32,8 +32,10 @@
  *
  * Deterministic from its seed, printed first: PAL_FUZZ_SEED=<n> replays a
  * run (decimal or 0x hex), PAL_FUZZ_OPS=<n> sets its length.  Without a
- * seed each run takes a new one.  A divergence prints the seed, the
- * operation's number and the operations before it.
+ * seed a build from a git tree takes its commit's (PAL_FUZZ_COMMIT_SEED,
+ * see tests/CMakeLists.txt), any other build a new one per run.  A
+ * divergence prints the seed, the operation's number and the operations
+ * before it.
  *
  * Only the public API and the harness, as test_contract.c, plus the hosted
  * extras above under #if: the same file runs on every Linux architecture
@@ -121,6 +123,19 @@ struct grave {
     size_t pages;
     int huge;
 };
+
+/* Write tracking: an area of its own, acquired with PAL_SPEC_TRACK
+ * (Windows needs it), tracked from the first operation on, with the
+ * pages written since the last reset known to the model: a page reported
+ * clean that the model wrote since then is a divergence.  Writes and
+ * reports interleave with every other operation of the run. */
+#define TRACK_PAGES 64
+
+static struct {
+    unsigned char *base;
+    int state;                          /* 0 not yet, 1 tracking, -1 not here */
+    unsigned char written[TRACK_PAGES]; /* since the last reset, per the model */
+} tr;
 
 #define GRAVES 4
 #define LOG_LINES 24
@@ -681,6 +696,22 @@ static void seams(int k, size_t a, size_t b, int clear)
     set_seam(k, b);
 }
 
+/* Before a call that changes the access of all of [a, b) of slot k with
+ * one mprotect: where the pages' state or access differs now, the kernel
+ * need not merge the mappings back after it (a written range keeps
+ * VM_ACCOUNT where one never written loses it), so those places stay
+ * seams although the model's states become the same. */
+static void keep_splits(int k, size_t a, size_t b)
+{
+    const struct page *pg = m.slot[k].pg;
+    size_t i;
+
+    for (i = a + 1; i < b; i++)
+        if (pg[i].state != pg[i - 1].state || pg[i].prot != pg[i - 1].prot ||
+            pg[i].noaccess != pg[i - 1].noaccess)
+            set_seam(k, i);
+}
+
 /* ---- slots come and go ---------------------------------------------------- */
 
 static int free_slot_index(int huge)
@@ -730,6 +761,9 @@ static int ours(unsigned char *lo_p, size_t pages)
     int k;
     size_t i;
 
+    /* the tracking area may have been placed in a region given back */
+    if (tr.state > 0 && (uintptr_t)tr.base < hi && lo < (uintptr_t)tr.base + TRACK_PAGES * m.ps)
+        return 1;
     for (k = 0; k < SLOTS; k++) {
         struct slot *s = &m.slot[k];
 
@@ -1117,6 +1151,7 @@ static int op_map(void)
     if (!pick_any(is_reserved, 64, &k, &a, &b))
         return 0;
     log_op("map(s%d[%zu, %zu))", k, a, b);
+    keep_splits(k, a, b);
     rc = pal_mem_map(addr(&m.slot[k], a), (b - a) << m.shift);
     if (!expect_rc("pal_mem_map", rc, PAL_OK, -1))
         return 1;
@@ -1170,6 +1205,7 @@ static int made_ready(int k, size_t a, size_t b)
     size_t i;
     int rw = 1;
 
+    keep_splits(k, a, b);
     for (i = a; i < b && !m.diverged; i++) {
         struct page *p = &m.slot[k].pg[i];
 
@@ -1243,6 +1279,7 @@ static void released(int k, size_t a, size_t b, int zeroes)
     size_t i;
     int seam = (m.policy & (PAL_POLICY_NO_THP | PAL_POLICY_HARD_DECOMMIT)) || m.strict;
 
+    keep_splits(k, a, b);
     for (i = a; i < b; i++) {
         struct page *p = &m.slot[k].pg[i];
 
@@ -1660,6 +1697,7 @@ static int op_fault(void)
     if (!pick_any(is_prepared_or_ready, 64, &k, &a, &b))
         return 0;
     log_op("fault(s%d[%zu, %zu))", k, a, b);
+    keep_splits(k, a, b);
     rc = pal_mem_fault(addr(&m.slot[k], a), (b - a) << m.shift);
     touch(k, a, b);
     if (!m.protect) { /* never pretended */
@@ -1696,6 +1734,7 @@ static int op_protect(void)
     if (!pick_any(is_ready, 64, &k, &a, &b))
         return 0;
     log_op("protect(s%d[%zu, %zu), %u)", k, a, b, prot);
+    keep_splits(k, a, b);
     rc = pal_mem_protect(addr(&m.slot[k], a), (b - a) << m.shift, prot);
     touch(k, a, b);
     if (!m.protect) {
@@ -1803,6 +1842,7 @@ static int op_guard(void)
         return 0;
 #endif
     log_op("guard(s%d[%zu, %zu))", k, a, b);
+    keep_splits(k, a, b);
     rc = pal_mem_guard(addr(&m.slot[k], a), (b - a) << m.shift);
     touch(k, a, b);
     if (!m.protect) {
@@ -2196,18 +2236,7 @@ static void check_maps(void)
 
 /* ---- the run ------------------------------------------------------------ */
 
-/* ---- write tracking: an area of its own, acquired with PAL_SPEC_TRACK
- * (Windows needs it), tracked from the first operation on, with the
- * pages written since the last reset known to the model: a page reported
- * clean that the model wrote since then is a divergence.  Writes and
- * reports interleave with every other operation of the run. */
-#define TRACK_PAGES 64
-
-static struct {
-    unsigned char *base;
-    int state;                          /* 0 not yet, 1 tracking, -1 not here */
-    unsigned char written[TRACK_PAGES]; /* since the last reset, per the model */
-} tr;
+/* ---- write tracking (the area is declared with the slots: see ours()) */
 
 static int op_track(void)
 {
@@ -2342,10 +2371,14 @@ static uint64_t parse_u64(const char *s)
     }
 }
 
-/* A fresh seed: the time where there is a clock, and where memory lands
- * (address space layout randomisation) everywhere. */
+/* The seed of a run without PAL_FUZZ_SEED: the commit's, or a fresh one
+ * from the time where there is a clock, and where memory lands (address
+ * space layout randomisation) everywhere. */
 static uint64_t fresh_seed(void)
 {
+#ifdef PAL_FUZZ_COMMIT_SEED
+    return PAL_FUZZ_COMMIT_SEED;
+#else
     char here;
     uint64_t s = (uint64_t)(uintptr_t)&here * 0x9E3779B97F4A7C15ull;
 
@@ -2355,6 +2388,7 @@ static uint64_t fresh_seed(void)
 #endif
     s ^= (uint64_t)(uintptr_t)&m;
     return s;
+#endif
 }
 
 static int read_strict(void)
