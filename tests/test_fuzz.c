@@ -1203,11 +1203,16 @@ static void settle_access(int k, size_t i, unsigned old)
 static int made_ready(int k, size_t a, size_t b)
 {
     size_t i;
-    int rw = 1;
+    int rw = 1, narrowed = 0;
 
     keep_splits(k, a, b);
     for (i = a; i < b && !m.diverged; i++) {
         struct page *p = &m.slot[k].pg[i];
+
+        /* access narrowed since it was last read-write (a Prepared page
+         * keeps the access it had when released): used gives read-write
+         * back with an mprotect, whose ends may stay apart */
+        narrowed |= p->state == P_PREPARED ? p->narrowed : p->prot != PROT_RW;
 
         if (p->state == P_PREPARED) {
             p->state = P_READY;
@@ -1227,7 +1232,7 @@ static int made_ready(int k, size_t a, size_t b)
     /* after any release under harddecommit (and under strict overcommit)
      * used restores access with mprotect, which need not merge the range
      * back with its neighbours */
-    if (m.hd_ever || m.strict)
+    if (m.hd_ever || m.strict || narrowed)
         seams(k, a, b, 0);
     return rw;
 }
