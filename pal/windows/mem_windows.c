@@ -19,13 +19,13 @@
  *   - VirtualFree(MEM_RELEASE) releases exactly one whole reservation, and
  *     commit, decommit and VirtualProtect act within one.  The transitions
  *     take a range that spans reservations one reservation at a time,
- *     having checked all of it first (see "ranges").
+ *     having checked all of it first (mem_windows_ranges.h).
  * Windows 10 1803 loosened both with placeholders: a placeholder is
  * address space held like a reservation that can be split at any page
  * (VirtualFree MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER) and filled by an
  * ordinary allocation of exactly its size (VirtualAlloc2
  * MEM_REPLACE_PLACEHOLDER), and an allocation made so can be turned back
- * into one (see "placeholders").  Where they exist, reservations are
+ * into one (mem_windows_placeholders.h).  Where they exist, reservations are
  * placeholders, so that free takes any page-aligned part of them that
  * cuts no allocation holding memory (what one map made usable is one
  * allocation; Windows cannot cut those), and reserve_at any page-aligned
@@ -39,312 +39,26 @@
  * reservation cannot undo each other's work; a call that finds the range
  * changed under it fails with an error.
  *
- * State is a few words written with atomics; no locks.  There are no
- * signals on Windows, so async-signal-safety asks nothing more.
+ * State is a few words written with atomics (mem_windows_setup.h); no
+ * locks.  There are no signals on Windows, so async-signal-safety asks
+ * nothing more.
+ *
+ * This file holds the transitions; the headers it includes hold the rest,
+ * by concern: set-up and facts, placeholders, walking a range one
+ * reservation at a time, making reservations, write watch.
  */
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
 
 #include "pal_os.h"
 
-static size_t granularity; /* dwAllocationGranularity: where reservations start */
-
-/* The feature bits probed so far (pal_os.h). */
-static struct pal_os_feature_cache feats;
-
-/* VirtualAlloc2 (Windows 10 1803+), looked up in kernelbase.dll by
- * pal_os_init so the library still loads on older Windows.  Its extended
- * parameter types are declared here, not taken from the SDK, for the same
- * reason. */
-struct ext_param {
-    DWORD64 type; /* low 8 bits: the type; the rest reserved, zero */
-    union {
-        DWORD64 u64;
-        void *pointer;
-    } arg;
-} __attribute__((aligned(8)));
-
-struct address_requirements {
-    void *lowest_start;
-    void *highest_end;
-    SIZE_T alignment;
-};
-
-#define EXT_ADDRESS_REQUIREMENTS 1
-
-/* Placeholder flags (Windows 10 1803+), which Debian's mingw headers lack;
- * the values are the SDK's. */
-#define MEM_RESERVE_PLACEHOLDER_FLAG 0x00040000
-#define MEM_REPLACE_PLACEHOLDER_FLAG 0x00004000
-#define MEM_PRESERVE_PLACEHOLDER_FLAG 0x00000002
-
-/* Large pages without SeLockMemoryPrivilege enabled in the token. */
-#ifndef ERROR_PRIVILEGE_NOT_HELD
-#define ERROR_PRIVILEGE_NOT_HELD 1314L
-#endif
-
-typedef void *(WINAPI *virtual_alloc2_fn)(HANDLE, void *, SIZE_T, ULONG, ULONG,
-                                          struct ext_param *, ULONG);
-
-/* 0: pal_os_init has not run; NO_VA2: absent, or refused an alignment
- * request. */
-#define NO_VA2 ((uintptr_t)1)
-static uintptr_t virtual_alloc2;
-
-/* Whether VirtualAlloc2 makes placeholders: probed on the first
- * reservation (PH_UNKNOWN until then), kept apart from virtual_alloc2
- * because an implementation may take one request and not the other. */
-enum { PH_UNKNOWN, PH_YES, PH_NO };
-static int placeholder_word;
-
-/* Set once VirtualAlloc2 refused an alignment where it makes
- * placeholders: aligned reservations are cut by hand from then on. */
-static int align_refused;
-
-/* GetLargePageMinimum, learnt on first use: 0 unknown, 1 none. */
-static size_t large_page_word;
-
-/* GetNumaHighestNodeNumber + 1, learnt on first use: 0 unknown. */
-static unsigned numa_nodes_word;
-
-/* Working-set query for pal_mem_resident (kernel32 since Windows 7). */
-struct ws_ex_info {
-    void *address;
-    ULONG_PTR attributes; /* bit 0: Valid, the page is in the working set */
-};
-
-WINBASEAPI BOOL WINAPI K32QueryWorkingSetEx(HANDLE process, PVOID info, DWORD size);
-
-/* Arbitrary Code Guard refused executable memory (older SDKs lack it). */
-#ifndef ERROR_DYNAMIC_CODE_BLOCKED
-#define ERROR_DYNAMIC_CODE_BLOCKED 1655L
-#endif
-
-/* ---- errors ----------------------------------------------------------- */
-
-/* A Windows error code as a PAL code.  pal_mem.c has checked every
- * argument, so ERROR_INVALID_ADDRESS and ERROR_INVALID_PARAMETER from the
- * OS both mean "that range is not (or not wholly) in the state the call
- * needs": PAL_ENOMEM, as Linux says of a range not all mapped.  Where
- * PAL_EINVAL or PAL_EEXIST is the answer, the caller says so itself: free
- * for a part of a region, reserve_at for a range already taken. */
-static int os_error(DWORD err)
-{
-    switch (err) {
-    case ERROR_NOT_ENOUGH_MEMORY:
-    case ERROR_OUTOFMEMORY:
-    case ERROR_COMMITMENT_LIMIT:
-    case ERROR_COMMITMENT_MINIMUM:
-    case ERROR_NO_SYSTEM_RESOURCES:
-    case ERROR_PAGEFILE_QUOTA: /* the job's or process's commit quota */
-    case ERROR_INVALID_ADDRESS:
-    case ERROR_INVALID_PARAMETER:
-        return PAL_ENOMEM;
-    case ERROR_WORKING_SET_QUOTA:
-        return PAL_EAGAIN;
-    case ERROR_PRIVILEGE_NOT_HELD:
-        return PAL_EPERM;
-    case ERROR_ACCESS_DENIED:
-    case ERROR_NOACCESS:
-    case ERROR_DYNAMIC_CODE_BLOCKED:
-        return PAL_EACCES;
-    case ERROR_NOT_SUPPORTED:
-    case ERROR_CALL_NOT_IMPLEMENTED:
-    case ERROR_PROC_NOT_FOUND:
-        return PAL_ENOSYS;
-    default:
-        return PAL_EOS;
-    }
-}
-
-/* GetLastError() after a failed call, as a PAL code. */
-static int last_error(void)
-{
-    return os_error(GetLastError());
-}
-
-/* The error of a failed read-write commit of private memory.  Windows
- * says ERROR_COMMITMENT_LIMIT or ERROR_NOT_ENOUGH_MEMORY; wine says
- * ERROR_ACCESS_DENIED (its mprotect failed with ENOMEM).  Read-write is
- * never an access mode refused here, so that is out of memory too. */
-static int commit_error(DWORD err)
-{
-    return err == ERROR_ACCESS_DENIED ? PAL_ENOMEM : os_error(err);
-}
-
-/* ---- counted kernel32 calls ------------------------------------------- */
-
-static void *valloc(void *v, size_t n, DWORD type, DWORD protect)
-{
-    pal_os_count_call();
-    return VirtualAlloc(v, n, type, protect);
-}
-
-static BOOL vfree(void *v, size_t n, DWORD type)
-{
-    pal_os_count_call();
-    return VirtualFree(v, n, type);
-}
-
-static SIZE_T vquery(const void *v, MEMORY_BASIC_INFORMATION *mbi)
-{
-    pal_os_count_call();
-    return VirtualQuery(v, mbi, sizeof *mbi);
-}
-
-static BOOL vprotect(void *v, size_t n, DWORD protect)
-{
-    DWORD old;
-
-    pal_os_count_call();
-    return VirtualProtect(v, n, protect, &old);
-}
-
-/* VirtualAlloc2 on this process; NULL (ERROR_PROC_NOT_FOUND) where
- * kernelbase.dll has none. */
-static void *valloc2(void *v, size_t n, DWORD type, DWORD protect,
-                     struct ext_param *params, ULONG count)
-{
-    uintptr_t f = __atomic_load_n(&virtual_alloc2, __ATOMIC_ACQUIRE);
-
-    if (f == 0 || f == NO_VA2) {
-        SetLastError(ERROR_PROC_NOT_FOUND);
-        return NULL;
-    }
-    pal_os_count_call();
-    return ((virtual_alloc2_fn)f)(GetCurrentProcess(), v, n, type, protect,
-                                  params, count);
-}
-
-/* ---- set-up ----------------------------------------------------------- */
-
-/* GetModuleHandleW and GetProcAddress take the loader lock: done once
- * here, no transition takes it.  One export looked up is not a feature
- * probe.  Racing initialisers find the same; a refusal that
- * reserve_aligned recorded since is kept. */
-static void find_virtual_alloc2(void)
-{
-    uintptr_t f = 0, unset = 0;
-    HMODULE kernelbase;
-
-    if (__atomic_load_n(&virtual_alloc2, __ATOMIC_ACQUIRE) != 0)
-        return;
-    /* kernelbase.dll is loaded in every process since Windows 7 */
-    pal_os_count_call();
-    kernelbase = GetModuleHandleW(L"kernelbase.dll");
-    if (kernelbase != NULL) {
-        pal_os_count_call();
-        f = (uintptr_t)GetProcAddress(kernelbase, "VirtualAlloc2");
-    }
-    __atomic_compare_exchange_n(&virtual_alloc2, &unset, f != 0 ? f : NO_VA2, 0,
-                                __ATOMIC_RELEASE, __ATOMIC_RELAXED);
-}
-
-int pal_os_init(size_t *ps, size_t *hps)
-{
-    SYSTEM_INFO si;
-
-    pal_os_count_call();
-    GetSystemInfo(&si);
-    if (si.dwPageSize == 0 || (si.dwPageSize & (si.dwPageSize - 1)) != 0 ||
-        si.dwAllocationGranularity < si.dwPageSize ||
-        (si.dwAllocationGranularity & (si.dwAllocationGranularity - 1)) != 0)
-        return PAL_EOS;
-    os_page_size_set(si.dwPageSize);
-    __atomic_store_n(&granularity, si.dwAllocationGranularity, __ATOMIC_RELAXED);
-    find_virtual_alloc2();
-    *ps = si.dwPageSize;
-    /* Large pages need SeLockMemoryPrivilege and are never transparent. */
-    *hps = 0;
-    return PAL_OK;
-}
-
-/* ---- features --------------------------------------------------------- */
-
-/* The working-set query must see a touched page as valid and an untouched
- * one as not (an emulator may answer without knowing). */
-static int probe_resident(void)
-{
-    struct ws_ex_info info[2];
-    char *m = valloc(NULL, 2 * os_page_size(), MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
-    int ok;
-
-    if (m == NULL)
-        return -1;
-    ((volatile char *)m)[os_page_size()] = 1;
-    info[0].address = m;
-    info[1].address = m + os_page_size();
-    info[0].attributes = info[1].attributes = 0;
-    pal_os_count_call();
-    ok = K32QueryWorkingSetEx(GetCurrentProcess(), info, sizeof info) &&
-         (info[0].attributes & 1) == 0 && (info[1].attributes & 1) == 1;
-    vfree(m, 0, MEM_RELEASE);
-    return ok;
-}
-
-/* Probe the features in want that are not known yet; return all found. */
-static unsigned probe(unsigned want)
-{
-    /* VirtualAlloc never replaces what is there, decommit releases at
-     * once, and MEM_RESET lazily (Windows' MADV_FREE), and write watch
-     * (MEM_WRITE_WATCH, since Windows 2000): always present. */
-    unsigned have = PAL_FEAT_FIXED_NOREPLACE | PAL_FEAT_MADV_DONTNEED |
-                    PAL_FEAT_MADV_FREE | PAL_FEAT_TRACK;
-
-    want = pal_os_unprobed(&feats, want);
-    if (want == 0)
-        return pal_os_have(&feats);
-    if (want & PAL_FEAT_RESIDENT) {
-        int r = probe_resident();
-
-        if (r < 0) /* out of memory: probe again next time */
-            want &= ~PAL_FEAT_RESIDENT;
-        else if (r)
-            have |= PAL_FEAT_RESIDENT;
-    }
-    return pal_os_probed(&feats, want, have);
-}
-
-static size_t large_page(void);
-
-unsigned pal_os_features(void)
-{
-    return probe(~0u) | PAL_FEAT_PROTECT | (large_page() != 0 ? PAL_FEAT_HUGETLB : 0);
-}
-
-/* Decommitted memory is zero when committed again; memory that
- * MEM_RESET let go (madvdontneed=0) keeps its contents until Windows
- * wants the pages. */
-int pal_os_unused_zeroes(unsigned policy)
-{
-    return (policy & (PAL_POLICY_DONTNEED | PAL_POLICY_HARD_DECOMMIT)) != 0;
-}
-
+#include "mem_windows_setup.h"
 #include "mem_windows_placeholders.h"
 #include "mem_windows_ranges.h"
+#include "mem_windows_reserve.h"
+#include "mem_windows_track.h"
 
 /* ---- transitions ------------------------------------------------------ */
-
-/* A reservation at exactly base (NULL: anywhere), with an alignment
- * (0: the granularity's): a placeholder where there are placeholders. */
-static void *reserve_call(void *base, size_t n, size_t align)
-{
-    struct address_requirements req;
-    struct ext_param param;
-
-    if (!placeholders())
-        return valloc(base, n, MEM_RESERVE, PAGE_NOACCESS);
-    if (align == 0)
-        return valloc2(base, n, MEM_RESERVE | MEM_RESERVE_PLACEHOLDER_FLAG,
-                       PAGE_NOACCESS, NULL, 0);
-    req.lowest_start = NULL;
-    req.highest_end = NULL;
-    req.alignment = align;
-    param.type = EXT_ADDRESS_REQUIREMENTS;
-    param.arg.pointer = &req;
-    return valloc2(base, n, MEM_RESERVE | MEM_RESERVE_PLACEHOLDER_FLAG,
-                   PAGE_NOACCESS, &param, 1);
-}
 
 int pal_os_reserve(void *hint, size_t n, void **out)
 {
@@ -365,22 +79,6 @@ int pal_os_reserve(void *hint, size_t n, void **out)
         return last_error();
     *out = p;
     return PAL_OK;
-}
-
-/* Whether any page of [v, v+n) is reserved or committed. */
-static int any_taken(void *v, size_t n)
-{
-    MEMORY_BASIC_INFORMATION mbi;
-    uintptr_t p = (uintptr_t)v, end = p + n;
-
-    while (p < end) {
-        if (vquery((void *)p, &mbi) == 0)
-            return 0;
-        if (mbi.State != MEM_FREE)
-            return 1;
-        p = (uintptr_t)mbi.BaseAddress + mbi.RegionSize;
-    }
-    return 0;
 }
 
 /* A reservation can only start on the granularity.  Off it, a placeholder
@@ -420,84 +118,6 @@ int pal_os_reserve_at(void *addr, size_t n)
     if (GetLastError() == ERROR_INVALID_ADDRESS)
         return PAL_EEXIST;
     return last_error();
-}
-
-/* Release every reservation that starts in [lo, hi): the pieces a cut
- * made of one placeholder of ours, however far it got. */
-static void release_pieces(uintptr_t lo, uintptr_t hi)
-{
-    MEMORY_BASIC_INFORMATION mbi;
-
-    while (lo < hi && vquery((void *)lo, &mbi) != 0) {
-        if (mbi.State != MEM_FREE && (uintptr_t)mbi.AllocationBase == lo)
-            vfree((void *)lo, 0, MEM_RELEASE);
-        lo = (uintptr_t)mbi.BaseAddress + mbi.RegionSize;
-    }
-}
-
-/* Without an aligned VirtualAlloc2, with placeholders: reserve enough to
- * hold an aligned range and cut the slop off either side; no other
- * thread can take the address in between.  Windows can refuse a split
- * (it takes kernel memory) or a release, after the other split was made:
- * then the call fails and everything of the placeholder not yet given
- * back, [from, p + total), goes back. */
-static int reserve_aligned_cut(size_t n, size_t align, void **out)
-{
-    size_t total = n + (align - granularity);
-    uintptr_t p, a, from;
-    int err;
-
-    if (total < n)
-        return PAL_ENOMEM;
-    p = (uintptr_t)reserve_call(NULL, total, 0);
-    if (p == 0)
-        return last_error();
-    a = pal_align_up(p, align);
-    from = p;
-    err = carve(a, a + n);
-    if (err == PAL_OK && a > p) {
-        if (vfree((void *)p, 0, MEM_RELEASE))
-            from = a;
-        else
-            err = last_error();
-    }
-    if (err == PAL_OK && a + n < p + total && !vfree((void *)(a + n), 0, MEM_RELEASE))
-        err = last_error();
-    if (err != PAL_OK) {
-        release_pieces(from, p + total);
-        return err;
-    }
-    *out = (void *)a;
-    return PAL_OK;
-}
-
-/* Without VirtualAlloc2: reserve enough to hold an aligned range, release
- * it, and reserve again at the aligned address inside.  Another thread may
- * take that address in between; then start over.  Nothing extra stays
- * reserved. */
-static int reserve_aligned_retry(size_t n, size_t align, void **out)
-{
-    size_t total = n + (align - granularity);
-    int tries;
-    void *p;
-    uintptr_t a;
-
-    if (total < n)
-        return PAL_ENOMEM;
-    for (tries = 0; tries < 64; tries++) {
-        p = valloc(NULL, total, MEM_RESERVE, PAGE_NOACCESS);
-        if (p == NULL)
-            return last_error();
-        a = pal_align_up((uintptr_t)p, align);
-        vfree(p, 0, MEM_RELEASE);
-        if (valloc((void *)a, n, MEM_RESERVE, PAGE_NOACCESS) != NULL) {
-            *out = (void *)a;
-            return PAL_OK;
-        }
-        if (GetLastError() != ERROR_INVALID_ADDRESS)
-            return last_error();
-    }
-    return PAL_ENOMEM;
 }
 
 int pal_os_reserve_aligned(size_t n, size_t align, void **out)
@@ -702,19 +322,6 @@ int pal_os_fault(void *v, size_t n)
     }
     return PAL_OK;
 }
-static DWORD page_protection(unsigned prot)
-{
-    /* Windows has no write-only or execute-write pages: write brings read. */
-    switch (prot) {
-    case PAL_PROT_NONE: return PAGE_NOACCESS;
-    case PAL_PROT_READ: return PAGE_READONLY;
-    case PAL_PROT_WRITE:
-    case PAL_PROT_READ | PAL_PROT_WRITE: return PAGE_READWRITE;
-    case PAL_PROT_EXEC: return PAGE_EXECUTE;
-    case PAL_PROT_EXEC | PAL_PROT_READ: return PAGE_EXECUTE_READ;
-    default: return PAGE_EXECUTE_READWRITE;
-    }
-}
 
 int pal_os_protect(void *v, size_t n, unsigned prot)
 {
@@ -908,25 +515,6 @@ int pal_os_purge_ranges(const struct pal_mem_range *r, size_t count,
     return pal_os_purge_each(r, count, how, policy, done);
 }
 
-/* The large page size, asked once (no call at init: only a caller of
- * huge pages or of the feature bits pays for it); 0 where there are none,
- * where Windows gives a size that is no power-of-two multiple of the
- * page, or once an allocation showed that Windows does not take large
- * pages at all (wine 8 gives a size and refuses the flag). */
-static size_t large_page(void)
-{
-    size_t lp = __atomic_load_n(&large_page_word, __ATOMIC_RELAXED);
-
-    if (lp == 0) {
-        pal_os_count_call();
-        lp = GetLargePageMinimum();
-        if (lp < os_page_size() || (lp & (lp - 1)) != 0)
-            lp = 1;
-        __atomic_store_n(&large_page_word, lp, __ATOMIC_RELAXED);
-    }
-    return lp == 1 ? 0 : lp;
-}
-
 size_t pal_os_huge_page_sizes(size_t *sizes, size_t max)
 {
     size_t lp = large_page();
@@ -1014,62 +602,6 @@ int pal_os_bind_node(void *v, size_t n, unsigned node)
 
 /* ---- acquire, core dumps, facts --------------------------------------- */
 
-/* Memory whose writes are watched: Windows records writes only in an
- * allocation made with MEM_WRITE_WATCH, which must come with MEM_RESERVE
- * and cannot be a placeholder, so it is one VirtualAlloc of its own,
- * committed too for Prepared and Ready.  Reserved, its allocation
- * protection is PAGE_READWRITE, not PAGE_NOACCESS: where placeholders
- * exist, an empty PAGE_NOACCESS reservation is taken for a placeholder
- * (is_placeholder), and map would try to split and fill it, which Windows
- * refuses.  The pages stay inaccessible until committed.  An alignment
- * beyond the granularity: a larger range found, given back, and the
- * aligned part of it taken, again where another thread took it
- * meanwhile. */
-static int acquire_tracked(const struct pal_mem_spec *s, void **out)
-{
-    DWORD type = MEM_RESERVE | MEM_WRITE_WATCH, protect = PAGE_READWRITE;
-    void *p = NULL;
-    int tries;
-
-    if (s->state >= PAL_STATE_PREPARED) {
-        type |= MEM_COMMIT;
-        protect = s->state == PAL_STATE_READY ? page_protection(s->prot) : PAGE_READWRITE;
-    }
-    if (s->prot & (PAL_PROT_MTE | PAL_PROT_BTI))
-        return PAL_ENOSYS;
-    if (s->flags & PAL_SPEC_EXACT) {
-        if (((uintptr_t)s->hint & (granularity - 1)) != 0)
-            return PAL_EINVAL;
-        p = valloc(s->hint, s->n, type, protect);
-        if (p == NULL)
-            return GetLastError() == ERROR_INVALID_ADDRESS ? PAL_EEXIST : last_error();
-    } else if (s->align > granularity) {
-        for (tries = 0; p == NULL && tries < 16; tries++) {
-            void *q = valloc(NULL, s->n + s->align, MEM_RESERVE, PAGE_NOACCESS);
-
-            if (q == NULL)
-                return last_error();
-            vfree(q, 0, MEM_RELEASE);
-            p = valloc((void *)pal_align_up((uintptr_t)q, s->align), s->n, type, protect);
-        }
-        if (p == NULL)
-            return PAL_ENOMEM;
-    } else {
-        if (s->hint != NULL) {
-            uintptr_t h = pal_align_up((uintptr_t)s->hint, granularity);
-
-            if (h != 0)
-                p = valloc((void *)h, s->n, type, protect);
-        }
-        if (p == NULL)
-            p = valloc(NULL, s->n, type, protect);
-        if (p == NULL)
-            return (type & MEM_COMMIT) ? commit_error(GetLastError()) : last_error();
-    }
-    *out = p;
-    return PAL_OK;
-}
-
 /* Prepared and Ready memory with no exact placement is one call, as alloc
  * is: VirtualAlloc reserving and committing at once with the access asked
  * for (Prepared is committed read-write, as map makes it; committed
@@ -1111,98 +643,11 @@ int pal_os_acquire(const struct pal_mem_spec *s, unsigned policy, void **out)
             return pal_os_acquire_steps(s, policy, os_page_size(), out);
         }
     } else {
-        /* a hint rounded up to the granularity, as reserve's; retried
-         * anywhere when it cannot be had */
-        if (s->hint != NULL) {
-            uintptr_t h = pal_align_up((uintptr_t)s->hint, granularity);
-
-            if (h != 0)
-                p = valloc((void *)h, s->n, type, protect);
-        }
-        if (p == NULL)
-            p = valloc(NULL, s->n, type, protect);
+        p = valloc_near(s->hint, s->n, type, protect);
     }
     if (p == NULL)
         return protect == PAGE_READWRITE ? commit_error(GetLastError()) : last_error();
     *out = p;
-    return PAL_OK;
-}
-
-/* Write watch: GetWriteWatch fails for memory not allocated with
- * MEM_WRITE_WATCH (PAL_SPEC_TRACK), which is PAL_EINVAL: the caller
- * asked for something the memory cannot do.  Windows records writes from
- * the allocation on and cannot stop: on resets the record (tracking
- * begins now), off checks the range and leaves it. */
-static int watch_error(void)
-{
-    DWORD err = GetLastError();
-
-    return err == ERROR_INVALID_PARAMETER || err == ERROR_INVALID_ADDRESS ? PAL_EINVAL
-                                                                         : os_error(err);
-}
-
-/* the whole range in one write-watch allocation: one address asked for */
-static int watched(void *v, size_t n)
-{
-    void *one[1];
-    ULONG_PTR count = 1;
-    DWORD gran;
-
-    pal_os_count_call();
-    return GetWriteWatch(0, v, n, one, &count, &gran) == 0 ? PAL_OK : watch_error();
-}
-
-int pal_os_track_writes(void *v, size_t n, int on)
-{
-    int err = watched(v, n);
-
-    if (err != PAL_OK || !on)
-        return err;
-    pal_os_count_call();
-    return ResetWriteWatch(v, n) == 0 ? PAL_OK : watch_error();
-}
-
-/* Chunks of WATCH_PAGES pages, each with room for every page it has: a
- * reset call then re-arms exactly what it reported, whatever Windows does
- * with pages beyond a full array. */
-#define WATCH_PAGES 256
-
-int pal_os_written(void *v, size_t n, unsigned char *pages, int reset)
-{
-    void *addr[WATCH_PAGES];
-    size_t ps = os_page_size(), i, total = n / ps, first;
-    int err = watched(v, n);
-
-    /* checked first: pages untouched on an error */
-    if (err != PAL_OK)
-        return err;
-    for (i = 0; i < total; i++)
-        pages[i] = 0;
-    for (first = 0; first < total; first += WATCH_PAGES) {
-        size_t count = total - first < WATCH_PAGES ? total - first : WATCH_PAGES;
-        ULONG_PTR got = WATCH_PAGES;
-        DWORD gran;
-        uintptr_t base = (uintptr_t)v + first * ps;
-
-        pal_os_count_call();
-        if (GetWriteWatch(reset ? WRITE_WATCH_FLAG_RESET : 0, (void *)base, count * ps, addr,
-                          &got, &gran) != 0) {
-            /* the chunks before are re-armed and reported: the rest is
-             * reported written rather than the whole call failing */
-            pal_os_count_fallback();
-            for (i = first; i < total; i++)
-                pages[i] = 1;
-            return PAL_OK;
-        }
-        for (i = 0; i < got; i++) {
-            size_t k = ((uintptr_t)addr[i] - base) / ps;
-            size_t g = gran > ps ? gran / ps : 1, j;
-
-            /* a granule wider than a page: every page of it written */
-            for (j = 0; j < g && first + k + j < total; j++)
-                pages[first + k + j] = 1;
-        }
-    }
     return PAL_OK;
 }
 

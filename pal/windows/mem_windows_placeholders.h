@@ -3,7 +3,8 @@
  * 1803): carving a reservation into pieces and filling them.
  *
  * Part of mem_windows.c, which includes it (after windows.h, pal_os.h and
- * the headers before it: placeholders, ranges); not a header of its own.
+ * the headers before it: setup, placeholders, ranges, reserve, track);
+ * not a header of its own.
  */
 #ifndef PAL_MEM_WINDOWS_PLACEHOLDERS_H
 #define PAL_MEM_WINDOWS_PLACEHOLDERS_H
