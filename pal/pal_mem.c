@@ -409,37 +409,27 @@ int pal_mem_protect(void *v, size_t n, unsigned prot)
 
 int pal_mem_hugepage(void *v, size_t n)
 {
-    if (bad_range(v, n))
-        return PAL_EINVAL;
-    return pal_os_hugepage(v, n);
+    return bad_range(v, n) ? PAL_EINVAL : pal_os_hugepage(v, n);
 }
 
 int pal_mem_nohugepage(void *v, size_t n)
 {
-    if (bad_range(v, n))
-        return PAL_EINVAL;
-    return pal_os_nohugepage(v, n);
+    return bad_range(v, n) ? PAL_EINVAL : pal_os_nohugepage(v, n);
 }
 
 int pal_mem_collapse(void *v, size_t n)
 {
-    if (bad_range(v, n))
-        return PAL_EINVAL;
-    return pal_os_collapse(v, n);
+    return bad_range(v, n) ? PAL_EINVAL : pal_os_collapse(v, n);
 }
 
 int pal_mem_guard(void *v, size_t n)
 {
-    if (bad_range(v, n))
-        return PAL_EINVAL;
-    return pal_os_guard(v, n);
+    return bad_range(v, n) ? PAL_EINVAL : pal_os_guard(v, n);
 }
 
 int pal_mem_seal(void *v, size_t n)
 {
-    if (bad_range(v, n))
-        return PAL_EINVAL;
-    return pal_os_seal(v, n);
+    return bad_range(v, n) ? PAL_EINVAL : pal_os_seal(v, n);
 }
 
 /* Names as Linux accepts them for anonymous mappings (the strictest of the

@@ -338,4 +338,146 @@ static inline int pal_os_acquire_steps(const struct pal_mem_spec *s, unsigned po
     return PAL_OK;
 }
 
+/* ---- whole functions a backend takes as they are ----------------------
+ *
+ * Each macro below defines backend functions, for a backend to write on a
+ * line of its own (no semicolon after it), under a comment that says why
+ * its OS does it this way or lacks the thing. */
+
+/* Batches where the OS releases or purges one range per call: the
+ * backend's own unused and purge, range after range. */
+#define PAL_OS_RANGES_ONE_BY_ONE()                                            \
+    int pal_os_unused_ranges(const struct pal_mem_range *r, size_t count,     \
+                             unsigned policy, size_t *done)                   \
+    {                                                                         \
+        return pal_os_unused_each(r, count, policy, done);                    \
+    }                                                                         \
+    int pal_os_purge_ranges(const struct pal_mem_range *r, size_t count,      \
+                            unsigned how, unsigned policy, size_t *done)      \
+    {                                                                         \
+        return pal_os_purge_each(r, count, how, policy, done);                \
+    }
+
+/* populate where the OS has no prefault call: each page touched. */
+#define PAL_OS_POPULATE_BY_TOUCH()                                            \
+    int pal_os_populate(void *v, size_t n)                                    \
+    {                                                                         \
+        pal_os_touch(v, n, os_page_size());                                   \
+        return PAL_OK;                                                        \
+    }
+
+/* What an OS lacks, as the contract answers it: a hint about a thing the
+ * OS does not have is taken and changes nothing (PAL_OK); anything else
+ * it cannot do is PAL_ENOSYS, and a list of what it offers is empty. */
+
+/* No advice about transparent huge pages, because the OS has none or uses
+ * them wherever they fit, unasked: hugepage and nohugepage have nothing to
+ * ask, and a collapse cannot be asked for. */
+#define PAL_OS_NO_THP_ADVICE()                                                \
+    int pal_os_hugepage(void *v, size_t n)                                    \
+    {                                                                         \
+        (void)v;                                                              \
+        (void)n;                                                              \
+        return PAL_OK;                                                        \
+    }                                                                         \
+    int pal_os_nohugepage(void *v, size_t n)                                  \
+    {                                                                         \
+        (void)v;                                                              \
+        (void)n;                                                              \
+        return PAL_OK;                                                        \
+    }                                                                         \
+    int pal_os_collapse(void *v, size_t n)                                    \
+    {                                                                         \
+        (void)v;                                                              \
+        (void)n;                                                              \
+        return PAL_ENOSYS;                                                    \
+    }
+
+/* No explicit huge pages: no sizes offered, no allocation of them. */
+#define PAL_OS_NO_HUGE_PAGES()                                                \
+    size_t pal_os_huge_page_sizes(size_t *sizes, size_t max)                  \
+    {                                                                         \
+        (void)sizes;                                                          \
+        (void)max;                                                            \
+        return 0;                                                             \
+    }                                                                         \
+    int pal_os_alloc_huge(size_t n, size_t page, void **out)                  \
+    {                                                                         \
+        (void)n;                                                              \
+        (void)page;                                                           \
+        (void)out;                                                            \
+        return PAL_ENOSYS;                                                    \
+    }
+
+/* No binding of an address range to a node. */
+#define PAL_OS_NO_BIND_NODE()                                                 \
+    int pal_os_bind_node(void *v, size_t n, unsigned node)                    \
+    {                                                                         \
+        (void)v;                                                              \
+        (void)n;                                                              \
+        (void)node;                                                           \
+        return PAL_ENOSYS;                                                    \
+    }
+
+/* No NUMA to be seen: one node, node 0, which every CPU is on.  With one
+ * node pal_mem.c answers a binding itself, so bind_node is never reached. */
+#define PAL_OS_ONE_NODE()                                                     \
+    unsigned pal_os_numa_nodes(void)                                          \
+    {                                                                         \
+        return 1;                                                             \
+    }                                                                         \
+    int pal_os_current_node(unsigned *node)                                   \
+    {                                                                         \
+        *node = 0;                                                            \
+        return PAL_OK;                                                        \
+    }                                                                         \
+    PAL_OS_NO_BIND_NODE()
+
+/* No sealing of a range against later changes. */
+#define PAL_OS_NO_SEAL()                                                      \
+    int pal_os_seal(void *v, size_t n)                                        \
+    {                                                                         \
+        (void)v;                                                              \
+        (void)n;                                                              \
+        return PAL_ENOSYS;                                                    \
+    }
+
+/* No names for anonymous memory. */
+#define PAL_OS_NO_NAMES()                                                     \
+    int pal_os_name(void *v, size_t n, const char *name)                      \
+    {                                                                         \
+        (void)v;                                                              \
+        (void)n;                                                              \
+        (void)name;                                                           \
+        return PAL_ENOSYS;                                                    \
+    }
+
+/* No way to leave a range out of core dumps (or put it back). */
+#define PAL_OS_NO_DUMP_CHOICE()                                               \
+    int pal_os_dump(void *v, size_t n, int include)                           \
+    {                                                                         \
+        (void)v;                                                              \
+        (void)n;                                                              \
+        (void)include;                                                        \
+        return PAL_ENOSYS;                                                    \
+    }
+
+/* No write tracking (PAL_FEAT_TRACK stays clear). */
+#define PAL_OS_NO_WRITE_TRACKING()                                            \
+    int pal_os_track_writes(void *v, size_t n, int on)                        \
+    {                                                                         \
+        (void)v;                                                              \
+        (void)n;                                                              \
+        (void)on;                                                             \
+        return PAL_ENOSYS;                                                    \
+    }                                                                         \
+    int pal_os_written(void *v, size_t n, unsigned char *pages, int reset)    \
+    {                                                                         \
+        (void)v;                                                              \
+        (void)n;                                                              \
+        (void)pages;                                                          \
+        (void)reset;                                                          \
+        return PAL_ENOSYS;                                                    \
+    }
+
 #endif /* PAL_OS_H */

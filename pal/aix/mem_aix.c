@@ -43,15 +43,9 @@ static int dontneed_zeroes;
 
 int pal_os_init(size_t *ps, size_t *hps)
 {
-    size_t p = pal_posix_page_size();
-
-    if (p == 0)
-        return PAL_EOS;
-    os_page_size_set(p);
-    *ps = p;
     /* AIX's large (16 MiB) pages are set up per process, not transparent. */
     *hps = 0;
-    return PAL_OK;
+    return pal_posix_init_page_size(ps);
 }
 
 /* ---- features --------------------------------------------------------- */
@@ -67,17 +61,15 @@ static unsigned probe(unsigned want)
     if (want == 0)
         return pal_os_have(&feats);
     if (want & (PAL_FEAT_RESIDENT | PAL_FEAT_MADV_DONTNEED)) {
-        s = pal_posix_mmap(NULL, 2 * os_page_size(), PROT_RW, MAP_ANON_PRIVATE);
-        if (s == MAP_FAILED) /* probe again next time */
+        s = pal_posix_scratch();
+        if (s == NULL) /* probe again next time */
             return pal_os_have(&feats);
-        if ((want & PAL_FEAT_RESIDENT) &&
-            pal_posix_probe_resident(s, os_page_size()))
-            have |= PAL_FEAT_RESIDENT;
+        have |= pal_posix_probe_resident(s, want);
         /* immediate release is whatever release() uses, not madvise,
          * which AIX accepts and ignores */
         if ((want & PAL_FEAT_MADV_DONTNEED) && release(s, os_page_size()) == PAL_OK)
             have |= PAL_FEAT_MADV_DONTNEED;
-        pal_posix_munmap(s, 2 * os_page_size());
+        pal_posix_scratch_free(s);
     }
     return pal_os_probed(&feats, want, have);
 }
@@ -160,12 +152,7 @@ int pal_os_unused_zeroes(unsigned policy)
 
 int pal_os_reserve(void *hint, size_t n, void **out)
 {
-    void *p = pal_posix_mmap(hint, n, PROT_NONE, MAP_ANON_PRIVATE);
-
-    if (p == MAP_FAILED)
-        return pal_posix_error(errno);
-    *out = p;
-    return PAL_OK;
+    return pal_posix_reserve(hint, n, MAP_ANON_PRIVATE, out);
 }
 
 /* AIX has nothing like MAP_FIXED_NOREPLACE: the address is a hint. */
@@ -193,10 +180,7 @@ int pal_os_map(void *v, size_t n, unsigned policy)
 
 int pal_os_used(void *v, size_t n, unsigned policy)
 {
-    if ((policy & PAL_POLICY_HARD_DECOMMIT) &&
-        pal_posix_mprotect(v, n, PROT_RW) != 0)
-        return pal_posix_error(errno);
-    return PAL_OK;
+    return pal_posix_used_access(v, n, policy);
 }
 
 /* Every policy releases at once: AIX has no lazy release (no MADV_FREE). */
@@ -220,18 +204,13 @@ int pal_os_unused(void *v, size_t n, unsigned policy)
 
 int pal_os_alloc(size_t n, unsigned policy, void **out)
 {
-    void *p = pal_posix_mmap(NULL, n, PROT_RW, MAP_ANON_PRIVATE);
-
     (void)policy;
-    if (p == MAP_FAILED)
-        return pal_posix_error(errno);
-    *out = p;
-    return PAL_OK;
+    return pal_posix_alloc(n, out);
 }
 
 int pal_os_free(void *v, size_t n)
 {
-    return pal_posix_munmap(v, n) == 0 ? PAL_OK : pal_posix_error(errno);
+    return pal_posix_free(v, n);
 }
 
 /* No access, and the pages go back: after fault, map and used the range
@@ -250,36 +229,14 @@ int pal_os_fault(void *v, size_t n)
 
 int pal_os_protect(void *v, size_t n, unsigned prot)
 {
-    /* memory tagging and branch protection are arm64 Linux's only */
-    if (prot & (PAL_PROT_MTE | PAL_PROT_BTI))
-        return PAL_ENOSYS;
-    if (pal_posix_mprotect(v, n, pal_posix_prot(prot)) != 0)
-        return pal_posix_error(errno);
-    return PAL_OK;
+    return pal_posix_protect(v, n, prot, pal_posix_error);
 }
 
 /* ---- hints: no transparent huge pages --------------------------------- */
 
-int pal_os_hugepage(void *v, size_t n)
-{
-    (void)v;
-    (void)n;
-    return PAL_OK;
-}
-
-int pal_os_nohugepage(void *v, size_t n)
-{
-    (void)v;
-    (void)n;
-    return PAL_OK;
-}
-
-int pal_os_collapse(void *v, size_t n)
-{
-    (void)v;
-    (void)n;
-    return PAL_ENOSYS;
-}
+/* AIX's large pages come only when asked for, by a program's loader
+ * settings or through shmget (below): none are transparent. */
+PAL_OS_NO_THP_ADVICE()
 
 /* ---- guard regions, sealing, names, residency -------------------------- */
 
@@ -290,37 +247,18 @@ int pal_os_guard(void *v, size_t n)
     return PAL_OK;
 }
 
-int pal_os_seal(void *v, size_t n)
-{
-    (void)v;
-    (void)n;
-    return PAL_ENOSYS;
-}
-
-int pal_os_name(void *v, size_t n, const char *name)
-{
-    (void)v;
-    (void)n;
-    (void)name;
-    return PAL_ENOSYS;
-}
+/* AIX has no call that seals a mapping or names one. */
+PAL_OS_NO_SEAL()
+PAL_OS_NO_NAMES()
 
 int pal_os_resident(const void *v, size_t n, size_t *bytes)
 {
     if ((probe(PAL_FEAT_RESIDENT) & PAL_FEAT_RESIDENT) == 0)
         return PAL_ENOSYS;
-    if (pal_posix_resident(v, n, os_page_size(), bytes) != 0)
-        return pal_posix_error(errno);
-    return PAL_OK;
+    return pal_posix_resident(v, n, bytes);
 }
 
 /* ---- batched release, purge, prefault, huge pages, NUMA ---------------- */
-
-int pal_os_unused_ranges(const struct pal_mem_range *r, size_t count,
-                         unsigned policy, size_t *done)
-{
-    return pal_os_unused_each(r, count, policy, done);
-}
 
 /* AIX has no lazy release, and disclaim64(DISCLAIM_ZEROMEM) frees the
  * pages, leaves zeros and keeps the mapping and its access: both ZERO and
@@ -343,58 +281,21 @@ int pal_os_purge(void *v, size_t n, unsigned how, unsigned policy)
     return release(v, n);
 }
 
-int pal_os_purge_ranges(const struct pal_mem_range *r, size_t count,
-                        unsigned how, unsigned policy, size_t *done)
-{
-    return pal_os_purge_each(r, count, how, policy, done);
-}
+/* disclaim64 takes one range per call. */
+PAL_OS_RANGES_ONE_BY_ONE()
 
-/* No prefault call here: touch each page. */
-int pal_os_populate(void *v, size_t n)
-{
-    pal_os_touch(v, n, os_page_size());
-    return PAL_OK;
-}
+/* No prefault call here. */
+PAL_OS_POPULATE_BY_TOUCH()
 
 /* AIX's large pages (16 MiB, 16 GiB) come only through shmget with
  * SHM_LGPAGE | SHM_PIN and a privilege (CAP_BYPASS_RAC_VMM), or for a
  * whole program's data by its loader settings; mmap cannot ask for them.
  * Not offered here. */
-size_t pal_os_huge_page_sizes(size_t *sizes, size_t max)
-{
-    (void)sizes;
-    (void)max;
-    return 0;
-}
-
-int pal_os_alloc_huge(size_t n, size_t page, void **out)
-{
-    (void)n;
-    (void)page;
-    (void)out;
-    return PAL_ENOSYS;
-}
+PAL_OS_NO_HUGE_PAGES()
 
 /* AIX's memory domains (SRADs, through the rset calls) are not used by
  * this backend: one node, node 0, and nothing to bind to. */
-unsigned pal_os_numa_nodes(void)
-{
-    return 1;
-}
-
-int pal_os_current_node(unsigned *node)
-{
-    *node = 0;
-    return PAL_OK;
-}
-
-int pal_os_bind_node(void *v, size_t n, unsigned node)
-{
-    (void)v;
-    (void)n;
-    (void)node;
-    return PAL_ENOSYS;
-}
+PAL_OS_ONE_NODE()
 
 /* ---- acquire, core dumps, facts --------------------------------------- */
 
@@ -406,33 +307,12 @@ int pal_os_acquire(const struct pal_mem_spec *spec, unsigned policy, void **out)
 }
 
 /* AIX's madvise accepts and ignores advice; there is none for core files. */
-int pal_os_dump(void *v, size_t n, int include)
-{
-    (void)v;
-    (void)n;
-    (void)include;
-    return PAL_ENOSYS;
-}
+PAL_OS_NO_DUMP_CHOICE()
 
 /* No write tracking: AIX gives a process no way to read or clear the
  * modified bits of its pages (no pagemap, no write watch), and the one way
  * left, mprotect and a SIGSEGV handler, is the caller's barrier. */
-int pal_os_track_writes(void *v, size_t n, int on)
-{
-    (void)v;
-    (void)n;
-    (void)on;
-    return PAL_ENOSYS;
-}
-
-int pal_os_written(void *v, size_t n, unsigned char *pages, int reset)
-{
-    (void)v;
-    (void)n;
-    (void)pages;
-    (void)reset;
-    return PAL_ENOSYS;
-}
+PAL_OS_NO_WRITE_TRACKING()
 
 /* Paging space is allocated early (charged at mmap, STRICT) when the
  * environment says PSALLOC=early, else late, when touched, which is read

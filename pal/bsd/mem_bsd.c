@@ -110,11 +110,11 @@ static struct pal_os_feature_cache feats;
 
 int pal_os_init(size_t *ps, size_t *hps)
 {
-    size_t p = pal_posix_page_size();
     size_t h = 0;
+    int err = pal_posix_init_page_size(ps);
 
-    if (p == 0)
-        return PAL_EOS;
+    if (err != PAL_OK)
+        return err;
 #if defined(__FreeBSD__)
     {
         /* Superpages are transparent on FreeBSD (vm.pmap.pg_ps_enabled);
@@ -137,9 +137,7 @@ int pal_os_init(size_t *ps, size_t *hps)
 #endif
     }
 #endif
-    os_page_size_set(p);
     __atomic_store_n(&huge_page_size_word, h, __ATOMIC_RELAXED);
-    *ps = p;
     *hps = h;
     return PAL_OK;
 }
@@ -164,16 +162,14 @@ static unsigned probe(unsigned want)
     have |= PAL_FEAT_SEAL;
 #endif
     if (want & (PAL_FEAT_RESIDENT | PAL_FEAT_MADV_FREE)) {
-        s = pal_posix_mmap(NULL, 2 * os_page_size(), PROT_RW, MAP_ANON_PRIVATE);
-        if (s == MAP_FAILED) /* probe again next time */
+        s = pal_posix_scratch();
+        if (s == NULL) /* probe again next time */
             return pal_os_have(&feats);
-        if ((want & PAL_FEAT_RESIDENT) &&
-            pal_posix_probe_resident(s, os_page_size()))
-            have |= PAL_FEAT_RESIDENT;
+        have |= pal_posix_probe_resident(s, want);
         if ((want & PAL_FEAT_MADV_FREE) &&
             pal_posix_madvise(s, os_page_size(), MADV_FREE) == 0)
             have |= PAL_FEAT_MADV_FREE;
-        pal_posix_munmap(s, 2 * os_page_size());
+        pal_posix_scratch_free(s);
     }
     return pal_os_probed(&feats, want, have);
 }
@@ -232,12 +228,7 @@ int pal_os_unused_zeroes(unsigned policy)
 
 int pal_os_reserve(void *hint, size_t n, void **out)
 {
-    void *p = pal_posix_mmap(hint, n, PROT_NONE, reserve_flags());
-
-    if (p == MAP_FAILED)
-        return pal_posix_error(errno);
-    *out = p;
-    return PAL_OK;
+    return pal_posix_reserve(hint, n, reserve_flags(), out);
 }
 
 int pal_os_reserve_at(void *addr, size_t n)
@@ -301,10 +292,7 @@ int pal_os_map(void *v, size_t n, unsigned policy)
 
 int pal_os_used(void *v, size_t n, unsigned policy)
 {
-    if ((policy & PAL_POLICY_HARD_DECOMMIT) &&
-        pal_posix_mprotect(v, n, PROT_RW) != 0)
-        return pal_posix_error(errno);
-    return PAL_OK;
+    return pal_posix_used_access(v, n, policy);
 }
 
 int pal_os_unused(void *v, size_t n, unsigned policy)
@@ -328,18 +316,13 @@ int pal_os_unused(void *v, size_t n, unsigned policy)
 
 int pal_os_alloc(size_t n, unsigned policy, void **out)
 {
-    void *p = pal_posix_mmap(NULL, n, PROT_RW, MAP_ANON_PRIVATE);
-
     (void)policy;
-    if (p == MAP_FAILED)
-        return pal_posix_error(errno);
-    *out = p;
-    return PAL_OK;
+    return pal_posix_alloc(n, out);
 }
 
 int pal_os_free(void *v, size_t n)
 {
-    return pal_posix_munmap(v, n) == 0 ? PAL_OK : pal_posix_error(errno);
+    return pal_posix_free(v, n);
 }
 
 int pal_os_fault(void *v, size_t n)
@@ -347,38 +330,17 @@ int pal_os_fault(void *v, size_t n)
     return unmap_to_reserved(v, n);
 }
 
+/* OpenBSD's W^X refuses with ENOTSUP (pal_posix_prot_error). */
 int pal_os_protect(void *v, size_t n, unsigned prot)
 {
-    /* memory tagging and branch protection are arm64 Linux's only */
-    if (prot & (PAL_PROT_MTE | PAL_PROT_BTI))
-        return PAL_ENOSYS;
-    if (pal_posix_mprotect(v, n, pal_posix_prot(prot)) != 0)
-        return pal_posix_prot_error(errno); /* OpenBSD's W^X: ENOTSUP */
-    return PAL_OK;
+    return pal_posix_protect(v, n, prot, pal_posix_prot_error);
 }
 
 /* ---- hints: superpages, where there are any, need no advice ----------- */
 
-int pal_os_hugepage(void *v, size_t n)
-{
-    (void)v;
-    (void)n;
-    return PAL_OK;
-}
-
-int pal_os_nohugepage(void *v, size_t n)
-{
-    (void)v;
-    (void)n;
-    return PAL_OK;
-}
-
-int pal_os_collapse(void *v, size_t n)
-{
-    (void)v;
-    (void)n;
-    return PAL_ENOSYS;
-}
+/* FreeBSD promotes to superpages wherever they fit (vm.pmap.pg_ps_enabled)
+ * and takes no advice about them; the other BSDs have none. */
+PAL_OS_NO_THP_ADVICE()
 
 /* ---- guard regions, sealing, names, residency -------------------------- */
 
@@ -404,39 +366,21 @@ int pal_os_seal(void *v, size_t n)
     return mimmutable(v, n) == 0 ? PAL_OK : pal_posix_error(errno);
 }
 #else
-int pal_os_seal(void *v, size_t n)
-{
-    (void)v;
-    (void)n;
-    return PAL_ENOSYS;
-}
+/* Before OpenBSD 7.3, and on the other BSDs, nothing seals a range. */
+PAL_OS_NO_SEAL()
 #endif
 
 /* None of the BSDs names anonymous mappings. */
-int pal_os_name(void *v, size_t n, const char *name)
-{
-    (void)v;
-    (void)n;
-    (void)name;
-    return PAL_ENOSYS;
-}
+PAL_OS_NO_NAMES()
 
 int pal_os_resident(const void *v, size_t n, size_t *bytes)
 {
     if ((probe(PAL_FEAT_RESIDENT) & PAL_FEAT_RESIDENT) == 0)
         return PAL_ENOSYS;
-    if (pal_posix_resident(v, n, os_page_size(), bytes) != 0)
-        return pal_posix_error(errno);
-    return PAL_OK;
+    return pal_posix_resident(v, n, bytes);
 }
 
 /* ---- batched release, purge, prefault, huge pages, NUMA ---------------- */
-
-int pal_os_unused_ranges(const struct pal_mem_range *r, size_t count,
-                         unsigned policy, size_t *done)
-{
-    return pal_os_unused_each(r, count, policy, done);
-}
 
 /* Purge keeps the mapping, so no fresh one (which would take the access,
  * and where swap is accounted, the charge, and could be refused): only
@@ -466,18 +410,11 @@ int pal_os_purge(void *v, size_t n, unsigned how, unsigned policy)
     return PAL_OK;
 }
 
-int pal_os_purge_ranges(const struct pal_mem_range *r, size_t count,
-                        unsigned how, unsigned policy, size_t *done)
-{
-    return pal_os_purge_each(r, count, how, policy, done);
-}
+/* mmap and madvise take one range per call. */
+PAL_OS_RANGES_ONE_BY_ONE()
 
-/* No prefault call here: touch each page. */
-int pal_os_populate(void *v, size_t n)
-{
-    pal_os_touch(v, n, os_page_size());
-    return PAL_OK;
-}
+/* No prefault call here. */
+PAL_OS_POPULATE_BY_TOUCH()
 
 #ifdef HAVE_LARGEPAGE_SHM
 /* FreeBSD 13's largepage shm objects: anonymous memory backed by
@@ -536,20 +473,7 @@ int pal_os_alloc_huge(size_t n, size_t page, void **out)
 #else
 /* No explicit huge pages: the other BSDs have none, and FreeBSD before 13
  * only transparent superpages. */
-size_t pal_os_huge_page_sizes(size_t *sizes, size_t max)
-{
-    (void)sizes;
-    (void)max;
-    return 0;
-}
-
-int pal_os_alloc_huge(size_t n, size_t page, void **out)
-{
-    (void)n;
-    (void)page;
-    (void)out;
-    return PAL_ENOSYS;
-}
+PAL_OS_NO_HUGE_PAGES()
 #endif
 
 #if defined(__FreeBSD__)
@@ -588,13 +512,7 @@ int pal_os_current_node(unsigned *node)
 /* FreeBSD places memory by domainset policies of threads, processes and
  * VM objects (cpuset_setdomain), never of an address range: a range that
  * exists cannot be bound. */
-int pal_os_bind_node(void *v, size_t n, unsigned node)
-{
-    (void)v;
-    (void)n;
-    (void)node;
-    return PAL_ENOSYS;
-}
+PAL_OS_NO_BIND_NODE()
 
 /* ---- acquire, core dumps, facts --------------------------------------- */
 
@@ -607,43 +525,25 @@ int pal_os_acquire(const struct pal_mem_spec *spec, unsigned policy, void **out)
     return pal_os_acquire_steps(spec, policy, os_page_size(), out);
 }
 
-/* FreeBSD and DragonFly: MADV_NOCORE and MADV_CORE; the others have
- * nothing. */
+#if defined(MADV_NOCORE) && defined(MADV_CORE)
+/* FreeBSD and DragonFly: MADV_NOCORE and MADV_CORE. */
 int pal_os_dump(void *v, size_t n, int include)
 {
-#if defined(MADV_NOCORE) && defined(MADV_CORE)
     if (pal_posix_madvise(v, n, include ? MADV_CORE : MADV_NOCORE) != 0)
         return pal_posix_error(errno);
     return PAL_OK;
-#else
-    (void)v;
-    (void)n;
-    (void)include;
-    return PAL_ENOSYS;
-#endif
 }
+#else
+/* NetBSD and OpenBSD have no advice for core files. */
+PAL_OS_NO_DUMP_CHOICE()
+#endif
 
 /* No write tracking: mincore's MINCORE_MODIFIED (FreeBSD) is the pmap's
  * modified bit, which only the pageout daemon clears, so a write after a
  * report cannot be told from one before it; NetBSD and OpenBSD have
  * nothing.  Only mprotect and a SIGSEGV handler remain: the caller's
  * barrier. */
-int pal_os_track_writes(void *v, size_t n, int on)
-{
-    (void)v;
-    (void)n;
-    (void)on;
-    return PAL_ENOSYS;
-}
-
-int pal_os_written(void *v, size_t n, unsigned char *pages, int reset)
-{
-    (void)v;
-    (void)n;
-    (void)pages;
-    (void)reset;
-    return PAL_ENOSYS;
-}
+PAL_OS_NO_WRITE_TRACKING()
 
 /* Superpages, where there are any, are used wherever they fit, unasked
  * (FreeBSD's vm.pmap.pg_ps_enabled); the overcommit setting is not read

@@ -61,12 +61,6 @@ static struct pal_os_feature_cache feats;
 
 /* ---- errors and counted calls ----------------------------------------- */
 
-/* XNU refuses what it does not implement with ENOTSUP as well. */
-static int os_error(int e)
-{
-    return e == ENOTSUP ? PAL_ENOSYS : pal_posix_error(e);
-}
-
 /* madvise, retried while the kernel says EAGAIN: REUSABLE and REUSE can
  * meet pages that are busy for a moment. */
 static int do_madvise(void *v, size_t n, int advice)
@@ -108,16 +102,10 @@ static int kern_error(kern_return_t kr)
 
 int pal_os_init(size_t *ps, size_t *hps)
 {
-    size_t p = pal_posix_page_size();
-
-    if (p == 0)
-        return PAL_EOS;
-    os_page_size_set(p);
-    *ps = p;
     /* Superpages exist only when asked for at allocation (x86-64
      * VM_FLAGS_SUPERPAGE_SIZE_2MB): nothing is transparent. */
     *hps = 0;
-    return PAL_OK;
+    return pal_posix_init_page_size(ps);
 }
 
 /* ---- features --------------------------------------------------------- */
@@ -133,17 +121,15 @@ static unsigned probe(unsigned want)
     if (want == 0)
         return pal_os_have(&feats);
     if (want & (PAL_FEAT_RESIDENT | PAL_FEAT_MADV_FREE)) {
-        s = pal_posix_mmap(NULL, 2 * os_page_size(), PROT_RW, MAP_ANON_PRIVATE);
-        if (s == MAP_FAILED) /* probe again next time */
+        s = pal_posix_scratch();
+        if (s == NULL) /* probe again next time */
             return pal_os_have(&feats);
-        if ((want & PAL_FEAT_RESIDENT) &&
-            pal_posix_probe_resident(s, os_page_size()))
-            have |= PAL_FEAT_RESIDENT;
+        have |= pal_posix_probe_resident(s, want);
         if ((want & PAL_FEAT_MADV_FREE) &&
             (do_madvise(s, os_page_size(), MADV_FREE_REUSABLE) == 0 ||
              do_madvise(s, os_page_size(), MADV_FREE) == 0))
             have |= PAL_FEAT_MADV_FREE;
-        pal_posix_munmap(s, 2 * os_page_size());
+        pal_posix_scratch_free(s);
     }
     return pal_os_probed(&feats, want, have);
 }
@@ -160,7 +146,7 @@ unsigned pal_os_features(void)
 static int remap(void *v, size_t n, int prot)
 {
     if (pal_posix_mmap(v, n, prot, MAP_ANON_PRIVATE | MAP_FIXED) == MAP_FAILED)
-        return os_error(errno);
+        return pal_posix_error(errno);
     return PAL_OK;
 }
 
@@ -198,7 +184,7 @@ static int release_lazily(void *v, size_t n)
         if (errno == ENOTSUP || errno == ENOSYS)
             downgrade(advice = MADV_FREE);
         else if (errno != EINVAL)
-            return os_error(errno);
+            return pal_posix_error(errno);
         else
             pal_os_count_fallback();
     }
@@ -208,7 +194,7 @@ static int release_lazily(void *v, size_t n)
         if (errno == ENOTSUP || errno == ENOSYS)
             downgrade(ADVISE_REMAP);
         else if (errno != EINVAL)
-            return os_error(errno);
+            return pal_posix_error(errno);
         else
             pal_os_count_fallback();
     } else {
@@ -228,12 +214,7 @@ int pal_os_unused_zeroes(unsigned policy)
 
 int pal_os_reserve(void *hint, size_t n, void **out)
 {
-    void *p = pal_posix_mmap(hint, n, PROT_NONE, MAP_ANON_PRIVATE);
-
-    if (p == MAP_FAILED)
-        return os_error(errno);
-    *out = p;
-    return PAL_OK;
+    return pal_posix_reserve(hint, n, MAP_ANON_PRIVATE, out);
 }
 
 int pal_os_reserve_at(void *addr, size_t n)
@@ -269,9 +250,10 @@ int pal_os_map(void *v, size_t n, unsigned policy)
 
 int pal_os_used(void *v, size_t n, unsigned policy)
 {
-    if ((policy & PAL_POLICY_HARD_DECOMMIT) &&
-        pal_posix_mprotect(v, n, PROT_RW) != 0)
-        return os_error(errno);
+    int err = pal_posix_used_access(v, n, policy);
+
+    if (err != PAL_OK)
+        return err;
     /* Footprint accounting only: the pages are usable either way, and on
      * a range that was never made reusable the kernel does nothing. */
     if (pal_os_flag(&made_reusable))
@@ -292,18 +274,13 @@ int pal_os_unused(void *v, size_t n, unsigned policy)
 
 int pal_os_alloc(size_t n, unsigned policy, void **out)
 {
-    void *p = pal_posix_mmap(NULL, n, PROT_RW, MAP_ANON_PRIVATE);
-
     (void)policy;
-    if (p == MAP_FAILED)
-        return os_error(errno);
-    *out = p;
-    return PAL_OK;
+    return pal_posix_alloc(n, out);
 }
 
 int pal_os_free(void *v, size_t n)
 {
-    return pal_posix_munmap(v, n) == 0 ? PAL_OK : os_error(errno);
+    return pal_posix_free(v, n);
 }
 
 /* One PROT_NONE mapping: no access, no pages (Go's sysFaultOS). */
@@ -314,78 +291,36 @@ int pal_os_fault(void *v, size_t n)
 
 int pal_os_protect(void *v, size_t n, unsigned prot)
 {
-    /* memory tagging and branch protection are arm64 Linux's only */
-    if (prot & (PAL_PROT_MTE | PAL_PROT_BTI))
-        return PAL_ENOSYS;
-    if (pal_posix_mprotect(v, n, pal_posix_prot(prot)) != 0)
-        return os_error(errno);
-    return PAL_OK;
+    return pal_posix_protect(v, n, prot, pal_posix_error);
 }
 
 /* ---- hints: no transparent huge pages --------------------------------- */
 
-int pal_os_hugepage(void *v, size_t n)
-{
-    (void)v;
-    (void)n;
-    return PAL_OK;
-}
-
-int pal_os_nohugepage(void *v, size_t n)
-{
-    (void)v;
-    (void)n;
-    return PAL_OK;
-}
-
-int pal_os_collapse(void *v, size_t n)
-{
-    (void)v;
-    (void)n;
-    return PAL_ENOSYS;
-}
+/* XNU's superpages exist only when asked for at allocation (below). */
+PAL_OS_NO_THP_ADVICE()
 
 /* ---- guard regions, sealing, names, residency -------------------------- */
 
 int pal_os_guard(void *v, size_t n)
 {
-    return pal_posix_mprotect(v, n, PROT_NONE) == 0 ? PAL_OK : os_error(errno);
+    return pal_posix_mprotect(v, n, PROT_NONE) == 0 ? PAL_OK : pal_posix_error(errno);
 }
 
 /* Lowering the maximum protection (mach_vm_protect with set_maximum) stops
  * later mprotect upgrades but not munmap or a new mapping: not a seal. */
-int pal_os_seal(void *v, size_t n)
-{
-    (void)v;
-    (void)n;
-    return PAL_ENOSYS;
-}
+PAL_OS_NO_SEAL()
 
 /* Anonymous memory carries an 8-bit tag (VM_MAKE_TAG), not a name. */
-int pal_os_name(void *v, size_t n, const char *name)
-{
-    (void)v;
-    (void)n;
-    (void)name;
-    return PAL_ENOSYS;
-}
+PAL_OS_NO_NAMES()
 
 int pal_os_resident(const void *v, size_t n, size_t *bytes)
 {
     if ((probe(PAL_FEAT_RESIDENT) & PAL_FEAT_RESIDENT) == 0)
         return PAL_ENOSYS;
-    if (pal_posix_resident(v, n, os_page_size(), bytes) != 0)
-        return os_error(errno);
-    return PAL_OK;
+    return pal_posix_resident(v, n, bytes);
 }
 
 /* ---- batched release, purge, prefault, huge pages, NUMA ---------------- */
-
-int pal_os_unused_ranges(const struct pal_mem_range *r, size_t count,
-                         unsigned policy, size_t *done)
-{
-    return pal_os_unused_each(r, count, policy, done);
-}
 
 /* Purge keeps the mapping (a fresh one would take the access of
  * Prepared or read-only memory): only madvise.  LAZY is plain MADV_FREE,
@@ -405,7 +340,7 @@ int pal_os_purge(void *v, size_t n, unsigned how, unsigned policy)
         if (do_madvise(v, n, MADV_ZERO) == 0)
             return PAL_OK;
         if (errno != EINVAL && errno != ENOTSUP && errno != ENOSYS)
-            return os_error(errno);
+            return pal_posix_error(errno);
 #endif
         pal_os_count_fallback();
         pal_os_write_zeros(v, n);
@@ -414,27 +349,20 @@ int pal_os_purge(void *v, size_t n, unsigned how, unsigned policy)
         if (do_madvise(v, n, MADV_FREE) == 0)
             return PAL_OK;
         if (errno != EINVAL && errno != ENOTSUP && errno != ENOSYS)
-            return os_error(errno);
+            return pal_posix_error(errno);
     }
     if (how == PAL_PURGE_LAZY)
         pal_os_count_fallback();
     return PAL_OK;
 }
 
-int pal_os_purge_ranges(const struct pal_mem_range *r, size_t count,
-                        unsigned how, unsigned policy, size_t *done)
-{
-    return pal_os_purge_each(r, count, how, policy, done);
-}
+/* mmap and madvise take one range per call. */
+PAL_OS_RANGES_ONE_BY_ONE()
 
 /* No prefault call (MADV_WILLNEED reads file pages in; anonymous memory
  * has none to read), and wiring (mlock) would be more than asked and
- * subject to a limit: touch each page. */
-int pal_os_populate(void *v, size_t n)
-{
-    pal_os_touch(v, n, os_page_size());
-    return PAL_OK;
-}
+ * subject to a limit. */
+PAL_OS_POPULATE_BY_TOUCH()
 
 #if defined(VM_FLAGS_SUPERPAGE_SIZE_2MB) && defined(__x86_64__)
 /* x86-64 XNU allocates 2 MiB superpages when asked at allocation
@@ -476,42 +404,11 @@ int pal_os_alloc_huge(size_t n, size_t page, void **out)
 #else
 /* arm64 XNU has no superpages for user memory (and the SDK may lack the
  * flag). */
-size_t pal_os_huge_page_sizes(size_t *sizes, size_t max)
-{
-    (void)sizes;
-    (void)max;
-    return 0;
-}
-
-int pal_os_alloc_huge(size_t n, size_t page, void **out)
-{
-    (void)n;
-    (void)page;
-    (void)out;
-    return PAL_ENOSYS;
-}
+PAL_OS_NO_HUGE_PAGES()
 #endif
 
 /* macOS shows no NUMA nodes to processes: one node, node 0. */
-unsigned pal_os_numa_nodes(void)
-{
-    return 1;
-}
-
-int pal_os_current_node(unsigned *node)
-{
-    *node = 0;
-    return PAL_OK;
-}
-
-/* Reached only with more than one node, which macOS never shows. */
-int pal_os_bind_node(void *v, size_t n, unsigned node)
-{
-    (void)v;
-    (void)n;
-    (void)node;
-    return PAL_ENOSYS;
-}
+PAL_OS_ONE_NODE()
 
 /* ---- acquire, core dumps, facts --------------------------------------- */
 
@@ -523,34 +420,13 @@ int pal_os_acquire(const struct pal_mem_spec *spec, unsigned policy, void **out)
 }
 
 /* XNU has no advice to leave a range out of a core file. */
-int pal_os_dump(void *v, size_t n, int include)
-{
-    (void)v;
-    (void)n;
-    (void)include;
-    return PAL_ENOSYS;
-}
+PAL_OS_NO_DUMP_CHOICE()
 
 /* No write tracking: mincore's MINCORE_MODIFIED and the Mach page
  * queries report a dirty bit that user space cannot clear, so a write
  * after a report cannot be told from one before it.  Only mprotect and a
  * signal handler remain: the caller's barrier. */
-int pal_os_track_writes(void *v, size_t n, int on)
-{
-    (void)v;
-    (void)n;
-    (void)on;
-    return PAL_ENOSYS;
-}
-
-int pal_os_written(void *v, size_t n, unsigned char *pages, int reset)
-{
-    (void)v;
-    (void)n;
-    (void)pages;
-    (void)reset;
-    return PAL_ENOSYS;
-}
+PAL_OS_NO_WRITE_TRACKING()
 
 /* No transparent huge pages; no commit limit (pages are charged when
  * touched, then compressed or swapped), so nothing for no-reserve to

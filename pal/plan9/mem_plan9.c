@@ -492,7 +492,8 @@ int pal_os_reserve_aligned(size_t n, size_t align, void **out)
     return reserve(NULL, n, align, out);
 }
 
-/* Reserved memory is already accessible: nothing to do. */
+/* Reserved memory is already accessible: nothing to do, for map as for
+ * used. */
 int pal_os_map(void *v, size_t n, unsigned policy)
 {
     (void)v;
@@ -503,10 +504,7 @@ int pal_os_map(void *v, size_t n, unsigned policy)
 
 int pal_os_used(void *v, size_t n, unsigned policy)
 {
-    (void)v;
-    (void)n;
-    (void)policy;
-    return PAL_OK;
+    return pal_os_map(v, n, policy);
 }
 
 int pal_os_unused(void *v, size_t n, unsigned policy)
@@ -560,26 +558,8 @@ int pal_os_protect(void *v, size_t n, unsigned prot)
     return prot == (PAL_PROT_READ | PAL_PROT_WRITE) ? PAL_OK : PAL_ENOSYS;
 }
 
-int pal_os_hugepage(void *v, size_t n)
-{
-    (void)v;
-    (void)n;
-    return PAL_OK;
-}
-
-int pal_os_nohugepage(void *v, size_t n)
-{
-    (void)v;
-    (void)n;
-    return PAL_OK;
-}
-
-int pal_os_collapse(void *v, size_t n)
-{
-    (void)v;
-    (void)n;
-    return PAL_ENOSYS;
-}
+/* Plan 9 has no huge pages (below). */
+PAL_OS_NO_THP_ADVICE()
 
 int pal_os_guard(void *v, size_t n)
 {
@@ -588,20 +568,9 @@ int pal_os_guard(void *v, size_t n)
     return PAL_ENOSYS;
 }
 
-int pal_os_seal(void *v, size_t n)
-{
-    (void)v;
-    (void)n;
-    return PAL_ENOSYS;
-}
-
-int pal_os_name(void *v, size_t n, const char *name)
-{
-    (void)v;
-    (void)n;
-    (void)name;
-    return PAL_ENOSYS;
-}
+/* No sealing and no names on Plan 9 (the top of this file). */
+PAL_OS_NO_SEAL()
+PAL_OS_NO_NAMES()
 
 int pal_os_resident(const void *v, size_t n, size_t *bytes)
 {
@@ -612,12 +581,6 @@ int pal_os_resident(const void *v, size_t n, size_t *bytes)
 }
 
 /* ---- batched release, purge, prefault, huge pages, NUMA ---------------- */
-
-int pal_os_unused_ranges(const struct pal_mem_range *r, size_t count,
-                         unsigned policy, size_t *done)
-{
-    return pal_os_unused_each(r, count, policy, done);
-}
 
 /* segfree frees the pages and the segment zero-fills them when touched
  * again, with nothing else changed (there is no protection and no commit
@@ -630,55 +593,17 @@ int pal_os_purge(void *v, size_t n, unsigned how, unsigned policy)
     return os_segfree(v, n);
 }
 
-int pal_os_purge_ranges(const struct pal_mem_range *r, size_t count,
-                        unsigned how, unsigned policy, size_t *done)
-{
-    return pal_os_purge_each(r, count, how, policy, done);
-}
+/* segfree takes one range per call. */
+PAL_OS_RANGES_ONE_BY_ONE()
 
-/* No prefault call here: touch each page. */
-int pal_os_populate(void *v, size_t n)
-{
-    pal_os_touch(v, n, os_page_size());
-    return PAL_OK;
-}
+/* No prefault call here. */
+PAL_OS_POPULATE_BY_TOUCH()
 
 /* Plan 9 has no huge pages. */
-size_t pal_os_huge_page_sizes(size_t *sizes, size_t max)
-{
-    (void)sizes;
-    (void)max;
-    return 0;
-}
-
-int pal_os_alloc_huge(size_t n, size_t page, void **out)
-{
-    (void)n;
-    (void)page;
-    (void)out;
-    return PAL_ENOSYS;
-}
+PAL_OS_NO_HUGE_PAGES()
 
 /* Plan 9 has no NUMA. */
-unsigned pal_os_numa_nodes(void)
-{
-    return 1;
-}
-
-/* One node: every CPU is on it. */
-int pal_os_current_node(unsigned *node)
-{
-    *node = 0;
-    return PAL_OK;
-}
-
-int pal_os_bind_node(void *v, size_t n, unsigned node)
-{
-    (void)v;
-    (void)n;
-    (void)node;
-    return PAL_ENOSYS;
-}
+PAL_OS_ONE_NODE()
 
 /* ---- acquire, core dumps, facts --------------------------------------- */
 
@@ -691,32 +616,11 @@ int pal_os_acquire(const struct pal_mem_spec *spec, unsigned policy, void **out)
 }
 
 /* Plan 9's core files (snap) take every segment. */
-int pal_os_dump(void *v, size_t n, int include)
-{
-    (void)v;
-    (void)n;
-    (void)include;
-    return PAL_ENOSYS;
-}
+PAL_OS_NO_DUMP_CHOICE()
 
 /* No write tracking: Plan 9 has no page protection and exposes no
  * modified bits; segments are all a process sees of its memory. */
-int pal_os_track_writes(void *v, size_t n, int on)
-{
-    (void)v;
-    (void)n;
-    (void)on;
-    return PAL_ENOSYS;
-}
-
-int pal_os_written(void *v, size_t n, unsigned char *pages, int reset)
-{
-    (void)v;
-    (void)n;
-    (void)pages;
-    (void)reset;
-    return PAL_ENOSYS;
-}
+PAL_OS_NO_WRITE_TRACKING()
 
 /* Nothing beyond what pal_mem.c sets: page-sized reservations, no huge
  * pages, no overcommit setting to read, no no-reserve. */

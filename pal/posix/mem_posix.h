@@ -8,10 +8,9 @@
  * pal_mem.c: the functions here are static and named pal_posix_* (POSIX
  * reserves the bare posix_ prefix for itself, and posix_madvise exists).
  *
- * The call wrappers and pal_posix_resident return what libc returns, with
- * errno set, so that each backend maps errno its own way (Darwin's has one
- * case more); the placement helpers, which Darwin does not use, return
- * PAL_* codes through pal_posix_error.
+ * The call wrappers return what libc returns, with errno set, for the
+ * backend to read; everything else here returns PAL_* codes, through
+ * pal_posix_error.
  */
 #ifndef PAL_MEM_POSIX_H
 #define PAL_MEM_POSIX_H
@@ -53,6 +52,11 @@ static inline int pal_posix_error(int e)
     case ENOSYS: return PAL_ENOSYS;
     case EEXIST: return PAL_EEXIST;
     case EPERM: return PAL_EPERM;
+#if defined(__APPLE__)
+    /* XNU refuses what it does not implement with ENOTSUP as well (a
+     * value apart from EOPNOTSUPP there; on Linux the two are one). */
+    case ENOTSUP: return PAL_ENOSYS;
+#endif
     default: return PAL_EOS;
     }
 }
@@ -126,28 +130,100 @@ static inline int pal_posix_prot(unsigned prot)
 
 /* ---- set-up and features ---------------------------------------------- */
 
-/* The page size, or 0 where sysconf gives none or one that is not a
- * power of two. */
-static inline size_t pal_posix_page_size(void)
+/* pal_os_init's page size: sysconf's, kept (os_page_size) and put in *ps.
+ * PAL_EOS where sysconf gives none or one that is not a power of two. */
+static inline int pal_posix_init_page_size(size_t *ps)
 {
     long p;
 
     pal_os_count_call();
     p = sysconf(_SC_PAGESIZE);
     if (p <= 0 || (p & (p - 1)) != 0)
-        return 0;
-    return (size_t)p;
+        return PAL_EOS;
+    os_page_size_set((size_t)p);
+    *ps = (size_t)p;
+    return PAL_OK;
 }
 
-/* mincore must see a touched page as resident and an untouched one as not.
- * scratch2 is two fresh read-write pages. */
-static inline int pal_posix_probe_resident(void *scratch2, size_t page_size)
+/* Two fresh read-write pages for the feature probes, or NULL (then probe
+ * again next time).  Given back with pal_posix_scratch_free. */
+static inline void *pal_posix_scratch(void)
 {
+    void *s = pal_posix_mmap(NULL, 2 * os_page_size(), PROT_RW, MAP_ANON_PRIVATE);
+
+    return s == MAP_FAILED ? NULL : s;
+}
+
+static inline void pal_posix_scratch_free(void *scratch)
+{
+    pal_posix_munmap(scratch, 2 * os_page_size());
+}
+
+/* PAL_FEAT_RESIDENT where want has it and mincore sees, on the scratch
+ * pages, a touched page as resident and an untouched one as not. */
+static inline unsigned pal_posix_probe_resident(void *scratch, unsigned want)
+{
+    size_t page_size = os_page_size();
     unsigned char vec[2] = { 0xff, 0xff };
 
-    ((volatile char *)scratch2)[page_size] = 1;
-    return pal_posix_mincore(scratch2, 2 * page_size, vec) == 0 &&
-           (vec[0] & PAL_POSIX_INCORE) == 0 && (vec[1] & PAL_POSIX_INCORE) != 0;
+    if (!(want & PAL_FEAT_RESIDENT))
+        return 0;
+    ((volatile char *)scratch)[page_size] = 1;
+    if (pal_posix_mincore(scratch, 2 * page_size, vec) != 0 ||
+        (vec[0] & PAL_POSIX_INCORE) != 0 || (vec[1] & PAL_POSIX_INCORE) == 0)
+        return 0;
+    return PAL_FEAT_RESIDENT;
+}
+
+/* ---- transitions the backends make alike ------------------------------ */
+
+/* reserve: a mapping without access (flags: the backend's kind of it). */
+static inline int pal_posix_reserve(void *hint, size_t n, int flags, void **out)
+{
+    void *p = pal_posix_mmap(hint, n, PROT_NONE, flags);
+
+    if (p == MAP_FAILED)
+        return pal_posix_error(errno);
+    *out = p;
+    return PAL_OK;
+}
+
+/* alloc: a fresh read-write mapping. */
+static inline int pal_posix_alloc(size_t n, void **out)
+{
+    void *p = pal_posix_mmap(NULL, n, PROT_RW, MAP_ANON_PRIVATE);
+
+    if (p == MAP_FAILED)
+        return pal_posix_error(errno);
+    *out = p;
+    return PAL_OK;
+}
+
+static inline int pal_posix_free(void *v, size_t n)
+{
+    return pal_posix_munmap(v, n) == 0 ? PAL_OK : pal_posix_error(errno);
+}
+
+/* used after an unused that took the access away (hard decommit): read
+ * and write again.  Otherwise the pages come back when touched. */
+static inline int pal_posix_used_access(void *v, size_t n, unsigned policy)
+{
+    if ((policy & PAL_POLICY_HARD_DECOMMIT) &&
+        pal_posix_mprotect(v, n, PROT_RW) != 0)
+        return pal_posix_error(errno);
+    return PAL_OK;
+}
+
+/* protect; error reads mprotect's errno as the OS means it
+ * (pal_posix_error, or pal_posix_prot_error where W^X answers ENOTSUP). */
+static inline int pal_posix_protect(void *v, size_t n, unsigned prot, int (*error)(int))
+{
+    /* memory tagging and branch protection are arm64 Linux's only */
+    if (prot & (PAL_PROT_MTE | PAL_PROT_BTI))
+        return PAL_ENOSYS;
+    if (pal_posix_mprotect(v, n, pal_posix_prot(prot)) != 0)
+        return error(errno);
+    return PAL_OK;
 }
 
 /* ---- placement without a kernel shortcut (BSD, AIX) ------------------- */
@@ -205,10 +281,10 @@ static inline int pal_posix_reserve_trim(size_t n, size_t align,
 /* ---- queries ---------------------------------------------------------- */
 
 /* The resident bytes of [v, v+n) into *bytes: mincore in chunks through a
- * small stack vector (no allocation).  0, or -1 with errno set. */
-static inline int pal_posix_resident(const void *v, size_t n, size_t page_size,
-                                     size_t *bytes)
+ * small stack vector (no allocation). */
+static inline int pal_posix_resident(const void *v, size_t n, size_t *bytes)
 {
+    size_t page_size = os_page_size();
     unsigned char vec[256];
     const size_t chunk_max = sizeof vec * page_size;
     uintptr_t p = (uintptr_t)v;
@@ -217,14 +293,14 @@ static inline int pal_posix_resident(const void *v, size_t n, size_t page_size,
     while (n > 0) {
         chunk = n < chunk_max ? n : chunk_max;
         if (pal_posix_mincore((const void *)p, chunk, vec) != 0)
-            return -1;
+            return pal_posix_error(errno);
         for (i = 0; i < chunk / page_size; i++)
             total += (vec[i] & PAL_POSIX_INCORE) != 0;
         p += chunk;
         n -= chunk;
     }
     *bytes = total * page_size;
-    return 0;
+    return PAL_OK;
 }
 
 #endif /* PAL_MEM_POSIX_H */

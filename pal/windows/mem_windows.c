@@ -333,26 +333,7 @@ int pal_os_protect(void *v, size_t n, unsigned prot)
 
 /* ---- hints: Windows has no transparent huge pages --------------------- */
 
-int pal_os_hugepage(void *v, size_t n)
-{
-    (void)v;
-    (void)n;
-    return PAL_OK;
-}
-
-int pal_os_nohugepage(void *v, size_t n)
-{
-    (void)v;
-    (void)n;
-    return PAL_OK;
-}
-
-int pal_os_collapse(void *v, size_t n)
-{
-    (void)v;
-    (void)n;
-    return PAL_ENOSYS;
-}
+PAL_OS_NO_THP_ADVICE()
 
 /* ---- guard regions, sealing, names, residency -------------------------- */
 
@@ -366,21 +347,10 @@ int pal_os_guard(void *v, size_t n)
 }
 
 /* Windows has no way to forbid later VirtualFree/VirtualProtect calls. */
-int pal_os_seal(void *v, size_t n)
-{
-    (void)v;
-    (void)n;
-    return PAL_ENOSYS;
-}
+PAL_OS_NO_SEAL()
 
 /* Private memory has no name a debugger or the OS would show. */
-int pal_os_name(void *v, size_t n, const char *name)
-{
-    (void)v;
-    (void)n;
-    (void)name;
-    return PAL_ENOSYS;
-}
+PAL_OS_NO_NAMES()
 
 /* The working-set query, a batch of pages at a time from a stack array. */
 int pal_os_resident(const void *v, size_t n, size_t *bytes)
@@ -592,13 +562,7 @@ int pal_os_current_node(unsigned *node)
  * (VirtualAllocExNuma, VirtualAlloc2's MEM_EXTENDED_PARAMETER_NUMA_NODE):
  * commits into an existing one ignore it, and there is no call that
  * changes it.  So a range that exists cannot be bound. */
-int pal_os_bind_node(void *v, size_t n, unsigned node)
-{
-    (void)v;
-    (void)n;
-    (void)node;
-    return PAL_ENOSYS;
-}
+PAL_OS_NO_BIND_NODE()
 
 /* ---- acquire, core dumps, facts --------------------------------------- */
 
@@ -653,13 +617,7 @@ int pal_os_acquire(const struct pal_mem_spec *s, unsigned policy, void **out)
 
 /* Windows decides what a dump holds when it is written (MiniDumpWriteDump's
  * callbacks, Windows Error Reporting's settings): no advice on a range. */
-int pal_os_dump(void *v, size_t n, int include)
-{
-    (void)v;
-    (void)n;
-    (void)include;
-    return PAL_ENOSYS;
-}
+PAL_OS_NO_DUMP_CHOICE()
 
 /* Every commit is charged against the commit limit (strict), with no
  * exception to ask for; no transparent huge pages. */
