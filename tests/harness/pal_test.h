@@ -79,6 +79,9 @@ int th_failed(void);
         }                                                                     \
     } while (0)
 
+/* the number of elements of an array */
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 /* stats.fallbacks now: tests compare it before and after a call. */
 static inline size_t th_fallbacks(void)
 {
@@ -149,5 +152,143 @@ int th_child(int (*fn)(void *), void *arg);
 /* th_faults for platforms with th_child (harness.c): the signals that end
  * a child whose access faulted. */
 int th_faults_in_child(volatile void *addr, int write, int segv, int bus);
+
+/* ---- observing memory ---- */
+
+/* A span of memory to check, and what th_span_problem found wrong in it. */
+struct th_span {
+    volatile unsigned char *p;
+    size_t n, page;
+    int want;      /* the byte every position must hold, or -1 for any */
+    size_t bad_at; /* offset of the problem found */
+    char why[128]; /* the problem, in words */
+};
+
+static inline size_t th_span_first_mismatch(const struct th_span *s,
+                                            size_t from, size_t to)
+{
+    size_t i;
+
+    for (i = from; i < to && s->want >= 0; i++)
+        if (s->p[i] != (unsigned char)s->want)
+            return i;
+    return (size_t)-1;
+}
+
+static inline const char *th_span_mismatch_at(struct th_span *s, size_t i)
+{
+    s->bad_at = i;
+    th_format(s->why, sizeof s->why, "byte at +0x%zx is 0x%x, want 0x%x",
+              i, (unsigned)s->p[i], (unsigned)s->want);
+    return s->why;
+}
+
+/* Run in a child: read all of the span, checking the bytes, then write one
+ * byte per page back as it was.  A fault ends the child with a signal; the
+ * parent's memory is not changed (the child's writes are its own copy). */
+static inline int th_span_child(void *arg)
+{
+    const struct th_span *s = arg;
+    size_t i;
+
+    for (i = 0; i < s->n; i++) {
+        unsigned char b = s->p[i];
+
+        if (s->want >= 0 && b != (unsigned char)s->want)
+            return 1;
+    }
+    for (i = 0; i < s->n; i += s->page)
+        s->p[i] = s->p[i];
+    return 0;
+}
+
+/* After a child died on the span: find the page and the access that fault. */
+static inline const char *th_span_fault(struct th_span *s, int status)
+{
+    size_t i;
+
+    for (i = 0; i < s->n; i += s->page) {
+        int r = th_faults(s->p + i, 0), w = r == 0 ? th_faults(s->p + i, 1) : 0;
+
+        if (r == 1 || w == 1) {
+            s->bad_at = i;
+            th_format(s->why, sizeof s->why, "page at +0x%zx faults on %s",
+                      i, r == 1 ? "read" : "write");
+            return s->why;
+        }
+    }
+    s->bad_at = 0;
+    th_format(s->why, sizeof s->why,
+              "the checking process ended with status 0x%x", (unsigned)status);
+    return s->why;
+}
+
+/* Without child processes (Windows): page by page, th_faults (an exception
+ * handler there) before each access, and the byte th_faults writes put
+ * back.  Where even that cannot tell, access directly: a crash is then the
+ * failure. */
+static inline const char *th_span_here(struct th_span *s)
+{
+    size_t i, bad;
+
+    for (i = 0; i < s->n; i += s->page) {
+        unsigned char keep;
+        int w;
+
+        if (th_faults(s->p + i, 0) == 1) {
+            s->bad_at = i;
+            th_format(s->why, sizeof s->why,
+                      "page at +0x%zx faults on read", i);
+            return s->why;
+        }
+        bad = th_span_first_mismatch(s, i, i + s->page < s->n ? i + s->page : s->n);
+        if (bad != (size_t)-1)
+            return th_span_mismatch_at(s, bad);
+        keep = s->p[i];
+        w = th_faults(s->p + i, 1);
+        s->p[i] = keep;
+        if (w == 1) {
+            s->bad_at = i;
+            th_format(s->why, sizeof s->why,
+                      "page at +0x%zx faults on write", i);
+            return s->why;
+        }
+    }
+    return NULL;
+}
+
+/* NULL when every page of [p, p+n) can be read and written and every byte
+ * is want (any, if want < 0); else what is wrong (s->why), s->bad_at set.
+ * The check runs in a child process where there is one, so a library that
+ * unmapped or protected the memory shows as a failure, not as a crash of
+ * the whole suite; `directly`, it accesses the memory here (where a fault
+ * cannot happen, or would end a child that is itself the check). */
+static inline const char *th_span_problem(struct th_span *s, void *p, size_t n,
+                                          int want, int directly)
+{
+    int st;
+
+    s->p = p;
+    s->n = n;
+    s->page = pal_mem_page_size();
+    s->want = want;
+    s->bad_at = 0;
+    s->why[0] = '\0';
+    if (directly)
+        st = TH_CHILD_EXIT(th_span_child(s));
+    else
+        st = th_child(th_span_child, s);
+    if (st == TH_CHILD_EXIT(0))
+        return NULL;
+    if (st == TH_CHILD_NONE)
+        return th_span_here(s);
+    if (st == TH_CHILD_EXIT(1)) { /* the child read it all: safe here too */
+        size_t bad = th_span_first_mismatch(s, 0, n);
+
+        if (bad != (size_t)-1)
+            return th_span_mismatch_at(s, bad);
+    }
+    return th_span_fault(s, st);
+}
 
 #endif
