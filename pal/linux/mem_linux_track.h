@@ -170,20 +170,24 @@ static long pagemap_open(void)
 
 /* 1: the kernel tracks writes; 0: it cannot, for good (no userfaultfd, no
  * asynchronous mode, no PAGEMAP_SCAN, no /proc, a sandbox); -1: not known
- * now (no descriptor or memory free), probed again next time. */
+ * now (no descriptor or memory free), probed again next time.  With a
+ * userfaultfd of its own, closed after: asking what the library offers
+ * leaves no descriptor in a process that never tracks writes. */
 static int probe_track(void)
 {
     struct lx_page_region vec[SCAN_REGIONS];
     size_t ps = os_page_size();
     uintptr_t walked;
-    long fd = uffd_get(), pm, m, r;
+    long fd = uffd_open(), pm, m, r;
     int ok = -1;
 
     if (pal_sys_failed(fd))
         return refused_for_good(fd) || fd == -LX_EINVAL || fd == -LX_EOPNOTSUPP ? 0 : -1;
     m = pal_sys_mmap(0, ps, PROT_RW, MAP_ANON_PRIVATE, -1, 0);
-    if (pal_sys_failed(m))
+    if (pal_sys_failed(m)) {
+        pal_sys_close(fd);
         return -1;
+    }
     pm = pagemap_open();
     if (pal_sys_failed(pm)) {
         ok = refused_for_good(pm) ? 0 : -1;
@@ -205,6 +209,7 @@ static int probe_track(void)
         pal_sys_close(pm);
     }
     pal_sys_munmap((void *)m, ps);
+    pal_sys_close(fd);
     return ok;
 }
 

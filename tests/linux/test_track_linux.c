@@ -52,6 +52,32 @@ static int kernel_tracks(const char **why)
     return 1;
 }
 
+/* The lowest descriptor free now: one opened and closed again. */
+static long lowest_free_fd(void)
+{
+    long fd = pal_syscall6(LX_NR_openat, LX_AT_FDCWD, (long)"/",
+                           LX_O_RDONLY | LX_O_DIRECTORY | LX_O_CLOEXEC, 0, 0, 0);
+
+    if (!pal_sys_failed(fd))
+        pal_syscall6(LX_NR_close, fd, 0, 0, 0, 0, 0);
+    return fd;
+}
+
+/* The first test of this program, before any other call into the library:
+ * asking what the library offers probes every feature, write tracking's
+ * among them, and leaves no descriptor open.  A process that never tracks
+ * writes has no userfaultfd (a program that closed its standard input
+ * would otherwise find the library's descriptor as fd 0). */
+static void probe_leaves_no_descriptor(void)
+{
+    struct pal_mem_info info;
+    long before = lowest_free_fd();
+
+    CHECK(before >= 0);
+    CHECK_OK(pal_mem_info(&info));
+    CHECK_EQ(lowest_free_fd(), before);
+}
+
 static void feature_matches_kernel(void)
 {
     const char *why;
@@ -170,6 +196,7 @@ static void hole_refused(void)
 }
 
 const struct th_test th_tests[] = {
+    TH(probe_leaves_no_descriptor), /* first: see there */
     TH(feature_matches_kernel),
     TH(fork_child_tracks_its_own),
     TH(stop_and_start),
