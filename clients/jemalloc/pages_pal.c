@@ -3,11 +3,11 @@
  *
  * jemalloc (5.3.0) keeps every OS memory call in src/pages.c, behind the
  * functions pages.h declares.  Built with -DJEMALLOC_PAL, src/pages.c
- * includes this file in place of its own OS code (pages.patch adds the
- * #ifdef and nothing else): its data (os_page, os_overcommits, the THP
- * modes, pages_can_purge_lazy_runtime) and pages_set_thp_state stay
- * jemalloc's, and everything that asks the OS is here, on pal_mem.h
- * alone.
+ * includes this file in place of its own OS code (jemalloc.patch adds
+ * the #ifdef there, and the batched purges to pages.h): its data
+ * (os_page, os_overcommits, the THP modes, pages_can_purge_lazy_runtime)
+ * and pages_set_thp_state stay jemalloc's, and everything that asks the
+ * OS is here, on pal_mem.h alone.
  *
  * jemalloc's words in libpal's states:
  *
@@ -134,6 +134,13 @@ pages_decommit(void *addr, size_t size) {
 		return true;
 	}
 	return pal_mem_fault(addr, size) != PAL_OK;
+}
+
+/* What pac.c's decay asks before purging its stashed extents in one call,
+ * which is wasted where each is decommitted instead. */
+bool
+pages_decommit_will_fail(void) {
+	return os_overcommits;
 }
 
 /*

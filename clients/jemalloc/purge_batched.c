@@ -1,13 +1,17 @@
 /* purge_batched.c - one decay pass purges many extents: run.sh checks,
- * under strace, how many system calls the pass makes.
+ * under strace, how many system calls each pass makes.
  *
- * 64 large blocks of an arena of their own are allocated and every other
+ * In an arena of its own, 64 large blocks are allocated and every other
  * one freed (32 dirty extents that cannot coalesce); after the decay time
- * the arena's decay (mallctl arena.<i>.decay) purges them all lazily in
- * one pass, with MALLOC_CONF=dirty_decay_ms:10,muzzy_decay_ms:10000 (a
- * muzzy decay on: the dirty pages go muzzy through lazy purges).  The
- * pass is marked on stderr by the lines "purge-batched: begin" and
- * "purge-batched: end", so that strace shows which calls it made.
+ * the arena's decay (mallctl arena.<i>.decay) purges them all in one pass.
+ * Run with MALLOC_CONF=dirty_decay_ms:10,muzzy_decay_ms:10000, twice:
+ *   lazy    the arena keeps muzzy decay on: the dirty pages go muzzy
+ *           through lazy purges (pac.c's stashed extents);
+ *   forced  a second arena with muzzy decay off (arena.<i>.muzzy_decay_ms
+ *           0): the dirty extents are purged forced and retained
+ *           (extent_dalloc_wrapper, one extent at a time upstream).
+ * Each pass is marked on stderr by the lines "purge-batched NAME: begin"
+ * and "purge-batched NAME: end", so that strace shows which calls it made.
  *
  * Exit 0 when the mallctl calls succeed; the counting is run.sh's. */
 #include <jemalloc/jemalloc.h>
@@ -20,46 +24,63 @@
 #define BLOCKS 64
 #define SIZE (256 * 1024)
 
-static void mark(const char *s)
+static void mark(const char *name, const char *what)
 {
-    if (write(2, s, strlen(s)) < 0)
+    char line[64];
+    int n = snprintf(line, sizeof line, "purge-batched %s: %s\n", name, what);
+
+    if (write(2, line, (size_t)n) != n)
         _exit(1);
 }
 
-int main(void)
+/* 0 when the pass ran; muzzy_ms < 0 leaves the arena's muzzy decay time
+ * as MALLOC_CONF set it */
+static int decay_pass(const char *name, ssize_t muzzy_ms)
 {
     void *block[BLOCKS];
     unsigned arena;
     size_t sz = sizeof arena;
-    char decay[64];
+    char ctl[64];
     struct timespec past_decay = {0, 300 * 1000 * 1000};
     int i;
 
     if (mallctl("arenas.create", &arena, &sz, NULL, 0) != 0) {
-        printf("FAIL: mallctl arenas.create\n");
+        printf("FAIL: %s: mallctl arenas.create\n", name);
+        return 1;
+    }
+    snprintf(ctl, sizeof ctl, "arena.%u.muzzy_decay_ms", arena);
+    if (muzzy_ms >= 0 && mallctl(ctl, NULL, NULL, &muzzy_ms, sizeof muzzy_ms) != 0) {
+        printf("FAIL: %s: mallctl %s\n", name, ctl);
         return 1;
     }
     for (i = 0; i < BLOCKS; i++) {
         block[i] = mallocx(SIZE, MALLOCX_ARENA(arena) | MALLOCX_TCACHE_NONE);
         if (block[i] == NULL) {
-            printf("FAIL: mallocx of block %d\n", i);
+            printf("FAIL: %s: mallocx of block %d\n", name, i);
             return 1;
         }
         memset(block[i], 1, SIZE);
     }
     for (i = 0; i < BLOCKS; i += 2)
         dallocx(block[i], MALLOCX_TCACHE_NONE);
-    snprintf(decay, sizeof decay, "arena.%u.decay", arena);
+    snprintf(ctl, sizeof ctl, "arena.%u.decay", arena);
     /* twice past the decay time: the first pass may only advance the
      * decay's epoch */
-    mark("purge-batched: begin\n");
+    mark(name, "begin");
     nanosleep(&past_decay, NULL);
-    if (mallctl(decay, NULL, NULL, NULL, 0) != 0)
+    if (mallctl(ctl, NULL, NULL, NULL, 0) != 0)
         return 1;
     nanosleep(&past_decay, NULL);
-    if (mallctl(decay, NULL, NULL, NULL, 0) != 0)
+    if (mallctl(ctl, NULL, NULL, NULL, 0) != 0)
         return 1;
-    mark("purge-batched: end\n");
-    printf("ok: %d extents freed, decay run\n", BLOCKS / 2);
+    mark(name, "end");
+    printf("ok: %s: %d extents freed, decay run\n", name, BLOCKS / 2);
+    return 0;
+}
+
+int main(void)
+{
+    if (decay_pass("lazy", -1) != 0 || decay_pass("forced", 0) != 0)
+        return 1;
     return 0;
 }

@@ -236,31 +236,36 @@ run_oscalls() {
   fi
 }
 
-# purge_batched.c under strace: the lazy purges of one decay pass over 32
-# extents (pac.c's stashed extents) must be one system call, not 32.  The
-# kernel's answer decides the skip: a process_madvise it refused in the
-# pass means it cannot batch.
+# purge_batched.c under strace: the purges of one decay pass over 32
+# extents must be one system call, not 32: the lazy ones (pac.c's stashed
+# extents going muzzy) and the forced ones (muzzy decay off: the extents
+# retained).  The kernel's answer decides the skip: a process_madvise it
+# refused in the pass means it cannot batch.
 run_purge_batched() {
-  local t="purge-batched [32 extents, one decay pass]" log=$out/logs/purge-batched rc=0 pass calls
+  local log=$out/logs/purge-batched rc=0 how t pass calls
   if [ -n "$triple" ]; then
-    skip "$t: strace would see qemu-user's system calls, not the program's (amd64 only)"
+    skip "purge-batched [32 extents, one decay pass]: strace would see qemu-user's system calls, not the program's (amd64 only)"
     return
   fi
   env MALLOC_CONF=dirty_decay_ms:10,muzzy_decay_ms:10000 timeout 300 strace -f -o "$log.trace" \
     -e trace=write,madvise,process_madvise "$out/build/purge_batched" >"$log.log" 2>&1 || rc=$?
-  pass=$(sed -n '/purge-batched: begin/,/purge-batched: end/p' "$log.trace")
-  calls=$(grep -cE 'madvise\(' <<<"$pass")
-  if [ $rc -ne 0 ]; then
-    fail "$t: exit status $rc (see $log.log)"
-  elif grep -qE 'process_madvise\(.* = -1 ' <<<"$pass"; then
-    skip "$t: the kernel refused process_madvise: $(grep -m1 -oE 'process_madvise\(.* = -1 .*' <<<"$pass" | sed 's/.*= -1 //')"
-  elif [ "$calls" -eq 0 ]; then
-    fail "$t: the decay pass purged nothing (see $log.trace)"
-  elif [ "$calls" -gt 2 ]; then
-    fail "$t: the decay pass of 32 extents made $calls release calls (madvise, process_madvise), not 1"
-  else
-    ok "$t: $calls call(s): $(grep -m1 -oE '^[0-9]+ +[a-z_]+' <<<"$(grep -E 'madvise\(' <<<"$pass")" | awk '{print $2}')"
-  fi
+  for how in lazy forced; do
+    t="purge-batched [32 extents, one $how decay pass]"
+    pass=$(sed -n "/purge-batched $how: begin/,/purge-batched $how: end/p" "$log.trace")
+    calls=$(grep -cE 'madvise\(' <<<"$pass")
+    if [ $rc -ne 0 ]; then
+      fail "$t: exit status $rc (see $log.log)"
+    elif grep -qE 'process_madvise\(.* = -1 ' <<<"$pass"; then
+      skip "$t: the kernel refused process_madvise: $(grep -m1 -oE 'process_madvise\(.* = -1 .*' <<<"$pass" | sed 's/.*= -1 //')"
+    elif [ "$calls" -eq 0 ]; then
+      fail "$t: the decay pass purged nothing (see $log.trace)"
+    elif [ "$calls" -gt 2 ]; then
+      fail "$t: the $how decay pass of 32 extents made $calls release calls (madvise, process_madvise), not 1"
+    else
+      ok "$t: $calls call(s): $(grep -oE '^[0-9]+ +[a-z_]*madvise\(' <<<"$pass" | sed 's/^[0-9]* *//; s/($//' |
+        sort | uniq -c | awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')"
+    fi
+  done
 }
 
 cmd_test() {
