@@ -3,11 +3,15 @@
 # sourced (. "$root/tools/lib.sh"), never run.
 #
 #   need_packages ENTRY...   install the missing Debian packages
+#   die TEXT                 "SCRIPT: TEXT" on stderr, and exit 1
 #   ok/fail/skip TEXT        one line of a check, counted
 #   summary                  "N passed, N failed, N skipped"; fails if any did
 #   nm_undefined NM OBJ      the symbols OBJ leaves undefined
 #   nm_check NM OBJ OWN WHAT NAME...
 #                            OBJ calls libpal and none of the NAMEs
+#   oscalls_check NAME RC DIR LABEL PAL CLIENT...
+#                            a run under strace made no memory call of the
+#                            client's own, and libpal counted its calls
 
 # need_packages ENTRY...: installs, as root, those not there yet; else
 # names them and fails.  An ENTRY is a Debian package, checked with dpkg,
@@ -37,6 +41,8 @@ need_packages() {
       DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } ||
     { echo "could not install ${missing[*]}" >&2; return 1; }
 }
+
+die() { echo "${0##*/}: $*" >&2; exit 1; }
 
 # The checks of a script that prints a line per check and ends with the
 # summary line tools/test-all.sh reads.
@@ -83,4 +89,26 @@ nm_check() {
     return 1
   fi
   echo "nm check passed: $obj references none of: $* ($pal pal_* functions; other C library calls: $other)"
+}
+
+# oscalls_check NAME RC DIR LABEL PAL CLIENT...: the line of a client's
+# "no own OS calls" check at run time, counted.  A program ran under
+# `strace -ff -k -o DIR/trace` with its output, libpal's PAL_SHOW_STATS
+# line among it, in DIR.log, and exited with RC.  clients/oscalls.py puts
+# every memory call down to libpal (PAL, its archive), to the client
+# (CLIENT..., its objects, globs oscalls.py expands) or to the C library,
+# loader or program: none may be the client's own, and the calls of libpal
+# strace saw must be the calls it counted.  The account is in DIR.check.
+oscalls_check() {
+  local name=$1 rc=$2 dir=$3 label=$4 pal=$5 c clients=()
+  shift 5
+  for c in "$@"; do clients+=(--client "$c"); done
+  if [ "$rc" -ne 0 ]; then
+    fail "$name: exit status $rc under strace (see $dir.log)"
+  elif python3 "${BASH_SOURCE[0]%/*}/../clients/oscalls.py" --label "$label" --stats "$dir.log" \
+    --pal "$pal" "${clients[@]}" "$dir"/trace.* >"$dir.check" 2>&1; then
+    ok "$name: $(head -1 "$dir.check")"
+  else
+    fail "$name: $(paste -sd ' ' "$dir.check")"
+  fi
 }

@@ -624,22 +624,27 @@ static void json_str(const char *s)
     putchar('"');
 }
 
-/* "key": value with value a string, or null for an empty one. */
-static void json_key_str(const char *key, const char *value)
+/* "key": value with value a string, or null for an empty one; then the
+ * text that follows it (a separator, the object's end), so that a run of
+ * members reads as one call a member. */
+static void json_key_str(const char *key, const char *value, const char *then)
 {
     printf("\"%s\": ", key);
     if (value == NULL || value[0] == '\0')
         printf("null");
     else
         json_str(value);
+    fputs(then, stdout);
 }
 
-static void json_key_long(const char *key, long value)
+/* "key": value, or null for a negative one (not known); then as above. */
+static void json_key_long(const char *key, long value, const char *then)
 {
     if (value < 0)
         printf("\"%s\": null", key);
     else
         printf("\"%s\": %ld", key, value);
+    fputs(then, stdout);
 }
 
 
@@ -649,13 +654,11 @@ static void print_json(void)
     size_t i;
 
     printf("{\n  \"libpal\": {\"version\": %d, ", PAL_MEM_VERSION);
-    json_key_str("backend", PALPROBE_BACKEND);
+    json_key_str("backend", PALPROBE_BACKEND, "");
     printf("},\n  \"platform\": {\n    ");
-    json_key_str("os", plat.os);
-    printf(", ");
-    json_key_str("arch", plat.arch);
-    printf(", ");
-    json_key_str("kernel", plat.kernel);
+    json_key_str("os", plat.os, ", ");
+    json_key_str("arch", plat.arch, ", ");
+    json_key_str("kernel", plat.kernel, "");
     printf(",\n    \"page_size\": %zu, \"huge_page_size\": %zu,\n", plat.page_size,
            plat.huge_page_size);
     printf("    \"huge_page_sizes\": [");
@@ -664,27 +667,19 @@ static void print_json(void)
     printf("],\n    \"huge_page_pools\": [");
     for (i = 0; i < plat.huge_count; i++) {
         printf("%s{\"size\": %zu, ", i > 0 ? ", " : "", plat.huge[i].size);
-        json_key_long("pages", plat.huge[i].pages);
-        printf(", ");
-        json_key_long("free", plat.huge[i].free);
-        printf("}");
+        json_key_long("pages", plat.huge[i].pages, ", ");
+        json_key_long("free", plat.huge[i].free, "}");
     }
     printf("],\n    ");
-    json_key_str("thp_enabled", plat.thp_enabled);
-    printf(", ");
-    json_key_str("thp_defrag", plat.thp_defrag);
-    printf(", ");
-    json_key_long("khugepaged_max_ptes_none", plat.max_ptes_none);
-    printf(",\n    ");
-    json_key_long("max_map_count", plat.max_map_count);
-    printf(", ");
-    json_key_long("mappings", plat.mappings);
-    printf(",\n    ");
-    json_key_long("overcommit_memory", plat.overcommit);
-    printf(", ");
-    json_key_str("overcommit_meaning", overcommit_meaning(plat.overcommit));
+    json_key_str("thp_enabled", plat.thp_enabled, ", ");
+    json_key_str("thp_defrag", plat.thp_defrag, ", ");
+    json_key_long("khugepaged_max_ptes_none", plat.max_ptes_none, ",\n    ");
+    json_key_long("max_map_count", plat.max_map_count, ", ");
+    json_key_long("mappings", plat.mappings, ",\n    ");
+    json_key_long("overcommit_memory", plat.overcommit, ", ");
+    json_key_str("overcommit_meaning", overcommit_meaning(plat.overcommit), "");
     printf(",\n    \"numa_nodes\": %u, ", plat.numa_nodes);
-    json_key_long("current_node", plat.current_node);
+    json_key_long("current_node", plat.current_node, "");
     printf("\n  },\n  \"features\": {\n");
     for (i = 0; i < NFEATURES; i++) {
         const struct feature *f = &feature_table[i];
@@ -699,11 +694,9 @@ static void print_json(void)
             snprintf(since, sizeof since, "%d.%d", f->since_major, f->since_minor);
         printf("    \"%s\": {\"bit\": %u, \"value\": %s, ", f->name, bitno,
                have ? "true" : "false");
-        json_key_str("meaning", f->meaning);
-        printf(", ");
-        json_key_str("linux_since", since);
-        printf(", ");
-        json_key_str("reason", reason);
+        json_key_str("meaning", f->meaning, ", ");
+        json_key_str("linux_since", since, ", ");
+        json_key_str("reason", reason, "");
         printf("}%s\n", i + 1 < NFEATURES ? "," : "");
     }
     printf("  },\n  \"policy\": {\"value\": %u, ", pol.flags);
@@ -711,8 +704,7 @@ static void print_json(void)
         printf("\"%s\": %d, ", policy_keys[i].key, (pol.flags & policy_keys[i].bit) != 0);
     printf("\n    \"source\": \"%s\", ",
            pol.env != NULL && pol.error == PAL_OK ? "PAL_POLICY" : "default");
-    json_key_str("env", pol.env);
-    printf(", ");
+    json_key_str("env", pol.env, ", ");
     if (pol.env != NULL && pol.error != PAL_OK) {
         printf("\"error\": ");
         json_str(pal_strerror(pol.error));
@@ -726,15 +718,12 @@ static void print_json(void)
         const struct step *s = &steps[i];
 
         printf("    {");
-        json_key_str("step", s->what);
-        printf(", ");
-        json_key_str("state", s->state);
+        json_key_str("step", s->what, ", ");
+        json_key_str("state", s->state, "");
         printf(", \"result\": \"%s\", ", error_name(s->err));
-        json_key_str("error", s->err == PAL_OK ? NULL : pal_strerror(s->err));
-        printf(", ");
-        json_key_long("resident_bytes", s->resident_kib < 0 ? -1 : s->resident_kib * 1024);
-        printf(", ");
-        json_key_long("mappings", s->mappings);
+        json_key_str("error", s->err == PAL_OK ? NULL : pal_strerror(s->err), ", ");
+        json_key_long("resident_bytes", s->resident_kib < 0 ? -1 : s->resident_kib * 1024, ", ");
+        json_key_long("mappings", s->mappings, "");
         printf(", \"os_calls\": %zu}%s\n", s->os_calls, i + 1 < nsteps ? "," : "");
     }
     printf("  ]},\n  \"stats\": {\"os_calls\": %zu, \"fallbacks\": %zu}\n}\n", stats.os_calls,

@@ -16,24 +16,8 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-# shellcheck source=tools/lib.sh
-. "$root/tools/lib.sh"
-out_base=${PAL_CLIENT_OUT:-$root/build-clients}
-jobs=${JOBS:-2}
-
-# The two builds: mimalloc's debug build with its full internal invariant
-# checks (MI_DEBUG=3), and its release build.  Only the shared library and
-# the tests are built (the tests link the shared library, as mimalloc's
-# CMakeLists.txt has it).
-build_flags() {
-  case $1 in
-    debug) echo "-DCMAKE_BUILD_TYPE=Debug -DMI_DEBUG_FULL=ON" ;;
-    release) echo "-DCMAKE_BUILD_TYPE=Release" ;;
-    # secure mode: guard pages around every mimalloc page (pal_mem_protect)
-    secure) echo "-DCMAKE_BUILD_TYPE=Release -DMI_SECURE=ON" ;;
-  esac
-}
-BUILDS=(debug release secure)
+# shellcheck source=clients/mimalloc/lib.sh
+. "$here/lib.sh"
 
 # The option sets every test program runs under (environment variables):
 #   default       mimalloc's defaults (decommit delay 25 ms, segments 500 ms)
@@ -63,29 +47,6 @@ option_env() { # <set> <build>
   esac
 }
 SETS=(default purge0 harddecommit reset)
-
-# test-stress arguments: threads, load per thread (%), iterations.
-# mimalloc's defaults (32 25 50) take minutes even natively here.
-STRESS_NATIVE="8 10 4"
-STRESS_QEMU="4 10 2"
-
-die() { echo "run.sh: $*" >&2; exit 1; }
-
-# The CMake arguments that select the target.  Cross targets run their
-# tests under the toolchain's qemu-user; they link dynamically (mimalloc's
-# tests link its shared library, which replaces malloc: a static link would
-# meet glibc's own malloc in libc.a), qemu finding the target's libraries
-# through the toolchain's -L.
-target_args() {
-  local tc=$root/cmake/toolchains/$1-gcc.cmake
-  if [ "$1" = amd64 ]; then
-    [ "$(uname -m)" = x86_64 ] || die "amd64 is the native target: this machine is $(uname -m)"
-    echo "-DCMAKE_C_COMPILER=gcc"
-  else
-    [ -f "$tc" ] || die "unknown target '$1' (no $tc)"
-    echo "-DCMAKE_TOOLCHAIN_FILE=$tc -DCMAKE_EXE_LINKER_FLAGS="
-  fi
-}
 
 # unpack <dir> own|pal: a fresh mimalloc source tree in <dir>; with pal,
 # os.c's system calls replaced by os-pal.c (OS_SEAM), mimalloc.patch
@@ -124,87 +85,15 @@ OS_SEAM="_mi_os_init os_detect_overcommit mi_madvise mi_os_mem_free
   mi_os_alloc_huge_os_pagesx mi_os_mbind mi_huge_start mi_os_claim_huge_pages
   _mi_os_alloc_huge_os_pages mi_os_numa_nodex mi_os_numa_node_countx"
 
-# test-api's malloc-aligned9 asks for zeroed blocks of up to 128 MiB at
-# each of 28 alignments: about 6 GB written, minutes of page faults on this
-# 2-CPU machine and ~30 s of CPU under qemu.  Here it keeps two of them:
-# 2^24, MI_ALIGNMENT_MAX (the largest the heap aligns itself), and 2^25,
-# which mimalloc allocates from the OS at an offset (os.c's
-# _mi_os_alloc_aligned_offset, and the decommit of the part before it).
-SHORT_ALIGNED9='for (int i = 24; i < 26 \&\& ok; i++) {'
-shorten_test_api() {
-  local f=$1/test/test-api.c
-  grep -q 'for (int i = 0; i < 28 && ok; i++) {' "$f" || { echo "malloc-aligned9's loop not found in $f" >&2; return 1; }
-  sed -i "s/for (int i = 0; i < 28 \&\& ok; i++) {/$SHORT_ALIGNED9/" "$f" &&
-    grep -q 'for (int i = 24; i < 26 && ok; i++) {' "$f"
-}
-
-# configure_build <src> <dir> <kind> <build> <target args...>
-configure_build() {
-  local src=$1 dir=$2 kind=$3 b=$4 pal=()
-  shift 4
-  [ "$kind" = pal ] && pal=(-DMI_PAL_DIR="$root" -DPAL_BUILD_TESTS=OFF -DPAL_BUILD_TOOLS=OFF)
-  # shellcheck disable=SC2046
-  cmake -S "$src" -B "$dir" -G Ninja $(build_flags "$b") "$@" "${pal[@]}" \
-    -DMI_BUILD_STATIC=OFF -DMI_BUILD_OBJECT=OFF >"$dir.log" 2>&1 &&
-    cmake --build "$dir" -j "$jobs" >>"$dir.log" 2>&1
-}
-
-# The "no own OS calls" check: the object of src/os.c must reference none of
-# the memory system calls, and must use libpal (else it is not the adapter).
+# The "no own OS calls" check (nm_check_build): the object of src/os.c
+# must reference none of the memory system calls, and must use libpal
+# (else it is not the adapter).
+OS_LAYER=CMakeFiles/mimalloc.dir/src/os.c.o OS_LAYER_NAME=os.c
 FORBIDDEN="mmap munmap mremap madvise posix_madvise mprotect mincore mmap64"
-nm_check_build() { # build directory
-  local nm
-  nm=$(sed -n 's/^CMAKE_NM:FILEPATH=//p' "$1/CMakeCache.txt")
-  # shellcheck disable=SC2086
-  nm_check "${nm:-nm}" "$1/CMakeFiles/mimalloc.dir/src/os.c.o" '_?mi_' os.c $FORBIDDEN
-}
 
-# build_test_prog <src> <dir> <name>: <name>.c here against the build's
-# shared library (and pal_mem.h), with its compiler.
-build_test_prog() {
-  local src=$1 dir=$2 prog=$3 cc lib
-  cc=$(sed -n 's/^set(CMAKE_C_COMPILER "\(.*\)")$/\1/p' "$dir"/CMakeFiles/*/CMakeCCompiler.cmake | head -1)
-  lib=$(cd "$dir" && ls libmimalloc*.so | head -1)
-  lib=${lib#lib}
-  "${cc:-gcc}" -O1 -Wall -Wextra -Werror -I"$src/include" -I"$root/pal" -o "$dir/$prog" "$here/$prog.c" \
-    -L"$dir" -l"${lib%.so}" -Wl,-rpath,"$dir" >>"$dir.log" 2>&1 ||
-    { echo "mimalloc $(basename "$dir"): $prog.c did not build (see $dir.log)"; return 1; }
-}
-
+# the builds, with the test programs reset_refused.c and purge_batch.c
 cmd_build() {
-  local t=${1:?usage: run.sh build <target>} out src b ok=0 targs
-  targs=$(target_args "$t") || exit 1
-  out=$out_base/mimalloc-$t
-  mkdir -p "$out"
-  src=$out/src
-  unpack "$src" pal || die "could not unpack mimalloc"
-  shorten_test_api "$src" || exit 1
-  for b in "${BUILDS[@]}"; do
-    rm -rf "${out:?}/$b"
-    # shellcheck disable=SC2086
-    if ! configure_build "$src" "$out/$b" pal "$b" $targs; then
-      echo "mimalloc $t $b: build failed (see $out/$b.log)"
-      ok=1
-      continue
-    fi
-    echo "mimalloc $t $b: built"
-    nm_check_build "$out/$b" || ok=1
-    build_test_prog "$src" "$out/$b" reset_refused || ok=1
-    build_test_prog "$src" "$out/$b" purge_batch || ok=1
-  done
-  return $ok
-}
-
-# The commands of mimalloc's tests as ctest has them (with the toolchain's
-# emulator in front for cross targets): one file per test in <dir>/commands,
-# the arguments NUL-separated.
-write_test_commands() {
-  mkdir -p "$1/commands"
-  (cd "$1" && ctest --show-only=json-v1) | python3 -c '
-import json, sys
-for t in json.load(sys.stdin)["tests"]:
-    with open(sys.argv[1] + "/" + t["name"], "w") as f:
-        f.write("\0".join(t["command"]) + "\0")' "$1/commands"
+  build_target mimalloc "${1:?usage: run.sh build <target>}" reset_refused purge_batch
 }
 
 # Why a run failed, from its exit status and log.
@@ -472,44 +361,14 @@ run_numa_count() {
 # the calls libpal counted (pal_mem_get_stats, which os.c prints at exit
 # under PAL_SHOW_STATS=1).
 run_oscalls() {
-  local b name dir log cmd=() rc
-  for b in "${BUILDS[@]}"; do
-    name=$b/oscalls/test-api
-    if [ $qemu = 1 ]; then
-      skip "$name: strace would see qemu-user's system calls, not the program's (natively only)"
-      continue
-    fi
-    dir=$out/logs/strace-$b
-    log=$dir.log
-    rm -rf "$dir" && mkdir -p "$dir"
-    [ -f "$out/$b/commands/test-api" ] && mapfile -d "" cmd <"$out/$b/commands/test-api"
-    # shellcheck disable=SC2086
-    env PAL_SHOW_STATS=1 MIMALLOC_PAGE_RESET=1 $PURGE0 timeout 600 \
-      strace -ff -k -o "$dir/trace" "${cmd[@]}" >"$log" 2>&1
-    rc=$?
-    if [ $rc -ne 0 ]; then
-      fail "$name: exit status $rc under strace (see $log)"
-    elif python3 "$root/clients/oscalls.py" --label mimalloc --stats "$log" \
-      --pal "$out/$b/libpal/libpal.a" --client "$out/$b/CMakeFiles/mimalloc.dir/src/*.o" \
-      "$dir"/trace.* >"$dir.check" 2>&1; then
-      ok "$name: $(head -1 "$dir.check")"
-    else
-      fail "$name: $(paste -sd ' ' "$dir.check")"
-    fi
-  done
+  oscalls_test_api mimalloc "MIMALLOC_PAGE_RESET=1 $PURGE0" "CMakeFiles/mimalloc.dir/src/*.o"
 }
 
 cmd_test() {
   local t=${1:?usage: run.sh test <target>} out b set prog name qemu=0
   local passed=0 failed=0 skipped=0
-  out=$out_base/mimalloc-$t
-  target_args "$t" >/dev/null || exit 1
-  [ "$t" = amd64 ] || qemu=1
-  mkdir -p "$out/logs"
+  start_tests mimalloc "$t"
   : >"$out/logs/times.txt"
-  # the option sets decide the environment, nothing inherited
-  # shellcheck disable=SC2046
-  unset PAL_POLICY $(compgen -e | grep '^MIMALLOC_')
   for b in "${BUILDS[@]}"; do
     [ -d "$out/$b" ] && write_test_commands "$out/$b"
     for set in "${SETS[@]}"; do

@@ -19,26 +19,8 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-# shellcheck source=tools/lib.sh
-. "$root/tools/lib.sh"
-out_base=${PAL_CLIENT_OUT:-$root/build-clients}
-jobs=${JOBS:-2}
-
-die() { echo "run.sh: $*" >&2; exit 1; }
-
-# debug: mimalloc's full internal invariant checks (MI_DEBUG=3, and with
-# it the check that memory the OS called zero reads zero); release; secure.
-build_flags() {
-  case $1 in
-    debug) echo "-DCMAKE_BUILD_TYPE=Debug -DMI_DEBUG_FULL=ON" ;;
-    release) echo "-DCMAKE_BUILD_TYPE=Release" ;;
-    # secure mode: guard pages after mimalloc's pages (_mi_prim_protect,
-    # pal_mem_protect) and the guard page decommitted at the end of each
-    # arena's metadata
-    secure) echo "-DCMAKE_BUILD_TYPE=Release -DMI_SECURE=ON" ;;
-  esac
-}
-BUILDS=(debug release secure)
+# shellcheck source=clients/mimalloc/lib.sh
+. "$root/clients/mimalloc/lib.sh"
 
 # The option sets every test runs under:
 #   default       mimalloc's defaults (purge delay 10 ms)
@@ -62,24 +44,6 @@ option_env() {
 }
 SETS=(default purge0 harddecommit lazy reset)
 
-# test-stress: threads, load per thread (%), iterations (mimalloc's
-# defaults, 32 25 50, take minutes on this 2-CPU machine)
-STRESS_NATIVE="8 10 4"
-STRESS_QEMU="4 10 2"
-
-target_args() {
-  local tc=$root/cmake/toolchains/$1-gcc.cmake
-  if [ "$1" = amd64 ]; then
-    [ "$(uname -m)" = x86_64 ] || die "amd64 is the native target: this machine is $(uname -m)"
-    echo "-DCMAKE_C_COMPILER=gcc"
-  else
-    [ -f "$tc" ] || die "unknown target '$1' (no $tc)"
-    # dynamic: the tests link mimalloc's shared library (which replaces
-    # malloc), qemu-user finds the target's libraries through the toolchain
-    echo "-DCMAKE_TOOLCHAIN_FILE=$tc -DCMAKE_EXE_LINKER_FLAGS="
-  fi
-}
-
 # The memory primitives of src/prim/unix/prim.c and the helpers only they
 # use: prim.c here defines the primitives anew (remove-functions.py of the
 # 2.0.9 client fails when a name is missing, so another mimalloc cannot
@@ -89,7 +53,7 @@ UNIX_MEMORY="unix_detect_overcommit _mi_prim_mem_init _mi_prim_free unix_madvise
   _mi_prim_commit _mi_prim_decommit _mi_prim_reset _mi_prim_protect mi_prim_mbind
   _mi_prim_alloc_huge_os_pages _mi_prim_numa_node _mi_prim_numa_node_count"
 
-# unpack <dir>: a fresh mimalloc 3 tree with the libpal platform.  Debian's
+# unpack <dir> pal: a fresh mimalloc 3 tree with the libpal platform.  Debian's
 # packaging patches (debian/patches) concern its own build and install,
 # not the allocator: the upstream (+ds) tarball is used as it is.
 unpack() {
@@ -114,61 +78,16 @@ unpack() {
     2>"$dest/prim-seam.log" || { cat "$dest/prim-seam.log" >&2; return 1; }
 }
 
-# test-api's malloc-aligned9 asks for zeroed blocks of up to 128 MiB at 28
-# alignments (about 6 GB written): two of them stay, 2^24 and 2^25, the
-# latter beyond what the arena aligns itself (an aligned OS allocation).
-shorten_test_api() {
-  local f=$1/test/test-api.c
-  grep -q 'for (int i = 0; i < 28 && ok; i++) {' "$f" || { echo "malloc-aligned9's loop not found in $f" >&2; return 1; }
-  sed -i 's/for (int i = 0; i < 28 \&\& ok; i++) {/for (int i = 24; i < 26 \&\& ok; i++) {/' "$f"
-}
-
-# The "no own OS calls" check: the object of src/prim/prim.c (the unix
-# platform's remains and the libpal one) references no memory system call
-# and does call libpal.  (syscall() stays: the unix platform reads files
-# and getrandom with it; the strace check below sees every raw call.)
+# The "no own OS calls" check (nm_check_build): the object of
+# src/prim/prim.c (the unix platform's remains and the libpal one)
+# references no memory system call and does call libpal.  (syscall()
+# stays: the unix platform reads files and getrandom with it; the strace
+# check below sees every raw call.)
+OS_LAYER=CMakeFiles/mimalloc.dir/src/prim/prim.c.o OS_LAYER_NAME=platform
 FORBIDDEN="mmap munmap mremap madvise posix_madvise mprotect mincore mmap64 mbind"
-nm_check_build() { # build directory
-  local nm
-  nm=$(sed -n 's/^CMAKE_NM:FILEPATH=//p' "$1/CMakeCache.txt")
-  # shellcheck disable=SC2086
-  nm_check "${nm:-nm}" "$1/CMakeFiles/mimalloc.dir/src/prim/prim.c.o" '_?mi_' platform $FORBIDDEN
-}
 
 cmd_build() {
-  local t=${1:?usage: run.sh build <target>} out src b ok=0 targs
-  targs=$(target_args "$t") || exit 1
-  out=$out_base/mimalloc3-$t
-  mkdir -p "$out"
-  src=$out/src
-  unpack "$src" || die "could not unpack mimalloc 3"
-  shorten_test_api "$src" || exit 1
-  for b in "${BUILDS[@]}"; do
-    rm -rf "${out:?}/$b"
-    # shellcheck disable=SC2046,SC2086
-    if ! { cmake -S "$src" -B "$out/$b" -G Ninja $(build_flags "$b") $targs \
-      -DMI_PAL_DIR="$root" -DPAL_BUILD_TESTS=OFF -DPAL_BUILD_TOOLS=OFF \
-      -DMI_BUILD_STATIC=OFF -DMI_BUILD_OBJECT=OFF >"$out/$b.log" 2>&1 &&
-      cmake --build "$out/$b" -j "$jobs" >>"$out/$b.log" 2>&1; }; then
-      echo "mimalloc3 $t $b: build failed (see $out/$b.log)"
-      ok=1
-      continue
-    fi
-    echo "mimalloc3 $t $b: built"
-    nm_check_build "$out/$b" || ok=1
-  done
-  return $ok
-}
-
-# The commands of mimalloc's tests as ctest has them (with the toolchain's
-# emulator in front for cross targets), one file each, NUL-separated.
-write_test_commands() {
-  mkdir -p "$1/commands"
-  (cd "$1" && ctest --show-only=json-v1) | python3 -c '
-import json, sys
-for t in json.load(sys.stdin)["tests"]:
-    with open(sys.argv[1] + "/" + t["name"], "w") as f:
-        f.write("\0".join(t["command"]) + "\0")' "$1/commands"
+  build_target mimalloc3 "${1:?usage: run.sh build <target>}"
 }
 
 # run_one <name> <build> <program> <environment> [<text the log must hold>]
@@ -214,33 +133,8 @@ run_one() {
 # (clients/oscalls.py); none may be mimalloc's own, and libpal's calls must
 # be the calls it counted (PAL_SHOW_STATS).
 run_oscalls() {
-  local b name dir cmd=() rc
-  for b in "${BUILDS[@]}"; do
-    name=$b/oscalls/test-api
-    if [ $qemu = 1 ]; then
-      skip "$name: strace would see qemu-user's system calls, not the program's (natively only)"
-      continue
-    fi
-    if ! command -v strace >/dev/null; then
-      fail "$name: strace is not installed"
-      continue
-    fi
-    dir=$out/logs/strace-$b
-    rm -rf "$dir" && mkdir -p "$dir"
-    [ -f "$out/$b/commands/test-api" ] && mapfile -d "" cmd <"$out/$b/commands/test-api"
-    # shellcheck disable=SC2086
-    env PAL_SHOW_STATS=1 $PURGE0 timeout 600 strace -ff -k -o "$dir/trace" "${cmd[@]}" >"$dir.log" 2>&1
-    rc=$?
-    if [ $rc -ne 0 ]; then
-      fail "$name: exit status $rc under strace (see $dir.log)"
-    elif python3 "$root/clients/oscalls.py" --label mimalloc3 --stats "$dir.log" \
-      --pal "$out/$b/libpal/libpal.a" --client "$out/$b/CMakeFiles/mimalloc.dir/src/*.o" \
-      --client "$out/$b/CMakeFiles/mimalloc.dir/src/prim/*.o" "$dir"/trace.* >"$dir.check" 2>&1; then
-      ok "$name: $(head -1 "$dir.check")"
-    else
-      fail "$name: $(paste -sd ' ' "$dir.check")"
-    fi
-  done
+  oscalls_test_api mimalloc3 "$PURGE0" \
+    "CMakeFiles/mimalloc.dir/src/*.o" "CMakeFiles/mimalloc.dir/src/prim/*.o"
 }
 
 # Huge OS pages (reserve_huge_os_pages=1: one 1 GiB page at start, which
@@ -276,13 +170,7 @@ run_hugeos() {
 cmd_test() {
   local t=${1:?usage: run.sh test <target>} out b set prog name qemu=0
   local passed=0 failed=0 skipped=0
-  out=$out_base/mimalloc3-$t
-  target_args "$t" >/dev/null || exit 1
-  [ "$t" = amd64 ] || qemu=1
-  mkdir -p "$out/logs"
-  # the option sets decide the environment, nothing inherited
-  # shellcheck disable=SC2046
-  unset PAL_POLICY $(compgen -e | grep '^MIMALLOC_')
+  start_tests mimalloc3 "$t"
   # every program in every set, under qemu-user too (test-api, shortened
   # by shorten_test_api, takes about a second there)
   for b in "${BUILDS[@]}"; do

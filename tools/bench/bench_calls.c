@@ -186,28 +186,40 @@ static void promise(size_t a, size_t *calls)
     calls[1] = purges * 100 / PAIRS;
 }
 
+/* measure(c, out) in a child forked for it, its n results copied back
+ * into out through a pipe: what the library learns in case c (marks turned
+ * on, fallbacks) ends with the child.  0, or 1 where the pipe, the fork or
+ * the child failed. */
+static int in_child(void (*measure)(size_t c, size_t *out), size_t c, size_t *out, size_t n)
+{
+    ssize_t size = (ssize_t)(n * sizeof *out);
+    int fd[2];
+    pid_t pid;
+
+    if (pipe(fd) != 0 || (pid = fork()) < 0)
+        return 1;
+    if (pid == 0) {
+        close(fd[0]);
+        measure(c, out);
+        if (write(fd[1], out, (size_t)size) != size)
+            _exit(1);
+        _exit(0);
+    }
+    close(fd[1]);
+    if (read(fd[0], out, (size_t)size) != size)
+        return 1;
+    close(fd[0]);
+    waitpid(pid, NULL, 0);
+    return 0;
+}
+
 static int promise_table(void)
 {
     size_t a, calls[2];
-    int fd[2];
 
     for (a = 0; a < ASKERS; a++) {
-        pid_t pid;
-
-        if (pipe(fd) != 0 || (pid = fork()) < 0)
+        if (in_child(promise, a, calls, 2) != 0)
             return 1;
-        if (pid == 0) {
-            close(fd[0]);
-            promise(a, calls);
-            if (write(fd[1], calls, sizeof calls) != (ssize_t)sizeof calls)
-                _exit(1);
-            _exit(0);
-        }
-        close(fd[1]);
-        if (read(fd[0], calls, sizeof calls) != (ssize_t)sizeof calls)
-            return 1;
-        close(fd[0]);
-        waitpid(pid, NULL, 0);
         printf("| %s | %zu.%02zu | %zu.%02zu |\n", askers[a], calls[0] / 100, calls[0] % 100,
                calls[1] / 100, calls[1] % 100);
     }
@@ -222,10 +234,17 @@ static void set_policy(const char *s)
     BENCH_OK(pal_mem_set_policy(flags));
 }
 
+/* *count: the calls of function c % FUNCTIONS under policy c / FUNCTIONS. */
+static void count_calls(size_t c, size_t *count)
+{
+    set_policy(policies[c / FUNCTIONS]);
+    (void)one(c % FUNCTIONS); /* first use: probes and facts */
+    *count = one(c % FUNCTIONS);
+}
+
 int main(int argc, char **argv)
 {
     size_t counts[POLICIES][FUNCTIONS], f, k;
-    int fd[2];
 
     ps = pal_mem_page_size();
     hps = pal_mem_huge_page_size() ? pal_mem_huge_page_size() : 2 << 20;
@@ -249,26 +268,9 @@ int main(int argc, char **argv)
      * each count is of a library that learnt nothing from another case
      * (pal_mem_hugepage, for one, turns the end marks on for good) */
     for (k = 0; k < POLICIES; k++)
-        for (f = 0; f < FUNCTIONS; f++) {
-            pid_t pid;
-
-            if (pipe(fd) != 0 || (pid = fork()) < 0)
+        for (f = 0; f < FUNCTIONS; f++)
+            if (in_child(count_calls, k * FUNCTIONS + f, &counts[k][f], 1) != 0)
                 return 1;
-            if (pid == 0) {
-                close(fd[0]);
-                set_policy(policies[k]);
-                (void)one(f); /* first use: probes and facts */
-                counts[k][f] = one(f);
-                if (write(fd[1], &counts[k][f], sizeof counts[k][f]) != (ssize_t)sizeof counts[k][f])
-                    _exit(1);
-                _exit(0);
-            }
-            close(fd[1]);
-            if (read(fd[0], &counts[k][f], sizeof counts[k][f]) != (ssize_t)sizeof counts[k][f])
-                return 1;
-            close(fd[0]);
-            waitpid(pid, NULL, 0);
-        }
     for (f = 0; f < FUNCTIONS; f++) {
         printf("| %2zu | %s |", f, functions[f]);
         for (k = 0; k < POLICIES; k++)
