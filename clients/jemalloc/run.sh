@@ -24,9 +24,6 @@ target=${2:-amd64}
 out=${PAL_CLIENT_OUT:-$root/build-clients}/jemalloc-$target
 jobs=${JOBS:-2}
 
-die() { echo "run.sh: $*" >&2; exit 1; }
-
-
 # The target: triple and qemu from its toolchain file; jemalloc's page size
 # as Debian builds it (4 KiB on x86, else 64 KiB: the largest page any of
 # those kernels uses, since jemalloc refuses to run on larger pages than
@@ -226,14 +223,7 @@ run_oscalls() {
   mkdir -p "$dir"
   (cd "$out/build" && env PAL_SHOW_STATS=1 $decay0 timeout 600 strace -ff -k -o "$dir/trace" \
     test/integration/extent "$out/src/" "$out/build/") >"$dir.log" 2>&1 || rc=$?
-  if [ $rc -ne 0 ]; then
-    fail "$t: exit status $rc under strace (see $dir.log)"
-  elif python3 "$root/clients/oscalls.py" --label jemalloc --stats "$dir.log" \
-    --pal "$out/pal/libpal.a" --client "$out/build/src/*.pic.o" "$dir"/trace.* >"$dir.check" 2>&1; then
-    ok "$t: $(head -1 "$dir.check")"
-  else
-    fail "$t: $(paste -sd ' ' "$dir.check")"
-  fi
+  oscalls_check "$t" $rc "$dir" jemalloc "$out/pal/libpal.a" "$out/build/src/*.pic.o"
 }
 
 # purge_batched.c under strace: the purges of one decay pass over 32
