@@ -1070,7 +1070,7 @@ static void collapse_codes(void)
         SKIP("huge-page collapse not supported by this kernel/backend");
 }
 
-/* ---- beyond the Go runtime -------------------------------------------- */
+/* ---- guard pages, sealing, naming ------------------------------------- */
 
 static void guard_faults(void)
 {

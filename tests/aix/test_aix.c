@@ -11,7 +11,7 @@
 
 #include "maps.h"
 #include "pal_test.h"
-#include "in_turn.h"
+#include "ranges_one_by_one.h"
 
 #include "refuse_call.h"
 
@@ -195,10 +195,10 @@ static void release_without_write_access_is_eacces(void)
 #endif
 }
 
-/* The additions where the OS has no native way: populate touches each
+/* The optional calls where the OS has no native way: populate touches each
  * page (resident after, contents kept), no explicit huge pages, one NUMA
- * node (node 0), no MTE or BTI; unused_ranges: in_turn.h. */
-static void additions_without_native_ways(void)
+ * node (node 0), no MTE or BTI; unused_ranges: ranges_one_by_one.h. */
+static void features_without_native_ways(void)
 {
     size_t ps = pal_mem_page_size(), n = 6 * ps, sizes[2], res = 0;
     unsigned node = 7;
@@ -235,7 +235,7 @@ const struct th_test th_tests[] = {
     TH(fault_then_map_reads_zero),
     TH(map_keeps_the_mapping),
     TH(release_without_write_access_is_eacces),
-    TH(additions_without_native_ways),
-    TH(unused_ranges_in_turn),
+    TH(features_without_native_ways),
+    TH(unused_ranges_one_by_one),
     TH_END,
 };

@@ -17,7 +17,7 @@
 #if defined(__linux__) && defined(__LP64__)
 #include <sys/sysinfo.h>
 #endif
-#include "in_turn.h"
+#include "ranges_one_by_one.h"
 #include "refuse_call.h"
 
 static void reserve_at_taken_leaves_nothing(void)
@@ -219,7 +219,7 @@ const struct th_test th_tests[] = {
     TH(lazy_release_is_madv_free),
     TH(madv_free_refused_falls_back),
     TH(populate_touches),
-    TH(unused_ranges_in_turn),
+    TH(unused_ranges_one_by_one),
     TH(no_huge_pages_one_node),
     TH_END,
 };

@@ -1,6 +1,6 @@
 # Variants of the bsd backend, each built from the same sources and run
 # through the whole bsd suite (test_contract, test_bad_input,
-# test_additions, test_maps, tests/bsd) on this Linux host.  Included by
+# test_features, test_maps, tests/bsd) on this Linux host.  Included by
 # tests/CMakeLists.txt.
 
 # NetBSD's PaX MPROTECT (on by default there): PROT_MPROTECT from a
@@ -20,7 +20,7 @@ if(NOT PAL_TEST_FREESTANDING AND CMAKE_SYSTEM_NAME STREQUAL "Linux")
   set(pal_test_sources ${CMAKE_CURRENT_SOURCE_DIR}/bsd/pax/pax_mprotect.c)
   pal_add_test(pax_test_contract test_contract.c)
   pal_add_test(pax_test_bad_input test_bad_input.c)
-  pal_add_test(pax_test_additions test_additions.c)
+  pal_add_test(pax_test_features test_features.c)
   pal_add_test(pax_test_maps test_maps.c)
   foreach(src ${pal_backend_tests} ${CMAKE_CURRENT_SOURCE_DIR}/bsd/pax/test_pax.c)
     get_filename_component(name ${src} NAME_WE)

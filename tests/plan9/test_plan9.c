@@ -5,7 +5,7 @@
  * Plan 9 has no equivalent for.
  */
 #include "pal_test.h"
-#include "in_turn.h"
+#include "ranges_one_by_one.h"
 
 static size_t ps(void)
 {
@@ -273,10 +273,10 @@ static void break_moved_inside_a_call(void)
 #endif
 #endif
 
-/* The additions where the OS has no native way: populate touches each
+/* The optional calls where the OS has no native way: populate touches each
  * page (resident after, contents kept), no explicit huge pages, one NUMA
- * node (node 0), no MTE or BTI; unused_ranges: in_turn.h. */
-static void additions_without_native_ways(void)
+ * node (node 0), no MTE or BTI; unused_ranges: ranges_one_by_one.h. */
+static void features_without_native_ways(void)
 {
     size_t ps = pal_mem_page_size(), n = 6 * ps, sizes[2], res = 0;
     unsigned node = 7;
@@ -320,8 +320,8 @@ const struct th_test th_tests[] = {
     TH(break_moved_by_others),
 #if defined(__GLIBC__)
     TH(break_moved_inside_a_call),
-    TH(additions_without_native_ways),
-    TH(unused_ranges_in_turn),
+    TH(features_without_native_ways),
+    TH(unused_ranges_one_by_one),
 #endif
 #endif
     TH_END,

@@ -8,7 +8,7 @@
  * limit.  Where Windows makes placeholders (10 1803+; under wine 8 only
  * in the placeholder variant, PAL_TEST_PLACEHOLDERS, whose calls go
  * through placeholders/ph_emu.c), frees of any page-aligned part and
- * reservations off the granularity instead.  And the additions: lazy
+ * reservations off the granularity instead.  And the optional calls: lazy
  * release with MEM_RESET, large pages, NUMA, populate.
  */
 #define WIN32_LEAN_AND_MEAN

@@ -1,5 +1,5 @@
 # Variants of the Windows backend, each run through the whole Windows suite
-# (test_contract, test_bad_input, test_additions, test_fuzz, tests/windows)
+# (test_contract, test_bad_input, test_features, test_fuzz, tests/windows)
 # under wine.  Included by tests/CMakeLists.txt.
 
 # Placeholders (Windows 10 1803+), which wine 8 lacks: the memory calls of
@@ -20,7 +20,7 @@ target_compile_options(pal_ph PRIVATE -Wall -Wextra -Werror -include ${pal_ph_di
 set(pal_test_library pal_ph pal_ph_emu)
 foreach(src ${CMAKE_CURRENT_SOURCE_DIR}/test_contract.c
     ${CMAKE_CURRENT_SOURCE_DIR}/test_bad_input.c
-    ${CMAKE_CURRENT_SOURCE_DIR}/test_additions.c
+    ${CMAKE_CURRENT_SOURCE_DIR}/test_features.c
     ${CMAKE_CURRENT_SOURCE_DIR}/test_acquire.c
     ${CMAKE_CURRENT_SOURCE_DIR}/test_fuzz.c
     ${CMAKE_CURRENT_SOURCE_DIR}/test_track.c

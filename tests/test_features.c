@@ -1,10 +1,10 @@
 /*
- * test_additions.c - the contract additions of 2026-11-27 on every target
- * and backend: batched release, prefault, explicit huge page sizes, NUMA,
- * and the memory-tagging and branch-protection bits.  What each does, and
- * what each refuses (the bad ranges of these functions are also in
- * test_contract's matrix).  What only some kernels can do for real (huge
- * page pools, two NUMA nodes, tag checks) is tested in tests/linux/.
+ * test_features.c - the optional calls, each behind a PAL_FEAT_ bit, on
+ * every target and backend: batched release, prefault, explicit huge page
+ * sizes, NUMA, and the memory-tagging and branch-protection bits.  What
+ * each does, and what each refuses (the bad ranges of these functions are
+ * also in test_contract's matrix).  What only some kernels can do for real
+ * (huge page pools, two NUMA nodes, tag checks) is tested in tests/linux/.
  */
 #include "pal_test.h"
 

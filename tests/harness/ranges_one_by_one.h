@@ -1,16 +1,15 @@
 /*
- * in_turn.h - what the backends without a native way share for the
- * additions of 2026-11-27 (aix, bsd, plan9): unused_ranges is unused,
- * range after range, and populate touches each page.  Include after
- * pal_test.h; each is a test of its own (TH(unused_ranges_in_turn)), or a
- * step of one (check th_failed() after).
+ * ranges_one_by_one.h - the test the backends that release one range per
+ * OS call share (aix, bsd, plan9: PAL_OS_RANGES_ONE_BY_ONE in pal_os.h):
+ * unused_ranges is unused, range after range.  Include after pal_test.h;
+ * TH(unused_ranges_one_by_one) in the backend's list.
  */
-#ifndef IN_TURN_H
-#define IN_TURN_H
+#ifndef RANGES_ONE_BY_ONE_H
+#define RANGES_ONE_BY_ONE_H
 
 /* unused_ranges releases each range as unused would, and only them; no
  * batch bit. */
-static void unused_ranges_in_turn(void)
+static void unused_ranges_one_by_one(void)
 {
     size_t ps = pal_mem_page_size(), n = 6 * ps, done = 9;
     struct pal_mem_range r[2];
@@ -35,4 +34,4 @@ static void unused_ranges_in_turn(void)
     CHECK_OK(pal_mem_free(p, n));
 }
 
-#endif /* IN_TURN_H */
+#endif /* RANGES_ONE_BY_ONE_H */
