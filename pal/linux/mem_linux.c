@@ -35,9 +35,23 @@ _Static_assert(sizeof(struct pal_mem_range) == 2 * sizeof(void *) &&
 
 /* ---- transitions ------------------------------------------------------ */
 
+/* An mmap at a hint, without MAP_FIXED: where it fails for want of room,
+ * asked again without the hint.  A kernel places such a mapping elsewhere
+ * itself, but qemu-user (seen: loongarch64 under 7.2) now and then answers
+ * a hint over a taken range with ENOMEM; a hint is advice, so it must not
+ * be what fails the call.  One call more, only on that failure. */
+static long mmap_hinted(void *hint, size_t n, long prot, long flags)
+{
+    long r = pal_sys_mmap(hint, n, prot, flags, -1, 0);
+
+    if (r == -LX_ENOMEM && hint != NULL)
+        r = pal_sys_mmap(NULL, n, prot, flags, -1, 0);
+    return r;
+}
+
 int pal_os_reserve(void *hint, size_t n, void **out)
 {
-    long r = pal_sys_mmap(hint, n, LX_PROT_NONE, MAP_ANON_PRIVATE, -1, 0);
+    long r = mmap_hinted(hint, n, LX_PROT_NONE, MAP_ANON_PRIVATE);
 
     if (pal_sys_failed(r))
         return pal_sys_error(r);
@@ -654,7 +668,8 @@ int pal_os_acquire(const struct pal_mem_spec *s, unsigned policy, void **out)
     }
     if (total < s->n)
         return PAL_ENOMEM;
-    r = pal_sys_mmap(s->hint, total, prot, flags, -1, 0);
+    r = (s->flags & PAL_SPEC_EXACT) ? pal_sys_mmap(s->hint, total, prot, flags, -1, 0)
+                                    : mmap_hinted(s->hint, total, prot, flags);
     if (pal_sys_failed(r))
         return pal_sys_error(r);
     base = (uintptr_t)r;

@@ -405,9 +405,9 @@ static void fallback_guard_einval(void)
 
 /* the call libpal maps with: mmap2 where there is one (386, arm, mips o32) */
 #ifdef SYS_mmap2
-#define NOREPLACE_NR SYS_mmap2
+#define MMAP_NR SYS_mmap2
 #else
-#define NOREPLACE_NR SYS_mmap
+#define MMAP_NR SYS_mmap
 #endif
 
 static volatile sig_atomic_t noreplace_traps;
@@ -494,11 +494,11 @@ static void noreplace_as_hint(int sig, siginfo_t *si, void *ctx)
     long a[6], r;
 
     (void)sig;
-    if (si->si_syscall != NOREPLACE_NR) {
+    if (si->si_syscall != MMAP_NR) {
         r = -ENOSYS;
     } else {
         trapped_args(uc, a);
-        r = syscall(NOREPLACE_NR, a[0], a[1], a[2], a[3] & ~(long)MAP_FIXED_NOREPLACE,
+        r = syscall(MMAP_NR, a[0], a[1], a[2], a[3] & ~(long)MAP_FIXED_NOREPLACE,
                     a[4], a[5]);
         if (r == -1)
             r = -errno;
@@ -509,7 +509,7 @@ static void noreplace_as_hint(int sig, siginfo_t *si, void *ctx)
 }
 
 static const struct lx_rule noreplace_trap[] = {
-    { NOREPLACE_NR, 3, MAP_FIXED_NOREPLACE, MAP_FIXED_NOREPLACE, SECCOMP_RET_TRAP },
+    { MMAP_NR, 3, MAP_FIXED_NOREPLACE, MAP_FIXED_NOREPLACE, SECCOMP_RET_TRAP },
 };
 #endif
 
@@ -593,6 +593,52 @@ static void fallback_fixed_noreplace_ignored(void)
     RUN_CHILD(child_reserve_at, (void *)1);
 }
 
+/* ---- a hint the kernel does not take: placed elsewhere ---------------- */
+
+/* A hint is advice: where an mmap at the hint fails with ENOMEM, the call
+ * is asked again without it, as a kernel would have placed it elsewhere.
+ * Seen: qemu-user (loongarch64, 7.2) now and then answers a hint over a
+ * taken range with ENOMEM.  Emulated here by refusing every mmap whose
+ * address is the hint. */
+static int child_hint_refused(void *arg)
+{
+    struct lx_rule hint_refused[] = {
+        { MMAP_NR, 0, 0xffffffffu, 0, LX_ERRNO(ENOMEM) },
+    };
+    struct pal_mem_spec spec = { 0 };
+    size_t ps, n;
+    void *hint, *out;
+
+    (void)arg;
+    C_CHECK(lx_library_fresh());
+    ps = pal_mem_page_size();
+    n = 4 * ps;
+    C_CHECK_OK(pal_mem_reserve(NULL, n, &hint));
+    C_CHECK_OK(pal_mem_free(hint, n));
+    hint_refused[0].val = (uint32_t)(uintptr_t)hint;
+    C_SECCOMP(hint_refused, SECCOMP_RET_ALLOW);
+    /* placed where the kernel chooses (the range just given back, often) */
+    C_CHECK_OK(pal_mem_reserve(hint, n, &out));
+    C_CHECK_OK(pal_mem_free(out, n));
+    spec.n = n;
+    spec.state = PAL_STATE_READY;
+    spec.prot = PAL_PROT_READ | PAL_PROT_WRITE;
+    spec.hint = hint;
+    C_CHECK_OK(pal_mem_acquire(&spec, &out));
+    th_memset(out, 0x77, n);
+    C_CHECK_OK(pal_mem_free(out, n));
+    /* exact placement is no hint: its refusal is the answer */
+    spec.flags = PAL_SPEC_EXACT;
+    C_CHECK_EQ(pal_mem_acquire(&spec, &out), PAL_ENOMEM);
+    C_CHECK_EQ(pal_mem_reserve_at(hint, n), PAL_ENOMEM);
+    return 0;
+}
+
+static void hint_refused_placed_elsewhere(void)
+{
+    RUN_CHILD(child_hint_refused, NULL);
+}
+
 /* ---- a map refused for its commit charge keeps the reservation -------- */
 
 /* Whether [v, v+n) is wholly mapped, inaccessible ("---p"), in
@@ -648,12 +694,12 @@ static void fixed_unmaps_then_fails(int sig, siginfo_t *si, void *ctx)
 
     (void)sig;
     trapped_args(uc, a);
-    if (si->si_syscall == NOREPLACE_NR && (a[2] & PROT_WRITE)) {
+    if (si->si_syscall == MMAP_NR && (a[2] & PROT_WRITE)) {
         r = syscall(SYS_munmap, a[0], a[1]) == 0 ? -ENOMEM : -errno;
-    } else if (si->si_syscall == NOREPLACE_NR) {
+    } else if (si->si_syscall == MMAP_NR) {
         r = syscall(SYS_munmap, a[0], a[1]);
         if (r == 0)
-            r = syscall(NOREPLACE_NR, a[0], a[1], a[2],
+            r = syscall(MMAP_NR, a[0], a[1], a[2],
                         (a[3] & ~(long)MAP_FIXED) | MAP_FIXED_NOREPLACE, a[4], a[5]);
         if (r == -1)
             r = -errno;
@@ -666,7 +712,7 @@ static void fixed_unmaps_then_fails(int sig, siginfo_t *si, void *ctx)
 }
 
 static const struct lx_rule fixed_trap[] = {
-    { NOREPLACE_NR, 3, MAP_FIXED, MAP_FIXED, SECCOMP_RET_TRAP },
+    { MMAP_NR, 3, MAP_FIXED, MAP_FIXED, SECCOMP_RET_TRAP },
 };
 #endif
 
@@ -756,6 +802,7 @@ const struct th_test th_tests[] = {
     TH(fallback_mseal_enosys),
     TH(fallback_guard_einval),
     TH(fallback_fixed_noreplace_ignored),
+    TH(hint_refused_placed_elsewhere),
     TH(failed_map_keeps_reservation),
     TH(failed_fixed_map_keeps_reservation),
     TH_END,
