@@ -10,7 +10,7 @@
  *     GET_MEM (heap, scratch)    pal_mem_acquire         None -> Ready
  *     GC_unmap, GC_unmap_gap     pal_mem_unused          Ready -> Prepared
  *     GC_unmap_old               pal_mem_unused_ranges   (all its blocks)
- *     GC_remap                   pal_mem_used            Prepared -> Ready
+ *     GC_remap                   pal_mem_used_zero       Prepared -> Ready
  *
  * An unmapped block keeps its address space (the collector merges free
  * blocks and remaps them in place) and is not touched until GC_remap: that
@@ -19,10 +19,14 @@
  * unmapping on systems other than Linux.  The collector never frees heap
  * memory, so pal_mem_free is not needed.
  *
- * The incremental collector's write barrier (MPROTECT_VDB) stays in
- * os_dep.c with its own mprotect: it changes the access of heap memory in
- * use, from a signal handler among other places; it neither gets nor
- * releases memory.
+ * GC_remap learns from pal_mem_used_zero whether the block reads zero;
+ * the large-object allocations then leave such a block as it is instead
+ * of clearing it (GC_pal_reads_zero, bdwgc.patch's malloc.c).
+ *
+ * The incremental collector's write barrier stays bdwgc's own by default
+ * (os_dep.c: MPROTECT_VDB, mprotect and a SIGSEGV handler, or SOFT_VDB,
+ * soft-dirty bits).  Built with -DGC_PAL_VDB it is libpal's write
+ * tracking instead (the end of this file).
  *
  * The libpal policy comes from the environment variable PAL_POLICY, in
  * pal_mem_parse_policy's syntax (PAL_POLICY=harddecommit=1), read when the
@@ -55,17 +59,27 @@ static void allow_exec(ptr_t p, size_t n)
  * forked child, whose counts include its parent's. */
 static pid_t stats_pid;
 
+/* What the adapter did with libpal's answers, for the same line: blocks
+ * not cleared because they read zero, and the write tracking's sections
+ * tracked, reads of the dirty bits, and sections reported all dirty
+ * because their tracking had failed. */
+static unsigned long zero_blocks, zero_bytes;
+static unsigned long vdb_sects, vdb_reads, vdb_punts;
+
 static void show_pal_stats(void)
 {
     struct pal_mem_stats st;
-    char line[80];
+    char line[256];
     int n;
 
     if (getpid() != stats_pid)
         return;
     pal_mem_get_stats(&st);
-    n = snprintf(line, sizeof line, "libpal: %lu OS calls, %lu fallbacks\n",
-                 (unsigned long)st.os_calls, (unsigned long)st.fallbacks);
+    n = snprintf(line, sizeof line,
+                 "libpal: %lu OS calls, %lu fallbacks; remapped zero: %lu blocks, %lu KiB not "
+                 "cleared; write tracking: %lu sections, %lu reads, %lu all dirty\n",
+                 (unsigned long)st.os_calls, (unsigned long)st.fallbacks, zero_blocks,
+                 zero_bytes >> 10, vdb_sects, vdb_reads, vdb_punts);
     if (n > 0 && (size_t)n < sizeof line && write(2, line, (size_t)n) < 0)
         return;
 }
@@ -80,6 +94,10 @@ __attribute__((constructor(101))) static void show_pal_stats_at_exit(void)
         atexit(show_pal_stats);
     }
 }
+
+#ifdef GC_PAL_VDB
+static GC_bool tracking; /* GC_dirty_init succeeded */
+#endif
 
 static void init_pal(void)
 {
@@ -127,6 +145,11 @@ ptr_t GC_unix_get_mem(size_t bytes)
     spec.prot = PAL_PROT_READ | PAL_PROT_WRITE;
     if (GC_get_pages_executable())
         spec.prot |= PAL_PROT_EXEC;
+#ifdef GC_PAL_VDB
+    /* Windows tracks only memory asked for up front; Linux any */
+    if (tracking)
+        spec.flags |= PAL_SPEC_TRACK;
+#endif
     err = pal_mem_acquire(&spec, &p);
     if (err == PAL_EINVAL && spec.hint != NULL) {
         /* the hint's range wraps the address space: no hint */
@@ -145,6 +168,35 @@ ptr_t GC_unix_get_mem(size_t bytes)
         ABORT("GC_unix_get_mem: memory from libpal is not aligned to HBLKSIZE");
     next_hint = (ptr_t)p + bytes;
     return (ptr_t)p;
+}
+
+/* The block GC_remap found reading zero throughout, if the block the
+ * current GC_allochblk call returns lies in it: GC_allochblk forgets it
+ * when it begins (bdwgc.patch), so that a block remapped earlier and
+ * written since is never taken for zero.  Between the remap and the
+ * allocation's clear nothing writes the block (GC_allochblk splits it
+ * and writes headers, which live elsewhere).  Kept hidden from the
+ * collector's scan of static data (GC_HIDE_POINTER), which would
+ * otherwise keep whatever block it names alive. */
+static word zero_start_hidden, zero_end_hidden;
+
+GC_INNER void GC_pal_forget_zero(void)
+{
+    zero_start_hidden = zero_end_hidden = 0;
+}
+
+GC_INNER GC_bool GC_pal_reads_zero(ptr_t p, size_t bytes)
+{
+    GC_bool zero = zero_start_hidden != 0 &&
+                   (word)p >= (word)GC_REVEAL_POINTER(zero_start_hidden) &&
+                   (word)p + bytes <= (word)GC_REVEAL_POINTER(zero_end_hidden);
+
+    GC_pal_forget_zero();
+    if (zero) {
+        zero_blocks++;
+        zero_bytes += bytes;
+    }
+    return zero;
 }
 
 #ifdef USE_MUNMAP
@@ -230,16 +282,27 @@ GC_INNER void GC_remap(ptr_t start, size_t bytes)
 {
     ptr_t start_addr = unmap_start(start, bytes);
     size_t len = (size_t)(GC_unmap_end(start, bytes) - start_addr);
-    int err;
+    int err, zeroed = 0;
 
+    GC_pal_forget_zero();
     if (0 == start_addr)
         return;
-    err = pal_mem_used(start_addr, len);
-    ABORT_ON_PAL_FAIL(err, "remap: pal_mem_used", start_addr, len);
+    /* All of [start_addr, start_addr + len) is Prepared: GC_unmap, or
+     * GC_unmap_gap when blocks were merged, released every whole page
+     * of the block, and the collector touched none of them since. */
+    err = pal_mem_used_zero(start_addr, len, &zeroed);
+    ABORT_ON_PAL_FAIL(err, "remap: pal_mem_used_zero", start_addr, len);
     /* under harddecommit, used gives back read-write access only */
     if (GC_get_pages_executable())
         allow_exec(start_addr, len);
     GC_unmapped_bytes -= len;
+    /* The block reads zero only if it is whole pages: where the page is
+     * larger than HBLKSIZE its ends may share a page with a neighbour,
+     * which stayed mapped with its contents. */
+    if (zeroed && start_addr == start && start_addr + len == start + bytes) {
+        zero_start_hidden = GC_HIDE_POINTER(start);
+        zero_end_hidden = GC_HIDE_POINTER(start + bytes);
+    }
 }
 
 /* Two adjacent unmapped blocks are about to be merged: release the pages
@@ -261,3 +324,154 @@ GC_INNER void GC_unmap_gap(ptr_t start1, size_t bytes1, ptr_t start2, size_t byt
 }
 
 #endif /* USE_MUNMAP */
+
+#ifdef GC_PAL_VDB
+
+/* ---- dirty bits from libpal's write tracking ---------------------------
+ *
+ * With -DGC_PAL_VDB bdwgc.patch leaves out every dirty-bit implementation
+ * of os_dep.c (gcconfig.h) and these take their place:
+ *
+ *     GC_dirty_init           does libpal track writes here (pal_mem_info,
+ *                             PAL_FEAT_TRACK)?  If not, FALSE: the
+ *                             collector then stays non-incremental, as when
+ *                             its own implementations cannot start
+ *     GC_pal_track_heap_sect  pal_mem_track_writes on each heap section as
+ *                             GC_add_to_heap adds it
+ *     GC_pal_read_dirty       (GC_read_dirty) pal_mem_written with reset
+ *                             over every section, into GC_grungy_pages
+ *
+ * os_dep.c's generic GC_page_was_dirty reads GC_grungy_pages, and its
+ * GC_remove_protection has nothing to do: no page is ever protected
+ * (GC_incremental_protection_needs: GC_PROTECTS_NONE), and every write
+ * to a section is recorded whatever its block holds, free blocks
+ * included; a block the collector hands out is cleared, given a free
+ * list (both writes) or reads zero (no pointer to find).  Static data
+ * is not tracked: the collector scans all of it every time
+ * (NO_VDB_FOR_STATIC_ROOTS).
+ *
+ * The collector reads the dirty bits with the world stopped
+ * (GC_initiate_gc, from GC_stopped_mark) and once with it running, when
+ * incremental mode is switched on after a full collection
+ * (GC_enable_incremental), where bdwgc accepts losing bits.  With the
+ * world stopped no mutator thread writes between the report and the
+ * re-arming, so the contract's promise that pal_mem_written's reset loses
+ * no write is not what the stopped calls rest on; it is what the running
+ * one and the writes a stopped world does not stop (threads unknown to
+ * the collector, the kernel completing I/O into the heap) rest on.
+ * bdwgc's soft-dirty bits lose those: their reset, clear_refs, is a second
+ * step over the whole process. */
+
+/* pal_mem_written's report, one byte per page: a section is read in
+ * pieces of this many pages */
+#define VDB_PAGES 16384
+static unsigned char *vdb_pages; /* scratch memory, not scanned */
+static pid_t tracking_pid;
+
+static void track_sect(ptr_t start, size_t bytes)
+{
+    int err = pal_mem_track_writes(start, bytes, 1);
+
+    /* The section's next read fails and reports all of it dirty, and
+     * tracking is tried again there. */
+    if (err != PAL_OK)
+        WARN("pal_mem_track_writes failed for a heap section of %" WARN_PRIdPTR
+             " bytes: it counts as all dirty\n", (signed_word)bytes);
+    else
+        vdb_sects++;
+}
+
+GC_INNER void GC_pal_track_heap_sect(ptr_t start, size_t bytes)
+{
+    if (tracking)
+        track_sect(start, bytes);
+}
+
+GC_INNER GC_bool GC_dirty_init(void)
+{
+    struct pal_mem_info info;
+    word i;
+
+    if (pal_mem_info(&info) != PAL_OK || !(info.features & PAL_FEAT_TRACK)) {
+        GC_COND_LOG_PRINTF("libpal cannot track writes here:"
+                           " no incremental collection\n");
+        return FALSE;
+    }
+    if (NULL == vdb_pages) {
+        vdb_pages = (unsigned char *)GC_scratch_alloc(VDB_PAGES);
+        if (NULL == vdb_pages)
+            return FALSE;
+    }
+    tracking = TRUE;
+    tracking_pid = getpid();
+    /* GC_enable_incremental after the heap grew: its sections so far.
+     * Nothing written before counts: a full collection follows. */
+    for (i = 0; i < GC_n_heap_sects; i++)
+        track_sect(GC_heap_sects[i].hs_start, GC_heap_sects[i].hs_bytes);
+    GC_COND_LOG_PRINTF("Using libpal's write tracking\n");
+    return TRUE;
+}
+
+static void set_dirty(ptr_t start, size_t bytes)
+{
+    ptr_t h;
+
+    for (h = start; (word)h < (word)(start + bytes); h += HBLKSIZE)
+        set_pht_entry_from_index(GC_grungy_pages, PHT_HASH(h));
+}
+
+/* One section: its written pages dirty, and its tracking re-armed. */
+static void read_sect(ptr_t start, size_t bytes, GC_bool output_unneeded)
+{
+    size_t ps = pal_mem_page_size(), done, n, j;
+    int err;
+
+    for (done = 0; done < bytes; done += n) {
+        n = bytes - done < (size_t)VDB_PAGES * ps ? bytes - done : (size_t)VDB_PAGES * ps;
+        err = pal_mem_written(start + done, n, vdb_pages, 1);
+        if (err != PAL_OK) {
+            /* Not tracked (pal_mem_track_writes failed, or the process
+             * is a forked child whose copy was never tracked), or
+             * libpal could not read it: all of it dirty, and tracking
+             * begun again, which re-arms it all, so that a write before
+             * is reported now and one after by the next read. */
+            if (!output_unneeded)
+                set_dirty(start, bytes);
+            vdb_punts++;
+            track_sect(start, bytes);
+            return;
+        }
+        if (output_unneeded)
+            continue;
+        /* a page may hold several blocks, or a block several pages */
+        for (j = 0; j < n / ps; j++)
+            if (vdb_pages[j])
+                set_dirty(start + done + j * ps, ps);
+    }
+}
+
+GC_INNER void GC_pal_read_dirty(GC_bool output_unneeded)
+{
+    word i;
+
+    vdb_reads++;
+    if (!output_unneeded)
+        BZERO(GC_grungy_pages, sizeof(GC_grungy_pages));
+    /* A forked child's sections are copies its parent's tracking does
+     * not cover, and what the child wrote before this is not known:
+     * all dirty once, and tracked from now on. */
+    if (getpid() != tracking_pid) {
+        tracking_pid = getpid();
+        if (!output_unneeded)
+            memset(GC_grungy_pages, 0xff, sizeof(GC_grungy_pages));
+        for (i = 0; i < GC_n_heap_sects; i++) {
+            vdb_punts++;
+            track_sect(GC_heap_sects[i].hs_start, GC_heap_sects[i].hs_bytes);
+        }
+        return;
+    }
+    for (i = 0; i < GC_n_heap_sects; i++)
+        read_sect(GC_heap_sects[i].hs_start, GC_heap_sects[i].hs_bytes, output_unneeded);
+}
+
+#endif /* GC_PAL_VDB */

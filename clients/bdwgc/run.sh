@@ -4,17 +4,23 @@
 #
 #   run.sh build <target>   libpal, then bdwgc with bdwgc.patch and gc_pal.c,
 #                           then the check that no object of libgc.a but the
-#                           write barrier's makes memory calls of its own
+#                           write barrier's makes memory calls of its own;
+#                           the same again with libpal's write tracking as
+#                           the incremental mode's dirty bits (GC_PAL_VDB)
 #   run.sh test <target>    bdwgc's make check (a subset under qemu), gctest
-#                           under harddecommit, churn: one line per test,
-#                           then "N passed, N failed, N skipped"
+#                           under harddecommit, churn, then the tracking
+#                           build's (vdb/...): one line per test, then
+#                           "N passed, N failed, N skipped"
 #   run.sh bench            natively, bdwgc with its own os_dep.c and on
-#                           libpal side by side: a markdown section on stdout
-#                           (--no-build: measure the builds of the last bench)
+#                           libpal side by side, and incremental gctest on
+#                           each dirty-bit implementation: markdown on stdout
+#                           (--no-build: measure the builds of the last
+#                           bench; --quick: one round, a smoke only)
 #
 # <target>: amd64 (this machine, gcc) or a cross target with a gcc toolchain
 # file in cmake/toolchains (arm64, s390x, ...), run under its qemu-user.
-# Output: $PAL_CLIENT_OUT/bdwgc-<target> (default build-clients/ here).
+# Output: $PAL_CLIENT_OUT/bdwgc-<target> and bdwgc-<target>-vdb (default
+# build-clients/ here).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -61,15 +67,17 @@ target_setup() {
   qemu="qemu-$arch-static -L /usr/$triple" nm=$triple-nm
 }
 
-# build_gc <dir> <pal|own> <target> [CFLAGS]: bdwgc in <dir>/gc on libpal
-# (built in <dir>/pal), or as released (own), and churn in <dir>
+# build_gc <dir> <pal|vdb|own> <target> [CFLAGS]: bdwgc in <dir>/gc on
+# libpal (built in <dir>/pal), the same with libpal's write tracking for
+# its incremental mode (vdb: -DGC_PAL_VDB), or as released (own), and
+# churn in <dir>
 build_gc() {
-  local dir=$1 kind=$2 t=$3 cflags=${4:-} src tarball cfg=() libs=()
+  local dir=$1 kind=$2 t=$3 cflags=${4:-} src tarball cfg=() libs=() defs=
   src=$("$root/tools/fetch.sh" source libgc) || die "cannot fetch libgc"
   tarball=$(ls "$src"/libgc_*.orig.tar.gz)
   rm -rf "$dir" && mkdir -p "$dir/src" "$dir/gc"
   tar xzf "$tarball" -C "$dir/src" --strip-components=1
-  if [ "$kind" = pal ]; then
+  if [ "$kind" != own ]; then
     cfg=(-S "$root" -B "$dir/pal" -G Ninja -DCMAKE_BUILD_TYPE=Release
       -DPAL_BUILD_TESTS=OFF -DPAL_BUILD_TOOLS=OFF)
     if [ -n "$triple" ]; then
@@ -91,7 +99,8 @@ build_gc() {
   [ -n "$triple" ] && cfg+=(--host="$triple" --build="$(uname -m)-linux-gnu")
   # libpal as -lpal: a path to libpal.a would make libtool put the archive
   # itself into libgc.a
-  [ "$kind" = pal ] && cfg+=(CPPFLAGS="-DGC_USE_PAL -I$root/pal" LIBS="${libs[*]}")
+  [ "$kind" = vdb ] && defs=" -DGC_PAL_VDB"
+  [ "$kind" != own ] && cfg+=(CPPFLAGS="-DGC_USE_PAL$defs -I$root/pal" LIBS="${libs[*]}")
   (cd "$dir/gc" && "$dir/src/configure" "${cfg[@]}") >"$dir/gc.log" 2>&1 ||
     die "bdwgc configure failed (see $dir/gc.log)"
   # the library and every test program, none run yet
@@ -108,13 +117,17 @@ build_gc() {
 # reference mprotect.  That this mprotect is the barrier's alone is shown
 # by compiling os_dep.c once more, with the Makefile's own command, without
 # the barrier (GC_DISABLE_INCREMENTAL): that object must reference none.
+# check_calls <dir> vdb: the barrier is libpal's write tracking, and
+# gc_pal.o's: os_dep.o may not reference mprotect either.
 check_calls() {
-  local gc=$1/gc re hits obj calls seen=" " bad=0
+  local gc=$1/gc vdb=${2:-} re hits obj calls seen=" " bad=0 sym
   re="^($(echo $MEM_CALLS | tr ' ' '|'))\$"
   # grep reads all of nm's output: with -q it could stop first, and nm's
   # SIGPIPE would fail the pipeline (pipefail)
-  $nm -A "$gc/.libs/libgc.a" | grep 'gc_pal.o:.* T GC_unix_get_mem$' >/dev/null ||
-    { echo "check: libgc.a has no gc_pal.o defining GC_unix_get_mem" >&2; return 1; }
+  for sym in GC_unix_get_mem ${vdb:+GC_dirty_init GC_pal_read_dirty}; do
+    $nm -A "$gc/.libs/libgc.a" | grep "gc_pal.o:.* T $sym\$" >/dev/null ||
+      { echo "check: libgc.a has no gc_pal.o defining $sym" >&2; return 1; }
+  done
   printf '%s\n\t%s\n' 'os_dep-novdb.o: $(srcdir)/os_dep.c' \
     '$(COMPILE) -DGC_DISABLE_INCREMENTAL -c -o $@ $(srcdir)/os_dep.c' >"$gc/novdb.mk"
   make -C "$gc" -s -f Makefile -f novdb.mk os_dep-novdb.o >/dev/null ||
@@ -131,7 +144,7 @@ check_calls() {
     calls=$(awk -v o="$obj" '$1 == o { print $2 }' <<<"$hits" | xargs)
     if [ -z "$calls" ]; then
       echo "  $obj: none"
-    elif [ "$obj $calls" = "os_dep.o mprotect" ]; then
+    elif [ "$obj $calls" = "os_dep.o mprotect" ] && [ -z "$vdb" ]; then
       echo "  $obj: mprotect (the write barrier: allowed)"
     else
       echo "  $obj: $calls (not allowed)"
@@ -148,6 +161,11 @@ cmd_build() {
   build_gc "$out/bdwgc-$t" pal "$t" "$cflags"
   check_calls "$out/bdwgc-$t"
   echo "built: $out/bdwgc-$t"
+  build_gc "$out/bdwgc-$t-vdb" vdb "$t" "$cflags"
+  check_calls "$out/bdwgc-$t-vdb" vdb
+  "${triple:+$triple-}gcc" -O2 -static -o "$out/bdwgc-$t-vdb/tracks" "$here/tracks.c" \
+    >>"$out/bdwgc-$t-vdb/gc.log" 2>&1 || die "tracks build failed (see $out/bdwgc-$t-vdb/gc.log)"
+  echo "built: $out/bdwgc-$t-vdb"
 }
 
 # run_one name log command...: a test program outside make check
@@ -243,7 +261,61 @@ cmd_test() {
   run_one churn-exec-harddecommit "$dir/churn-exec-harddecommit.log" \
     env GC_UNMAP_THRESHOLD=1 PAL_POLICY=harddecommit=1 timeout $TEST_TIMEOUT $qemu "$dir/churn" "$cycles" exec
   run_oscalls "$t"
+  run_vdb "$t"
   summary
+}
+
+# The build whose incremental mode reads libpal's write tracking
+# (GC_PAL_VDB): bdwgc's make check again with every program incremental
+# (GC_ENABLE_INCREMENTAL=1; under qemu gctest alone), gctest under
+# harddecommit and churn incremental too (natively), and whether the
+# collector went incremental held against the kernel's own answer
+# (tracks.c): where the kernel tracks writes, gctest must have switched
+# to incremental mode and read libpal's dirty bits; where it does not,
+# it must have stayed non-incremental, and passed.
+run_vdb() {
+  local dir=$out/bdwgc-$1-vdb gc=$out/bdwgc-$1-vdb/gc tests x r kernel reads switched
+  [ -x "$dir/tracks" ] || die "not built: run.sh build $1"
+  tests=$(echo $ALL_TESTS)
+  [ -n "$qemu" ] && tests=gctest
+  # shellcheck disable=SC2086
+  kernel=$($qemu "$dir/tracks" 2>&1) || kernel="no: the probe failed ($kernel)"
+  for x in $ALL_TESTS test-suite; do rm -f "$gc/$x.log" "$gc/$x.trs"; done
+  env GC_ENABLE_INCREMENTAL=1 PAL_SHOW_STATS=1 make -C "$gc" -j "$jobs" -k check TESTS="$tests" \
+    LOG_COMPILER="timeout $TEST_TIMEOUT $qemu" LDFLAGS=-all-static >"$dir/check.log" 2>&1 || true
+  for x in $tests; do
+    r=$(sed -n 's/^:test-result: //p' "$gc/$x.trs" 2>/dev/null || true)
+    case $r in
+      PASS) ;;
+      "") fail "vdb/$x: no result (see $dir/check.log)"; continue ;;
+      *) fail "vdb/$x: $r (see $gc/$x.log)"; continue ;;
+    esac
+    if [ "$x" != gctest ]; then
+      ok "vdb/$x"
+      continue
+    fi
+    # gc_pal.c's line at exit: "... write tracking: N sections, M reads, ..."
+    reads=$(sed -n 's/^libpal: .*write tracking: [0-9]* sections, \([0-9]*\) reads.*/\1/p' \
+      "$gc/gctest.log" | tail -n 1)
+    switched=no
+    grep -q '^Switched to incremental mode' "$gc/gctest.log" && switched=yes
+    if [ "$kernel" = yes ] && [ "$switched" = yes ] && [ "${reads:-0}" -gt 0 ]; then
+      ok "vdb/gctest: incremental on libpal's write tracking ($reads reads of the dirty bits)"
+    elif [ "$kernel" != yes ] && [ "$switched" = no ] && [ "${reads:-0}" -eq 0 ]; then
+      ok "vdb/gctest: not incremental, as the kernel offers no write tracking (${kernel#no: })"
+    else
+      fail "vdb/gctest: kernel tracks writes: $kernel; switched to incremental mode: $switched;" \
+        "reads of libpal's dirty bits: ${reads:-none} (see $gc/gctest.log)"
+    fi
+  done
+  [ -n "$qemu" ] && return
+  # Incremental under harddecommit: no SIGSEGV handler here to take a
+  # fault in an unmapped block for the barrier's, so a remap that forgot
+  # pal_mem_used fails this one too
+  run_one vdb/gctest-harddecommit "$dir/gctest-harddecommit.log" env GC_ENABLE_INCREMENTAL=1 \
+    PAL_POLICY=harddecommit=1 timeout $TEST_TIMEOUT "$gc/gctest"
+  run_one vdb/churn "$dir/churn.log" env GC_ENABLE_INCREMENTAL=1 GC_UNMAP_THRESHOLD=1 \
+    timeout $TEST_TIMEOUT "$dir/churn" "$CHURN_CYCLES"
 }
 
 # ---- bench --------------------------------------------------------------
@@ -273,6 +345,65 @@ bench_run() {
   done
 }
 
+# Incremental gctest with each dirty-bit implementation: bdwgc's mprotect
+# barrier and its soft-dirty bits (its own build, GC_USE_GETWRITEWATCH
+# chooses), and libpal's write tracking (the vdb build).  The timed run
+# logs every world-stopped marking (GC_PRINT_STATS, to a file): its pause
+# times.  One strace run, in round 1 only: the mprotect barrier's
+# hundreds of thousands of calls and faults take minutes under strace.
+INCR_KINDS="mprotect soft vdb"
+INCR_CALLS="mprotect rt_sigreturn ioctl openat close read write lseek mmap munmap madvise process_madvise"
+
+# bench_incr kind round: appended to $bdir/incr.<kind>.{wall,rss,pmax,
+# pmed,ptotal,gcs,<call>}, and $bdir/incr.<kind>.used the implementation
+# bdwgc said it used
+bench_incr() {
+  local kind=$1 r=$2 prog=$bdir/own/gc/gctest envs=() tf=$bdir/time.out lf=$bdir/gclog.out
+  local sf=$bdir/strace.out of=$bdir/gctest.out c n
+  case $kind in
+    mprotect) envs=(GC_USE_GETWRITEWATCH=0) ;;
+    soft) envs=(GC_USE_GETWRITEWATCH=1) ;;
+    vdb) prog=$bdir/vdb/gc/gctest ;;
+  esac
+  rm -f "$lf"
+  env "${envs[@]}" GC_PRINT_STATS=1 GC_LOG_FILE="$lf" /usr/bin/time -f "%e %M" -o "$tf" "$prog" \
+    >"$of" 2>&1 || die "incremental gctest ($kind) failed (see $of)"
+  # with GC_LOG_FILE, gctest's own lines go to the log as well
+  grep -q '^Switched to incremental mode' "$of" "$lf" ||
+    die "gctest ($kind) did not go incremental (see $of, $lf)"
+  if grep -q 'Using libpal' "$lf"; then echo "libpal's write tracking"
+  elif grep -q 'Using soft-dirty bit feature' "$lf"; then echo "soft-dirty bits"
+  else echo "mprotect barrier"; fi >"$bdir/incr.$kind.used"
+  awk '{ print $1 }' "$tf" >>"$bdir/incr.$kind.wall"
+  awk '{ print $2 }' "$tf" >>"$bdir/incr.$kind.rss"
+  # "World-stopped marking took 3 ms 123456 ns (...)": one per pause
+  sed -n 's/.*World-stopped marking took \([0-9]*\) ms \([0-9]*\) ns.*/\1 \2/p' "$lf" |
+    awk '{ print $1 + $2 / 1e6 }' >"$bdir/pauses"
+  sort -n "$bdir/pauses" | tail -n 1 | awk '{ printf "%.2f\n", $1 }' >>"$bdir/incr.$kind.pmax"
+  median <"$bdir/pauses" | awk '{ printf "%.2f\n", $1 }' >>"$bdir/incr.$kind.pmed"
+  awk '{ t += $1 } END { printf "%.1f\n", t }' "$bdir/pauses" >>"$bdir/incr.$kind.ptotal"
+  cat "$of" "$lf" | sed -n 's/^Completed \([0-9]*\) collections.*/\1/p' | head -n 1 >>"$bdir/incr.$kind.gcs"
+  [ "$r" -eq 1 ] || return 0
+  env "${envs[@]}" strace -f -c -U calls,name -o "$sf" \
+    -e trace="$(echo $INCR_CALLS | tr ' ' ,)" "$prog" >/dev/null 2>&1 ||
+    die "incremental gctest ($kind) failed under strace"
+  for c in $INCR_CALLS; do
+    n=$(awk -v c="$c" '$2 == c { print $1 }' "$sf")
+    echo "${n:-0}" >"$bdir/incr.$kind.$c"
+  done
+}
+
+incr_row() { # label file-suffix
+  local k v row="| $1 |" m=""
+  for k in $INCR_KINDS; do
+    v=$(median <"$bdir/incr.$k.$2")
+    [ "$k" = mprotect ] && m=$v
+    row+=" $v |"
+  done
+  row+=" $(awk -v a="$m" -v b="$v" 'BEGIN { if (a == 0) print (b == 0 ? "1.00" : "-"); else printf "%.2f", b / a }') |"
+  echo "$row"
+}
+
 bench_row() { # label own libpal [note]
   local ratio
   ratio=$(awk -v a="$2" -v b="$3" 'BEGIN { if (a == 0) print (b == 0 ? "1.00" : "-"); else printf "%.2f", b / a }')
@@ -280,32 +411,45 @@ bench_row() { # label own libpal [note]
 }
 
 cmd_bench() {
-  local r k w c order own pal thp
+  local r k w c order own pal thp rounds=$BENCH_ROUNDS build=1 soft
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --no-build) build=0 ;;
+      --quick) rounds=1 ;; # a smoke of the commands, not a measurement
+      *) die "usage: run.sh bench [--no-build] [--quick]" ;;
+    esac
+    shift
+  done
   bdir=$out/bdwgc-bench
   command -v strace >/dev/null && [ -x /usr/bin/time ] ||
     die "bench needs strace and /usr/bin/time (apt-get install strace time)"
   triple="" qemu="" nm=nm
   [ "$(uname -m)" = x86_64 ] || die "bench runs on amd64"
   mkdir -p "$bdir"
-  if [ "${1:-}" = --no-build ] && [ -x "$bdir/own/churn" ] && [ -x "$bdir/pal/churn" ]; then
+  if [ $build -eq 0 ] && [ -x "$bdir/own/churn" ] && [ -x "$bdir/pal/churn" ] &&
+    [ -x "$bdir/vdb/churn" ]; then
     echo "measuring the variants built before in $bdir" >&2
   else
-    echo "building own and libpal variants in $bdir" >&2
+    echo "building own, libpal and libpal-tracking variants in $bdir" >&2
     build_gc "$bdir/own" own amd64
     build_gc "$bdir/pal" pal amd64
+    build_gc "$bdir/vdb" vdb amd64
   fi
-  rm -f "$bdir"/own.* "$bdir"/pal.*
-  for r in $(seq "$BENCH_ROUNDS"); do
+  rm -f "$bdir"/own.* "$bdir"/pal.* "$bdir"/incr.*
+  for r in $(seq "$rounds"); do
     order="own pal"
     [ $((r % 2)) -eq 0 ] && order="pal own"
-    echo "round $r/$BENCH_ROUNDS ($order)" >&2
+    echo "round $r/$rounds ($order)" >&2
     for w in gctest churn; do
       for k in $order; do bench_run "$k" "$w"; done
     done
+    order=$INCR_KINDS
+    [ $((r % 2)) -eq 0 ] && order=$(echo $INCR_KINDS | tr ' ' '\n' | tac | xargs)
+    for k in $order; do bench_incr "$k" "$r"; done
   done
   echo "## bdwgc 8.2.2: its own os_dep.c against libpal"
   echo
-  echo "Same build (--enable-munmap, threads, static) twice, amd64, $BENCH_ROUNDS interleaved rounds, medians; wall and peak RSS from /usr/bin/time, calls from \`strace -f -c\` (a separate run)."
+  echo "Same build (--enable-munmap, threads, static) twice, amd64, $rounds interleaved rounds, medians; wall and peak RSS from /usr/bin/time, calls from \`strace -f -c\` (a separate run)."
   echo "gctest is bdwgc's own test, not incremental (GC_DISABLE_INCREMENTAL=1: its write barrier's ~460000 mprotect calls, the same in both, would drown the rest and take minutes under strace); churn (clients/bdwgc/churn.c, 300 cycles) with GC_UNMAP_THRESHOLD=1 unmaps blocks after one idle collection (the minimum)."
   echo
   echo "| workload / measure | own os_dep.c | libpal | libpal / own |"
@@ -323,11 +467,30 @@ cmd_bench() {
   echo
   thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || true)
   echo "Per unmapped range bdwgc's own Linux code makes one madvise(MADV_DONTNEED) and nothing on remap; libpal's unused the same madvise, and its used nothing, except that where khugepaged would fill a partly released huge page back in (THP \"always\"; this machine: ${thp:-no THP}) unused also marks the huge pages at the range's ends no-huge-page and used marks the whole ones inside huge-page again (thpgranular). Once per process libpal also maps, advises and unmaps one page to check that MADV_DONTNEED gives back zeroes (qemu-user before 7.1 kept the contents), which is its one mmap and one munmap more. The other mmap calls are the heap's growth and libc's own."
+  echo
+  echo "## bdwgc 8.2.2 incremental: its mprotect barrier, its soft-dirty bits, libpal's write tracking"
+  echo
+  soft=$(cat "$bdir/incr.soft.used")
+  echo "gctest in incremental mode (its own switch), amd64, $rounds interleaved rounds, medians: bdwgc's own os_dep.c with its mprotect barrier (GC_USE_GETWRITEWATCH=0) and with its soft-dirty bits (GC_USE_GETWRITEWATCH=1; what bdwgc used here: $soft), and on libpal with libpal's write tracking (-DGC_PAL_VDB: pal_mem_written with reset over each heap section per collection). Pauses are bdwgc's own \"World-stopped marking took\" lines (GC_PRINT_STATS, logged to a file), per run (gctest's forked child logs its own too): the longest, the median and their sum; collections as gctest counts them. Calls from one \`strace -f -c\` run (round 1): the barrier's faults show as rt_sigreturn; the tracking's as ioctl (PAGEMAP_SCAN) and openat/close of /proc/self/pagemap, the soft-dirty bits' as read/lseek of it and write to clear_refs."
+  echo
+  echo "| measure | mprotect barrier | soft-dirty bits | libpal tracking | libpal / mprotect |"
+  echo "|---|---|---|---|---|"
+  incr_row "wall s" wall
+  incr_row "peak RSS KiB" rss
+  incr_row "collections" gcs
+  incr_row "longest pause ms" pmax
+  incr_row "median pause ms" pmed
+  incr_row "pauses total ms" ptotal
+  for c in $INCR_CALLS; do incr_row "$c" "$c"; done
+  if [ "$soft" != "soft-dirty bits" ]; then
+    echo
+    echo "This kernel has no soft-dirty bits (CONFIG_MEM_SOFT_DIRTY): bdwgc fell back to its mprotect barrier in that column, which then measures the barrier twice."
+  fi
 }
 
 case ${1:-} in
   build) shift; cmd_build "$@" ;;
   test) shift; cmd_test "$@" ;;
   bench) shift; cmd_bench "$@" ;;
-  *) die "usage: run.sh build|test <target> | run.sh bench [--no-build]" ;;
+  *) die "usage: run.sh build|test <target> | run.sh bench [--no-build] [--quick]" ;;
 esac
