@@ -129,8 +129,8 @@ MUTANTS=(
   # report re-armed but not returned), and a report a page short at each
   # region's end
   "reset-loses-a-write@pal/linux/mem_linux_track.h@/^int pal_os_written/,/^}/s/for (i = 0; i < (uintptr_t)r; i++)/for (i = 0; i + (reset ? 1 : 0) < (uintptr_t)r; i++)/@1@TRACK"
-  # a forked child registering through its parent's userfaultfd
-  "uffd-shared-across-fork@pal/linux/mem_linux_track.h@/^static long uffd_get/,/^}/s/if (pid == me \&\& old >= 0)/if (old >= 0)/@0@TRACK"
+  # a forked child registering through, or reading by, its parent's descriptors
+  "fd-shared-across-fork@pal/linux/mem_linux_track.h@/^static long owned_fd_get/,/^}/s/if (pid == me \&\& old >= 0)/if (old >= 0)/@0@TRACK"
   "written-region-page-short@pal/linux/mem_linux_track.h@/^int pal_os_written/,/^}/s/p < (uintptr_t)vec\[i\].end; p += ps)/p + ps < (uintptr_t)vec[i].end; p += ps)/@0@TRACK"
 )
 

@@ -50,18 +50,23 @@ static long lx_ioctl(long fd, long long request, void *arg)
     return pal_sys(LX_NR_ioctl, fd, (long)(unsigned int)request, (long)(uintptr_t)arg, 0, 0);
 }
 
-/* One userfaultfd per process, opened on first use and kept: it holds
- * nothing but the registrations, which end with the mappings.  A child of
- * fork inherits the descriptor, but it speaks for the parent's address
- * space (registering through it would touch the parent's mappings) and
- * the child's copies of tracked ranges are no longer registered (no
- * UFFD_FEATURE_EVENT_FORK): so the owner's pid is kept beside it, and a
- * process that is not the owner opens its own.  No lock, so that signal
- * handlers may call in: racers each open one, the first to install its
- * own wins, the others close theirs.  The descriptor is stored before the
- * pid, read after it. */
-static int track_fd = -1;
-static long track_pid;
+/* The process's descriptors for write tracking, each opened on first use
+ * and kept: the userfaultfd holds nothing but the registrations, which end
+ * with the mappings, and /proc/self/pagemap kept open saves an open and a
+ * close per pal_mem_written.  A child of fork inherits them, but they
+ * speak for the parent's address space (registering through the
+ * userfaultfd would touch the parent's mappings, the pagemap reads the
+ * parent's page tables) and the child's copies of tracked ranges are no
+ * longer registered (no UFFD_FEATURE_EVENT_FORK): so the owner's pid is
+ * kept beside each, and a process that is not the owner opens its own.
+ * No lock, so that signal handlers may call in: racers each open one, the
+ * first to install its own wins, the others close theirs.  The descriptor
+ * is stored before the pid, read after it. */
+struct owned_fd {
+    int fd;
+    long pid;
+};
+static struct owned_fd track_uffd = { -1, 0 }, track_pagemap = { -1, 0 };
 
 /* vm.unprivileged_userfaultfd=0 refuses a process without CAP_SYS_PTRACE
  * (EPERM) unless it asks for user-mode faults only, which is all write
@@ -87,25 +92,31 @@ static long uffd_open(void)
     return fd;
 }
 
-/* The process's userfaultfd, or a negative errno. */
-static long uffd_get(void)
+static long pagemap_open(void)
+{
+    return pal_sys_openat(LX_AT_FDCWD, "/proc/self/pagemap", LX_O_RDONLY | LX_O_CLOEXEC);
+}
+
+/* This process's descriptor of *slot, opened with open_fd where it has
+ * none; or a negative errno. */
+static long owned_fd_get(struct owned_fd *slot, long (*open_fd)(void))
 {
     long me = pal_sys(LX_NR_getpid, 0, 0, 0, 0, 0);
     long fd;
     int old;
 
     for (;;) {
-        long pid = __atomic_load_n(&track_pid, __ATOMIC_ACQUIRE);
+        long pid = __atomic_load_n(&slot->pid, __ATOMIC_ACQUIRE);
 
-        old = __atomic_load_n(&track_fd, __ATOMIC_ACQUIRE);
+        old = __atomic_load_n(&slot->fd, __ATOMIC_ACQUIRE);
         if (pid == me && old >= 0)
             return old;
-        fd = uffd_open();
+        fd = open_fd();
         if (pal_sys_failed(fd))
             return fd;
-        if (__atomic_compare_exchange_n(&track_fd, &old, (int)fd, 0, __ATOMIC_ACQ_REL,
+        if (__atomic_compare_exchange_n(&slot->fd, &old, (int)fd, 0, __ATOMIC_ACQ_REL,
                                         __ATOMIC_ACQUIRE)) {
-            __atomic_store_n(&track_pid, me, __ATOMIC_RELEASE);
+            __atomic_store_n(&slot->pid, me, __ATOMIC_RELEASE);
             /* The parent's, inherited: of no use here.  Only where an
              * owner was read: with none (pid 0), old is a racer's of
              * this process that installed its descriptor but had not yet
@@ -119,8 +130,8 @@ static long uffd_get(void)
             return fd;
         }
         pal_sys_close(fd);
-        if (__atomic_load_n(&track_pid, __ATOMIC_ACQUIRE) == me)
-            return __atomic_load_n(&track_fd, __ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&slot->pid, __ATOMIC_ACQUIRE) == me)
+            return __atomic_load_n(&slot->fd, __ATOMIC_ACQUIRE);
     }
 }
 
@@ -161,11 +172,6 @@ static long scan(long pm, uintptr_t start, uintptr_t end, int rearm,
     r = lx_ioctl(pm, LX_PAGEMAP_SCAN, &a);
     *walked = (uintptr_t)a.walk_end;
     return r;
-}
-
-static long pagemap_open(void)
-{
-    return pal_sys_openat(LX_AT_FDCWD, "/proc/self/pagemap", LX_O_RDONLY | LX_O_CLOEXEC);
 }
 
 /* 1: the kernel tracks writes; 0: it cannot, for good (no userfaultfd, no
@@ -227,7 +233,7 @@ int pal_os_track_writes(void *v, size_t n, int on)
 
     if (!have(PAL_FEAT_TRACK))
         return feature_error(PAL_FEAT_TRACK);
-    fd = uffd_get();
+    fd = owned_fd_get(&track_uffd, uffd_open);
     if (pal_sys_failed(fd))
         return pal_sys_error(fd);
     if (!on) {
@@ -267,18 +273,14 @@ int pal_os_written(void *v, size_t n, unsigned char *pages, int reset)
 
     if (!have(PAL_FEAT_TRACK))
         return feature_error(PAL_FEAT_TRACK);
-    /* opened per call: a descriptor kept would show a forked child its
-     * parent's page tables */
-    pm = pagemap_open();
+    pm = owned_fd_get(&track_pagemap, pagemap_open);
     if (pal_sys_failed(pm))
         return pal_sys_error(pm);
     while (at < end) {
         r = scan(pm, at, end, reset, vec, &walked);
         if (pal_sys_failed(r)) {
-            if (at == start) {
-                pal_sys_close(pm);
+            if (at == start)
                 return track_error(r);
-            }
             /* Part of the range is re-armed already and its report is in
              * pages: failing now would lose it.  The rest is reported
              * written, which the contract allows. */
@@ -296,7 +298,6 @@ int pal_os_written(void *v, size_t n, unsigned char *pages, int reset)
                 pages[(p - start) >> sh] = 1;
         at = walked;
     }
-    pal_sys_close(pm);
     return PAL_OK;
 }
 

@@ -639,6 +639,43 @@ static void hint_refused_placed_elsewhere(void)
     RUN_CHILD(child_hint_refused, NULL);
 }
 
+/* ---- write tracking keeps its descriptors ----------------------------- */
+
+/* After the first pal_mem_written the process holds what it needs: a
+ * sandbox that then refuses every open (a seccomp policy tightened after
+ * start-up) does not stop the reports, and no open and close are paid per
+ * call. */
+static int child_written_after_open_refused(void *arg)
+{
+    static const struct lx_rule no_open[] = {
+        { SYS_openat, -1, 0, 0, LX_ERRNO(EACCES) },
+    };
+    unsigned char pages[2] = { 9, 9 };
+    size_t ps;
+    char *p;
+
+    (void)arg;
+    C_CHECK(lx_library_fresh());
+    if (!(pal_mem_features() & PAL_FEAT_TRACK))
+        C_SKIP("no write tracking here (test_track_linux holds that against the kernel)");
+    ps = pal_mem_page_size();
+    C_CHECK_OK(pal_mem_alloc(2 * ps, (void **)&p));
+    C_CHECK_OK(pal_mem_track_writes(p, 2 * ps, 1));
+    C_CHECK_OK(pal_mem_written(p, 2 * ps, pages, 1));
+    C_SECCOMP(no_open, SECCOMP_RET_ALLOW);
+    p[ps] = 1;
+    C_CHECK_OK(pal_mem_written(p, 2 * ps, pages, 1));
+    C_CHECK_EQ(pages[0], 0);
+    C_CHECK_EQ(pages[1], 1);
+    C_CHECK_OK(pal_mem_free(p, 2 * ps));
+    return 0;
+}
+
+static void written_keeps_its_descriptor(void)
+{
+    RUN_CHILD(child_written_after_open_refused, NULL);
+}
+
 /* ---- a map refused for its commit charge keeps the reservation -------- */
 
 /* Whether [v, v+n) is wholly mapped, inaccessible ("---p"), in
@@ -803,6 +840,7 @@ const struct th_test th_tests[] = {
     TH(fallback_guard_einval),
     TH(fallback_fixed_noreplace_ignored),
     TH(hint_refused_placed_elsewhere),
+    TH(written_keeps_its_descriptor),
     TH(failed_map_keeps_reservation),
     TH(failed_fixed_map_keeps_reservation),
     TH_END,

@@ -1612,8 +1612,8 @@ static const struct row rows[] = {
     ROW(F_WRITTEN, S_PAGEMAP_SCAN, PH_LATER, O_MAP, {{ EPERM, PAL_EINVAL }}, E_BASE, N_TRACK, 0, 0,
         0, "written: 'PAL_EINVAL where the range is not tracked'; 'On an error pages is "
         "untouched'; " D_CODES),
-    ROW(F_WRITTEN, S_OPENAT, PH_LATER, O_MAP, {{0}}, E_BASE | E_MFILE, N_TRACK, 0, 0, 0,
-        "written: /proc/self/pagemap opened per call; " D_CODES),
+    ROW(F_WRITTEN, S_OPENAT, PH_FIRST, O_MAP, {{0}}, E_BASE | E_MFILE, N_TRACK, 0, 0, 0,
+        "written: /proc/self/pagemap opened by the first call and kept; " D_CODES),
 
     /* ---- mincore ---- */
     ROW(F_RESIDENT, S_MINCORE, PH_FIRST, PAL_ENOSYS, {{0}}, E_BASE, 0, 0, 0, 0,
