@@ -50,8 +50,6 @@ TEST_TIMEOUT=300
 # The memory calls the OS memory layer must not make itself.
 MEM_CALLS="mmap mmap64 munmap mremap madvise posix_madvise mprotect mincore"
 
-die() { echo "run.sh: $*" >&2; exit 1; }
-
 # sets triple (empty natively), qemu (command prefix, empty natively), nm
 target_setup() {
   local tc=$root/cmake/toolchains/$1-gcc.cmake arch
@@ -206,14 +204,7 @@ run_oscalls() {
   fi
   env GC_DISABLE_INCREMENTAL=1 PAL_SHOW_STATS=1 timeout $TEST_TIMEOUT \
     strace -ff -k -o "$dir/trace" "$dir/gctest" >"$dir.log" 2>&1 || rc=$?
-  if [ $rc -ne 0 ]; then
-    fail "$name: exit status $rc under strace (see $dir.log)"
-  elif python3 "$root/clients/oscalls.py" --label bdwgc --stats "$dir.log" \
-    --pal "$out/bdwgc-$1/pal/libpal.a" --client "$gc/.libs/libgc.a" "$dir"/trace.* >"$dir.check" 2>&1; then
-    ok "$name: $(head -1 "$dir.check")"
-  else
-    fail "$name: $(paste -sd ' ' "$dir.check")"
-  fi
+  oscalls_check "$name" $rc "$dir" bdwgc "$out/bdwgc-$1/pal/libpal.a" "$gc/.libs/libgc.a"
 }
 
 cmd_test() {
