@@ -59,7 +59,9 @@ MUTANTS=(
   "protect-pretends-mte-bti@pal/linux/mem_linux.c@/^int pal_os_protect/,/^}/s/return PAL_ENOSYS;/(void)0;/@0@-"
   "guard-does-nothing@pal/linux/mem_linux.c@/^int pal_os_guard/,/^}/s/r = pal_sys_\(madvise\|mprotect\)(v, n, LX_\(MADV_GUARD_INSTALL\|PROT_NONE\));/r = ((void)v, (void)n, 0);/@0@-"
   "reserve-at-clobbers@pal/linux/mem_linux.c@/^int pal_os_reserve_at/,/^}/s/LX_MAP_FIXED_NOREPLACE/LX_MAP_FIXED/@0@-"
-  "reserve-hint-clobbers@pal/linux/mem_linux.c@/^int pal_os_reserve(/,/^}/s/MAP_ANON_PRIVATE, -1, 0)/MAP_ANON_PRIVATE | (hint ? LX_MAP_FIXED : 0), -1, 0)/@0@-"
+  # a hint the kernel did not take fails the call instead of being dropped
+  "hint-refusal-fails-reserve@pal/linux/mem_linux.c@/^static long mmap_hinted/,/^}/s/if (r == -LX_ENOMEM \&\& hint != NULL)/if (0)/@0@-"
+  "reserve-hint-clobbers@pal/linux/mem_linux.c@/^int pal_os_reserve(/,/^}/s/LX_PROT_NONE, MAP_ANON_PRIVATE)/LX_PROT_NONE, MAP_ANON_PRIVATE | (hint ? LX_MAP_FIXED : 0))/@0@-"
   "reserve-aligned-unaligned@pal/linux/mem_linux.c@/^int pal_os_reserve_aligned/,/^}/s/start = pal_align_up(base, align);/start = base + os_page_size();/@0@-"
   "map-keeps-the-old-mapping@pal/linux/mem_linux.c@/^int pal_os_map/,/^}/s/int err = remap(v, n, PROT_RW);/int err = pal_sys_mprotect(v, n, PROT_RW) == 0 ? PAL_OK : PAL_ENOMEM;/@0@-"
   "populate-does-nothing@pal/linux/mem_linux.c@/^int pal_os_populate/,/^}/s/r = pal_sys_madvise(v, n, LX_MADV_POPULATE_WRITE);/r = 0;/@0@POPULATE"
