@@ -300,10 +300,13 @@ static int release_batched(const struct pal_mem_range *r, size_t count, long adv
     while (i < count) {
         for (k = 0; i + k < count && k < LX_UIO_MAXIOV && r[i + k].n <= BATCH_RANGE_MAX; k++)
             ;
-        /* with k 0, the first range is too long for an iovec: on its own */
+        /* with k 0, the first range is too long for an iovec, and one
+         * range is cheaper as madvise (no pidfd or iovec to look up:
+         * jemalloc purges one extent at a time a million times a run):
+         * on its own */
         j = i;
         got = 0;
-        if (k > 0) {
+        if (k > 1) {
             got = pal_sys_process_madvise(LX_PIDFD_SELF_THREAD, r + i, k, advice);
             /* ranges i..j-1 were wholly advised */
             for (; j < i + k && !pal_sys_failed(got) && (size_t)got >= r[j].n; j++) {

@@ -700,7 +700,7 @@ enum {
     F_INIT, F_FEATURES, F_RESERVE, F_RESERVE_AT, F_RESERVE_ALIGNED, F_MAP,
     F_USED_HD, F_USED_STRICT, F_USED_MARKS,
     F_UNUSED, F_UNUSED_FREE, F_UNUSED_HD, F_UNUSED_STRICT, F_UNUSED_MARKS,
-    F_UNUSED_RANGES, F_UNUSED_RANGES_1025, F_UNUSED_RANGES_MARKS,
+    F_UNUSED_RANGES, F_UNUSED_RANGES_1026, F_UNUSED_RANGES_MARKS,
     F_ALLOC, F_ALLOC_HUGE, F_FREE, F_FAULT, F_FAULT_STRICT, F_PROTECT, F_POPULATE,
     F_HUGEPAGE, F_NOHUGEPAGE, F_COLLAPSE, F_GUARD, F_SEAL, F_NAME,
     F_RESIDENT, F_RESIDENT_300, F_SIZES, F_NODES, F_CURRENT_NODE, F_BIND_NODE,
@@ -1220,7 +1220,7 @@ static const struct fn fns[F_COUNT] = {
     [F_UNUSED_STRICT] = { "unused (strict)", RG_READY, AL_PAGE, 0, PAL_POLICY_DEFAULT, M_STRICT, 0, NULL, call_unused, ok_released_no_access },
     [F_UNUSED_MARKS] = { "unused (marks)", RG_READY, AL_HUGE_PLUS_PAGE, 2, PAL_POLICY_DEFAULT, M_LAX, 0, pre_hugepage, call_unused, ok_released },
     [F_UNUSED_RANGES] = { "unused_ranges", RG_READY, AL_PAGE, 0, PAL_POLICY_DEFAULT, M_LAX, 0, pre_ranges, call_unused_ranges, ok_unused_ranges },
-    [F_UNUSED_RANGES_1025] = { "unused_ranges x1025", RG_READY, AL_PAGE, 2 * 1025, PAL_POLICY_DEFAULT, M_LAX, 0, pre_ranges, call_unused_ranges, ok_batch_refused },
+    [F_UNUSED_RANGES_1026] = { "unused_ranges x1026", RG_READY, AL_PAGE, 2 * 1026, PAL_POLICY_DEFAULT, M_LAX, 0, pre_ranges, call_unused_ranges, ok_batch_refused },
     [F_UNUSED_RANGES_MARKS] = { "unused_ranges (marks)", RG_READY, AL_HUGE_PLUS_PAGE, 2, PAL_POLICY_DEFAULT, M_LAX, 0, pre_ranges_marks, call_unused_ranges, ok_unused_ranges },
     [F_ALLOC] = { "alloc", RG_READY, AL_PAGE, 0, PAL_POLICY_DEFAULT, M_ANY, 0, NULL, call_alloc, ok_alloc },
     [F_ALLOC_HUGE] = { "alloc_huge", RG_READY, AL_PAGE, 0, PAL_POLICY_DEFAULT, M_ANY, 0, NULL, call_alloc_huge, ok_nothing },
@@ -1515,9 +1515,10 @@ static const struct row rows[] = {
         E_BASE, N_BATCH, 0, 0, 0,
         "mem_linux.c: 'refused as a whole only when the answer is a sandbox's (EPERM, "
         "ENOSYS): that is remembered'; 'Any other answer ... is one call's'"),
-    ROW(F_UNUSED_RANGES_1025, S_PM_DONTNEED, PH_LATER2, O_OK, {{EPERM, O_FB}, {ENOSYS, O_FB}},
+    ROW(F_UNUSED_RANGES_1026, S_PM_DONTNEED, PH_LATER2, O_OK, {{EPERM, O_FB}, {ENOSYS, O_FB}},
         E_BASE, N_BATCH, 0, 0, 0,
-        "mem_linux.c: up to IOV_MAX ranges a call; 'refused as a whole only when the "
+        "mem_linux.c: up to IOV_MAX ranges a call (the second call two ranges: one "
+        "goes as madvise); 'refused as a whole only when the "
         "answer is a sandbox's (EPERM, ENOSYS): that is remembered'"),
     ROW(F_UNUSED_RANGES_MARKS, S_PM_NOHUGEPAGE, PH_LATER, O_OK, {{0}}, E_BASE, N_BATCH | N_THP, 0, 0, 0,
         D_HINTS),
@@ -1867,7 +1868,7 @@ static int case_child(void *arg)
         C_CHECK_EQ(x.bytes, (size_t)-2);
         C_CHECK_EQ(x.node, 12345);
         C_CHECK_EQ(x.zeroed, 7);
-        if (k->fn == F_UNUSED_RANGES || k->fn == F_UNUSED_RANGES_1025 ||
+        if (k->fn == F_UNUSED_RANGES || k->fn == F_UNUSED_RANGES_1026 ||
             k->fn == F_PURGE_RANGES)
             C_CHECK_EQ(x.done, 0);
         return 0;
