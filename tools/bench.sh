@@ -9,12 +9,13 @@
 #   tools/bench.sh --quick      fewer rounds and operations, no .text sizes
 #                               and no clients (a smoke run of the pipeline)
 #   PAL_BENCH_OUT=dir           where to build (default build-bench/)
+#   PAL_BENCH_MD=file           where to write (default BENCHMARKS.md)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=tools/lib.sh
 . "$root/tools/lib.sh"
 out=${PAL_BENCH_OUT:-$root/build-bench}
-md=$root/BENCHMARKS.md
+md=${PAL_BENCH_MD:-$root/BENCHMARKS.md}
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
 if [ $quick = 1 ]; then
@@ -238,13 +239,19 @@ say ".text per architecture"
   done
 } >>"$md.tmp"
 
-# the real clients, where they are in the tree
-for c in "$root"/clients/*/run.sh; do
-  [ -x "$c" ] && [ $quick = 0 ] || continue
-  say "client $(basename "$(dirname "$c")")"
-  "$c" bench >>"$md.tmp" 2>"$out/$(basename "$(dirname "$c")")-bench.log" ||
-    echo "(the $(basename "$(dirname "$c")") benchmark failed: see its log)" >>"$md.tmp"
+# the real clients with a benchmark (run.sh bench: own OS layer against
+# libpal under each setting that reaches a different path, natively and
+# in the test VM; tools/bench/clients.sh)
+for c in mimalloc jemalloc bdwgc; do
+  [ -x "$root/clients/$c/run.sh" ] && [ $quick = 0 ] || continue
+  say "client $c"
+  "$root/clients/$c/run.sh" bench >>"$md.tmp" 2>"$out/$c-bench.log" ||
+    echo "(the $c benchmark failed: see $out/$c-bench.log)" >>"$md.tmp"
 done
 
+# how long the whole run took, in the header: it is meant to be one
+# sitting on a quiet machine
+took="The run took $(( SECONDS / 60 )) min $(( SECONDS % 60 )) s$([ $quick = 1 ] && echo " (--quick)")."
+sed -i "s|^Written by \(.*\) Regenerate with that command\.$|Written by \1 Regenerate with that command. $took|" "$md.tmp"
 mv "$md.tmp" "$md"
 say "wrote $md"

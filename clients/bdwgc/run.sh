@@ -312,27 +312,35 @@ run_vdb() {
 # ---- bench --------------------------------------------------------------
 
 BENCH_ROUNDS=${PAL_BENCH_ROUNDS:-5}
-BENCH_CALLS="mmap munmap mprotect madvise process_madvise mremap"
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# bench_run kind workload round: one timed run, then one under strace,
-# appended to $bdir/<kind>.<workload>.{wall,rss,<call>}
-bench_run() {
-  local kind=$1 w=$2 bin envs=() tf=$bdir/time.out sf=$bdir/strace.out c n
-  case $w in
-    gctest) bin=("$bdir/$kind/gc/gctest"); envs=(GC_DISABLE_INCREMENTAL=1) ;;
-    churn) bin=("$bdir/$kind/churn" 300); envs=(GC_UNMAP_THRESHOLD=1) ;;
-  esac
-  env "${envs[@]}" /usr/bin/time -f "%e %M" -o "$tf" "${bin[@]}" >/dev/null 2>&1 ||
-    die "$kind $w failed"
-  awk '{ print $1 }' "$tf" >>"$bdir/$kind.$w.wall"
-  awk '{ print $2 }' "$tf" >>"$bdir/$kind.$w.rss"
-  env "${envs[@]}" strace -f -c -U calls,name -o "$sf" \
-    -e trace="$(echo $BENCH_CALLS | tr ' ' ,)" "${bin[@]}" >/dev/null 2>&1 || die "$kind $w failed under strace"
-  for c in $BENCH_CALLS; do
-    n=$(awk -v c="$c" '$2 == c { print $1 }' "$sf")
-    echo "${n:-0}" >>"$bdir/$kind.$w.$c"
+# Own os_dep.c against libpal (tools/bench/clients.sh: benchrun.c runs
+# and measures, clients.py tabulates), with a copy of the own build as the
+# control contender (own2), under the settings:
+#   default   gctest (not incremental) and churn (BENCH_CHURN cycles,
+#             GC_UNMAP_THRESHOLD=1: blocks unmapped after one idle
+#             collection)
+#   exec      churn with an executable heap (GC_set_pages_executable(1))
+# and in the amd64 test VM (the builds are static already) booted with THP
+# "always" and with strict overcommit: the default workloads, churn
+# shorter (BENCH_VM_CHURN), BENCH_VM_ROUNDS rounds (default 1: gctest
+# takes ~20 s there, and the other two clients' VM runs share the budget).
+BENCH_CHURN=300 BENCH_VM_CHURN=100
+BENCH_VM=${BENCH_VM:-1} BENCH_VM_ROUNDS=${BENCH_VM_ROUNDS:-1}
+
+# bench_spec <spec> <setting> <directory of the builds>: its runs
+bench_spec() {
+  local spec=$1 setting=$2 d=$3 k cycles=$BENCH_CHURN
+  case $setting in vm-*) cycles=$BENCH_VM_CHURN ;; esac
+  for k in own own2 libpal; do
+    [ "$setting" = exec ] ||
+      bench_add "$spec" $k "$setting" gctest GC_DISABLE_INCREMENTAL=1 -- "$d/${k/libpal/pal}/gc/gctest"
+    if [ "$setting" = exec ]; then
+      bench_add "$spec" $k "$setting" churn GC_UNMAP_THRESHOLD=1 -- "$d/${k/libpal/pal}/churn" $cycles exec
+    else
+      bench_add "$spec" $k "$setting" churn GC_UNMAP_THRESHOLD=1 -- "$d/${k/libpal/pal}/churn" $cycles
+    fi
   done
 }
 
@@ -395,12 +403,6 @@ incr_row() { # label file-suffix
   echo "$row"
 }
 
-bench_row() { # label own libpal [note]
-  local ratio
-  ratio=$(awk -v a="$2" -v b="$3" 'BEGIN { if (a == 0) print (b == 0 ? "1.00" : "-"); else printf "%.2f", b / a }')
-  printf '| %s | %s | %s | %s |\n' "$1" "$2" "$3" "$ratio"
-}
-
 cmd_bench() {
   local r k w c order own pal thp rounds=$BENCH_ROUNDS build=1 soft
   while [ $# -gt 0 ]; do
@@ -426,36 +428,62 @@ cmd_bench() {
     build_gc "$bdir/pal" pal amd64
     build_gc "$bdir/vdb" vdb amd64
   fi
-  rm -f "$bdir"/own.* "$bdir"/pal.* "$bdir"/incr.*
-  for r in $(seq "$rounds"); do
-    order="own pal"
-    [ $((r % 2)) -eq 0 ] && order="pal own"
-    echo "round $r/$rounds ($order)" >&2
-    for w in gctest churn; do
-      for k in $order; do bench_run "$k" "$w"; done
+  rm -f "$bdir"/incr.*
+  # shellcheck source=tools/bench/clients.sh
+  . "$root/tools/bench/clients.sh"
+  bench_runner "$bdir" || die "benchrun did not build"
+  rm -rf "$bdir/own2" && mkdir -p "$bdir/own2/gc" &&
+    cp "$bdir/own/gc/gctest" "$bdir/own2/gc/" && cp "$bdir/own/churn" "$bdir/own2/" ||
+    die "cannot copy the own build"
+  local rows=$bdir/bench.rows spec=$bdir/bench.spec vm_why="" t0=$SECONDS s
+  echo "rounds $rounds" >"$spec"
+  for s in default exec; do bench_spec "$spec" $s "$bdir"; done
+  echo "running $spec" >&2
+  "$bdir/benchrun" "$spec" >"$rows" || echo "(a run failed: see $rows)" >&2
+  if [ "$BENCH_VM" = 1 ]; then
+    rm -rf "$bdir/vm" && mkdir -p "$bdir/vm/data"
+    for k in own own2 pal; do
+      mkdir -p "$bdir/vm/data/$k/gc" && cp "$bdir/$k/gc/gctest" "$bdir/vm/data/$k/gc/" &&
+        cp "$bdir/$k/churn" "$bdir/vm/data/$k/"
     done
+    for s in vm-thp-always vm-strict; do
+      printf 'rounds %s\ntimeout 300\n' "$BENCH_VM_ROUNDS" >"$bdir/vm/data/bench.spec"
+      bench_spec "$bdir/vm/data/bench.spec" $s /data
+      echo "VM: $s" >&2
+      k=transparent_hugepage=always
+      [ $s = vm-strict ] && k=pal.overcommit=2
+      bench_vm "$bdir/benchrun" "$bdir/vm" "$rows" $k ||
+        vm_why="$vm_why $s: the VM run failed or a run in it did (see $bdir/vm.log.$s)."
+      cp "$bdir/vm.log" "$bdir/vm.log.$s"
+    done
+  else
+    vm_why="BENCH_VM=0: not measured."
+  fi
+  local took=$((SECONDS - t0))
+  for r in $(seq "$rounds"); do
     order=$INCR_KINDS
     [ $((r % 2)) -eq 0 ] && order=$(echo $INCR_KINDS | tr ' ' '\n' | tac | xargs)
     for k in $order; do bench_incr "$k" "$r"; done
   done
   echo "## bdwgc 8.2.2: its own os_dep.c against libpal"
   echo
-  echo "Same build (--enable-munmap, threads, static) twice, amd64, $rounds interleaved rounds, medians; wall and peak RSS from /usr/bin/time, calls from \`strace -f -c\` (a separate run)."
-  echo "gctest is bdwgc's own test, not incremental (GC_DISABLE_INCREMENTAL=1: its write barrier's ~460000 mprotect calls, the same in both, would drown the rest and take minutes under strace); churn (clients/bdwgc/churn.c, 300 cycles) with GC_UNMAP_THRESHOLD=1 unmaps blocks after one idle collection (the minimum)."
+  echo "Method: \`clients/bdwgc/run.sh bench\` ($((took / 60)) min $((took % 60)) s, builds not included): the same build"
+  echo "(--enable-munmap, threads, static) with its own os_dep.c (own) and on libpal, and a file-for-file copy of the own"
+  echo "build (own', the control: its ratio to own is the noise floor). Runner \`tools/bench/benchrun.c\`: $rounds interleaved"
+  echo "rounds (order rotating each round) on $(nproc) CPUs, THP \`$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled)\`,"
+  echo "vm.overcommit_memory $(cat /proc/sys/vm/overcommit_memory); wall time and peak RSS (wait4) from one run, memory system"
+  echo "calls by kind (ptrace, threads followed) from a second; medians, ratios of medians, in brackets the lowest and highest"
+  echo "of the ratios within one round."
+  echo "Workloads: gctest, bdwgc's own test, not incremental (GC_DISABLE_INCREMENTAL=1: its write barrier's ~460000 mprotect"
+  echo "calls, the same in both, would drown the rest); churn (clients/bdwgc/churn.c, $BENCH_CHURN cycles) with"
+  echo "GC_UNMAP_THRESHOLD=1 unmaps blocks after one idle collection (the minimum)."
+  echo "Settings: \`default\`; \`exec\`, churn with an executable heap (GC_set_pages_executable(1): every mapping and remap"
+  echo "executable); \`vm-thp-always\` and \`vm-strict\`: the amd64 test VM (tools/vm: Debian 12's kernel under qemu TCG,"
+  echo "2 CPUs, 2 GiB) booted with transparent_hugepage=always, and with vm.overcommit_memory=2, the same runner as its one"
+  echo "program, $BENCH_VM_ROUNDS rounds, churn $BENCH_VM_CHURN cycles (TCG is slow).${vm_why:+ $vm_why}"
   echo
-  echo "| workload / measure | own os_dep.c | libpal | libpal / own |"
-  echo "|---|---|---|---|"
-  for w in gctest churn; do
-    own=$(median <"$bdir/own.$w.wall") pal=$(median <"$bdir/pal.$w.wall")
-    bench_row "$w: wall s" "$own" "$pal"
-    own=$(median <"$bdir/own.$w.rss") pal=$(median <"$bdir/pal.$w.rss")
-    bench_row "$w: peak RSS KiB" "$own" "$pal"
-    for c in $BENCH_CALLS; do
-      own=$(median <"$bdir/own.$w.$c") pal=$(median <"$bdir/pal.$w.$c")
-      bench_row "$w: $c" "$own" "$pal"
-    done
-  done
-  echo
+  bench_tables "$rows" --name own2="own'" --about "exec=executable heap" --about "churn=GC_UNMAP_THRESHOLD=1" \
+    --about "gctest=GC_DISABLE_INCREMENTAL=1" --about "vm-thp-always=VM, THP always" --about "vm-strict=VM, overcommit 2"
   thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || true)
   echo "Per unmapped range bdwgc's own Linux code makes one madvise(MADV_DONTNEED) and nothing on remap; libpal's unused the same madvise, and its used nothing, except that where khugepaged would fill a partly released huge page back in (THP \"always\"; this machine: ${thp:-no THP}) unused also marks the huge pages at the range's ends no-huge-page and used marks the whole ones inside huge-page again (thpgranular). Once per process libpal also maps, advises and unmaps one page to check that MADV_DONTNEED gives back zeroes (qemu-user before 7.1 kept the contents), which is its one mmap and one munmap more. The other mmap calls are the heap's growth and libc's own."
   echo

@@ -413,103 +413,226 @@ cmd_test() {
 
 # ---- bench ------------------------------------------------------------------
 
-BENCH_ROUNDS=${BENCH_ROUNDS:-5}
-BENCH_STRESS="8 10 4"
-BENCH_PURGE0=$PURGE0
-SYSCALLS="mmap munmap mprotect madvise process_madvise mremap"
-# The variants, each "<name> <build> <extra environment>": mimalloc's own
-# os.c; libpal with its default policy; libpal without its huge-page marks.
-BENCH_VARIANTS=("own own" "libpal pal" "libpal-thpgranular=0 pal PAL_POLICY=thpgranular=0")
+# Own os.c against libpal, side by side (tools/bench/benchrun.c runs and
+# measures, tools/bench/clients.py tabulates), on test-stress (BENCH_STRESS:
+# threads, load %, iterations) as it is and with every purge at once
+# (purge0), under each setting that reaches a different path of the OS
+# layer; the control contender "own2" is a copy of the own build.
+BENCH_ROUNDS=${BENCH_ROUNDS:-3}
+BENCH_STRESS="8 20 6"
+# <setting> <builds> <environment>: builds "release" (own and libpal) or
+# "secure" (MI_SECURE: guard pages, a separate pair)
+BENCH_SETTINGS=(
+  "default release"
+  "reset release MIMALLOC_PAGE_RESET=1"
+  "large release MIMALLOC_LARGE_OS_PAGES=1"
+  "secure secure"
+)
 
 bench_tools() {
   need_packages strace:strace /usr/bin/time:time || exit 1
 }
 
-# bench_run <variant> <workload> <test-stress binary> <environment>: one
-# timed run and one strace run; appends "<variant> <workload> <wall s>
-# <peak RSS KiB> <calls of each of $SYSCALLS>" to $results
-bench_run() {
-  local variant=$1 workload=$2 bin=$3 env_set=$4 tmp=$out/bench.tmp wall rss calls
-  # shellcheck disable=SC2086
-  env $env_set /usr/bin/time -f '%e %M' -o "$tmp.time" "$bin" $BENCH_STRESS >/dev/null 2>&1 ||
-    die "$variant $workload failed"
-  read -r wall rss <"$tmp.time"
-  # shellcheck disable=SC2086
-  env $env_set strace -f -c -o "$tmp.strace" -e trace="${SYSCALLS// /,}" "$bin" $BENCH_STRESS >/dev/null 2>&1 ||
-    die "$variant $workload failed under strace"
-  calls=$(for s in $SYSCALLS; do
-    awk -v s="$s" '$NF == s && $4 ~ /^[0-9]+$/ {n = $4} END {printf "%d ", n}' "$tmp.strace"
-  done)
-  echo "$variant $workload $wall $rss $calls" >>"$results"
+# bench_spec <spec> <setting> <build> <environment>: the runs of one setting
+bench_spec() {
+  local spec=$1 setting=$2 b=$3 env_set=$4 w v dir extra policy
+  for w in stress purge0; do
+    extra=$env_set
+    [ $w = purge0 ] && extra="$extra $PURGE0"
+    for v in own own2 libpal libpal-thpgranular=0; do
+      # the marks are made where THP is "always" or the process asked for
+      # huge pages: the column without them where they may be made
+      [ $v = libpal-thpgranular=0 ] && [ "$setting" != default ] && [ "$setting" != large ] && continue
+      dir=$out/$b-${v%%-*} policy=""
+      [ $v = libpal-thpgranular=0 ] && policy=PAL_POLICY=thpgranular=0
+      # LD_LIBRARY_PATH, not the build's RUNPATH: the copy's programs load
+      # the copy's library
+      # shellcheck disable=SC2086
+      bench_add "$spec" "$v" "$setting" $w LD_LIBRARY_PATH=$dir $extra $policy \
+        -- "$dir/mimalloc-test-stress" $BENCH_STRESS
+    done
+  done
+}
+
+# bench_hugeos <spec> <results>: reserve_huge_os_pages=1 (one 1 GiB arena
+# of explicit huge pages at start) from the hugetlb pools: "hugeos-empty"
+# with both pools empty (the reservation fails and mimalloc goes on with
+# ordinary memory), "hugeos-2mib" with no free 1 GiB page and the 2 MiB
+# pool grown by one reservation (1 GiB and the alignment slop).  Both
+# pools put back after.  Needs root; holds the lock libpal's own hugetlb
+# tests and the test command's take.
+bench_hugeos() {
+  local g1=/sys/kernel/mm/hugepages/hugepages-1048576kB m2=/sys/kernel/mm/hugepages/hugepages-2048kB
+  local old1="" old2="" need=$((512 + 15)) setting spec
+  if [ ! -w $m2/nr_hugepages ]; then
+    echo "hugeos: ${m2} not writable (not root, or no 2 MiB pool): not measured" >"$out/hugeos.why"
+    return
+  fi
+  exec 8>/tmp/libpal-hugetlb-pools.lock
+  flock 8
+  old2=$(cat $m2/nr_hugepages)
+  if [ -d $g1 ]; then
+    old1=$(cat $g1/nr_hugepages)
+    # only the free pages go: pages in use elsewhere stay theirs
+    echo $((old1 - $(cat $g1/free_hugepages))) >$g1/nr_hugepages 2>/dev/null
+  fi
+  : >"$out/hugeos.why"
+  for setting in hugeos-empty hugeos-2mib; do
+    if [ $setting = hugeos-2mib ]; then
+      echo $((old2 + need)) >$m2/nr_hugepages 2>/dev/null
+      if [ "$(cat $m2/free_hugepages)" -lt $need ]; then
+        echo "hugeos-2mib: the 2 MiB pool could not grow by $need pages: not measured" >>"$out/hugeos.why"
+        break
+      fi
+    else
+      echo "$old2" >$m2/nr_hugepages
+    fi
+    echo "$setting: 1 GiB pool free $(cat $g1/free_hugepages 2>/dev/null || echo absent), 2 MiB pool free $(cat $m2/free_hugepages)" >>"$out/hugeos.why"
+    spec=$out/bench-$setting.spec
+    echo "rounds $BENCH_ROUNDS" >"$spec"
+    bench_spec "$spec" $setting release "MIMALLOC_RESERVE_HUGE_OS_PAGES=1"
+    "$out/benchrun" "$spec" >>"$2" || echo "$setting: a run failed (see $2)" >>"$out/hugeos.why"
+  done
+  echo "$old2" >$m2/nr_hugepages
+  [ -n "$old1" ] && echo "$old1" >$g1/nr_hugepages
+  flock -u 8
+  exec 8>&-
+}
+
+# The amd64 test VM (tools/vm), booted once with THP "always" and once
+# with strict overcommit (vm.overcommit_memory=2): no hugetlb pool, no
+# secure pair; test-stress statically linked to a static libmimalloc
+# (MI_OVERRIDE off: test-stress calls mi_malloc and friends, so nothing
+# meets glibc's malloc in libc.a), smaller (BENCH_VM_STRESS), since the VM
+# runs under TCG.  BENCH_VM=0: not run.
+BENCH_VM=${BENCH_VM:-1}
+BENCH_VM_ROUNDS=${BENCH_VM_ROUNDS:-3}
+BENCH_VM_STRESS="4 10 2"
+bench_vm_builds() {
+  local kind name dir pal=() lib
+  for kind in own pal; do
+    name=$kind pal=()
+    [ $kind = pal ] && name=libpal pal=(-DMI_PAL_DIR="$root" -DPAL_BUILD_TESTS=OFF -DPAL_BUILD_TOOLS=OFF)
+    dir=$out/static-$name
+    rm -rf "$dir" && mkdir -p "$out/vm/data/$name"
+    cmake -S "$out/src-$kind" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=gcc \
+      -DMI_BUILD_SHARED=OFF -DMI_BUILD_STATIC=ON -DMI_BUILD_OBJECT=OFF -DMI_BUILD_TESTS=OFF -DMI_OVERRIDE=OFF \
+      "${pal[@]}" >"$dir.log" 2>&1 && cmake --build "$dir" -j "$jobs" >>"$dir.log" 2>&1 || return 1
+    lib=("$dir"/libmimalloc*.a)
+    [ $kind = pal ] && lib+=("$dir/libpal/libpal.a")
+    gcc -O2 -static -I"$out/src-$kind/include" -o "$out/vm/data/$name/test-stress" \
+      "$out/src-$kind/test/test-stress.c" "${lib[@]}" -lpthread >>"$dir.log" 2>&1 || return 1
+  done
+  bench_copy "$out/vm/data/own" "$out/vm/data/own2"
+}
+
+# bench_vm_run <setting> <kernel argument>: one boot, its rows in $results
+bench_vm_run() {
+  local setting=$1 spec=$out/vm/data/bench.spec w v extra policy
+  printf 'rounds %s\ntimeout 300\n' "$BENCH_VM_ROUNDS" >"$spec"
+  for w in stress purge0; do
+    extra=""
+    [ $w = purge0 ] && extra=$PURGE0
+    for v in own own2 libpal libpal-thpgranular=0; do
+      policy=""
+      if [ $v = libpal-thpgranular=0 ]; then
+        [ "$setting" = vm-thp-always ] || continue
+        policy=PAL_POLICY=thpgranular=0
+      fi
+      # shellcheck disable=SC2086
+      bench_add "$spec" $v $setting $w $extra $policy -- "/data/${v%%-*}/test-stress" $BENCH_VM_STRESS
+    done
+  done
+  echo "VM: $setting" >&2
+  bench_vm "$out/benchrun" "$out/vm" "$results" "$2" ||
+    echo "$setting: the VM run failed or a run in it did (see $out/vm.log.$setting)" >>"$out/vm.why"
+  cp "$out/vm.log" "$out/vm.log.$setting"
 }
 
 cmd_bench() {
-  local out=$out_base/mimalloc-bench kind r workload v name build extra nmline env_set thp ptes_none
-  bench_tools
+  local out=$out_base/mimalloc-bench kind name b s setting env_set spec results t0=$SECONDS thp ptes_none
+  # shellcheck source=tools/bench/clients.sh
+  . "$root/tools/bench/clients.sh"
   # shellcheck disable=SC2046
   unset PAL_POLICY $(compgen -e | grep '^MIMALLOC_')
   mkdir -p "$out"
+  bench_runner "$out" || die "benchrun did not build"
   for kind in own pal; do
     unpack "$out/src-$kind" $kind || die "could not unpack mimalloc"
-    rm -rf "${out:?}/$kind"
-    configure_build "$out/src-$kind" "$out/$kind" $kind release -DCMAKE_C_COMPILER=gcc ||
-      die "build failed (see $out/$kind.log)"
   done
-  nmline=$(nm_check_build "$out/pal") || die "$nmline"
-  # the same check on mimalloc's own os.c must find its system calls
-  nm_check_build "$out/own" >/dev/null && die "nm check found no system call in mimalloc's own os.c"
-  results=$out/bench.results
-  : >"$results"
-  for r in $(seq "$BENCH_ROUNDS"); do
-    echo "round $r of $BENCH_ROUNDS" >&2
-    for workload in stress purge0; do
-      for v in "${BENCH_VARIANTS[@]}"; do
-        read -r name build extra <<<"$v"
-        env_set=$extra
-        [ $workload = purge0 ] && env_set="$env_set $BENCH_PURGE0"
-        bench_run "$name" $workload "$out/$build/mimalloc-test-stress" "$env_set"
-      done
+  for b in release secure; do
+    for kind in own pal; do
+      name=$kind
+      [ $kind = pal ] && name=libpal
+      rm -rf "${out:?}/$b-$name"
+      configure_build "$out/src-$kind" "$out/$b-$name" $kind $b -DCMAKE_C_COMPILER=gcc ||
+        die "build failed (see $out/$b-$name.log)"
     done
+    nm_check_build "$out/$b-libpal" >/dev/null || die "nm check failed on $out/$b-libpal"
+    # the same check on mimalloc's own os.c must find its system calls
+    nm_check_build "$out/$b-own" >/dev/null && die "nm check found no system call in mimalloc's own os.c"
+    bench_copy "$out/$b-own" "$out/$b-own2"
   done
-  thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unknown)
+  results=$out/bench.rows
+  spec=$out/bench.spec
+  echo "rounds $BENCH_ROUNDS" >"$spec"
+  for s in "${BENCH_SETTINGS[@]}"; do
+    read -r setting b env_set <<<"$s"
+    bench_spec "$spec" "$setting" "$b" "$env_set"
+  done
+  echo "running $spec" >&2
+  "$out/benchrun" "$spec" >"$results" || echo "(a run failed: see $results)" >&2
+  bench_hugeos "$out/bench-hugeos.spec" "$results"
+  : >"$out/vm.why"
+  if [ "$BENCH_VM" = 1 ]; then
+    if bench_vm_builds; then
+      bench_vm_run vm-thp-always transparent_hugepage=always
+      bench_vm_run vm-strict pal.overcommit=2
+    else
+      echo "the static builds for the VM failed (see $out/static-*.log): not measured" >>"$out/vm.why"
+    fi
+  else
+    echo "BENCH_VM=0: not measured" >>"$out/vm.why"
+  fi
+  thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)
   ptes_none=$(cat /sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none 2>/dev/null)
-  python3 - "$results" "$BENCH_ROUNDS" "$BENCH_STRESS" "$BENCH_PURGE0" "$(nproc)" "$SYSCALLS" "$thp" "$ptes_none" <<'EOF'
-import statistics, sys
-path, rounds, args, purge0, ncpu, syscalls, thp, ptes_none = sys.argv[1:]
-syscalls = syscalls.split()
-rows = [l.split() for l in open(path)]
-def med(variant, workload, f):
-    return statistics.median(f(r) for r in rows if r[0] == variant and r[1] == workload)
-measures = [("wall time (s)", lambda r: float(r[2]), "{:.2f}"),
-            ("peak RSS (MiB)", lambda r: float(r[3]) / 1024, "{:.1f}"),
-            ("memory system calls", lambda r: sum(int(x) for x in r[4:]), "{:.0f}")]
-measures += [(f"- {s}", lambda r, i=i: int(r[4 + i]), "{:.0f}") for i, s in enumerate(syscalls)]
-names = {"stress": f"test-stress {args}", "purge0": f"test-stress {args}, {purge0}"}
-print()
-print("## mimalloc 2.0.9: its own os.c vs its OS calls on libpal")
-print()
-print(f"Method: `clients/mimalloc/run.sh bench`: one release build of mimalloc with its own src/os.c and one with the system calls of its os.c replaced by clients/mimalloc/os-pal.c on libpal (default policy, and `PAL_POLICY=thpgranular=0`), {rounds} interleaved rounds on {ncpu} CPUs (THP: `{thp}`), medians;")
-print("wall time and peak RSS from `/usr/bin/time -f '%e %M'`, memory system calls from a separate `strace -f -c` run of the same command; ratio = libpal / own.")
-print()
-print("| workload | measure | own os.c | libpal | ratio | libpal, thpgranular=0 | ratio |")
-print("|---|---|---:|---:|---:|---:|---:|")
-for w in ("stress", "purge0"):
-    for label, f, fmt in measures:
-        o = med("own", w, f)
-        vals = [med(v, w, f) for v in ("libpal", "libpal-thpgranular=0")]
-        if label.startswith("- ") and o == 0 and not any(vals):
-            continue
-        cells = []
-        for p in vals:
-            cells += [fmt.format(p), f"{p / o:.2f}x" if o else "-"]
-        print(f"| {names[w]} | {label} | {fmt.format(o)} | " + " | ".join(cells) + " |")
-print()
-marks = "[always]" in thp and ptes_none not in ("0", "")
-print("Note: libpal's default policy (thpgranular) marks MADV_NOHUGEPAGE the huge pages at the unaligned ends of a decommit (`pal_mem_unused`), and undoes that on commit, only where khugepaged would fill released memory back in: THP `always` with khugepaged/max_ptes_none above 0, or once the process asked for huge pages (mimalloc's large_os_pages); mimalloc's own os.c makes no marks. "
-      + ("With THP `always` here the marks are made: they are the extra madvise calls, and the thpgranular=0 column is libpal without them." if marks else "Here (THP not `always`) libpal makes none, and both libpal columns do the same calls."))
-print("mprotect: mimalloc's own commit is an mprotect per call (also on memory that is accessible already); libpal's `used` makes none outside harddecommit. mmap: a fresh segment is one mmap on both (pal_mem_acquire at mimalloc's hinted aligned address). madvise/process_madvise: a segment's delayed decommit releases all its runs in one process_madvise on libpal, one madvise per run on mimalloc's own.")
-print()
-EOF
+  echo
+  echo "## mimalloc 2.0.9: its own os.c vs its OS calls on libpal"
+  echo
+  echo "Method: \`clients/mimalloc/run.sh bench\` ($(( (SECONDS - t0) / 60 )) min $(( (SECONDS - t0) % 60 )) s, builds included):"
+  echo "release builds of mimalloc with its own src/os.c (own) and with the system calls of its os.c replaced by"
+  echo "clients/mimalloc/os-pal.c on libpal (libpal: default policy; libpal-thpgranular=0: without libpal's huge-page"
+  echo "marks), and a file-for-file copy of the own build (own', the control: its ratio to own is the noise floor);"
+  echo "the secure setting is a second such pair built with MI_SECURE=ON (guard pages: mprotect)."
+  echo "Runner \`tools/bench/benchrun.c\`: $BENCH_ROUNDS interleaved rounds (order rotating each round) of \`test-stress $BENCH_STRESS\`"
+  echo "(threads, load %, iterations) on $(nproc) CPUs, THP \`${thp:-unknown}\` (khugepaged max_ptes_none ${ptes_none:-unknown}),"
+  echo "vm.overcommit_memory $(cat /proc/sys/vm/overcommit_memory); wall time and peak RSS (wait4) from one run,"
+  echo "memory system calls by kind (ptrace, threads followed) from a second; medians, ratios of medians,"
+  echo "in brackets the lowest and highest of the ratios within one round."
+  echo "Workloads: \`stress\`, mimalloc's default delays (decommit 25 ms, segments 500 ms); \`purge0\`, \`$PURGE0\`."
+  echo "Settings: \`default\`; \`reset\`, MIMALLOC_PAGE_RESET=1 (freed pages reset: the LAZY purge);"
+  echo "\`large\`, MIMALLOC_LARGE_OS_PAGES=1 (segments asked to be huge pages: MADV_HUGEPAGE on own, pal_mem_hugepage on libpal);"
+  echo "\`secure\`, the MI_SECURE builds; \`hugeos-empty\` and \`hugeos-2mib\`, MIMALLOC_RESERVE_HUGE_OS_PAGES=1 from the hugetlb pools:"
+  sed 's/^/  /; s/$/;/' "$out/hugeos.why"
+  echo "(this machine has a 1 GiB pool: its free pages are set aside for both, so that \"empty\" fails the 1 GiB and the 2 MiB"
+  echo "attempt, and 2mib falls back from 1 GiB to 2 MiB pages as mimalloc's own mmap does)."
+  echo "\`vm-thp-always\` and \`vm-strict\`: the amd64 test VM (tools/vm: Debian 12's kernel under qemu TCG, 2 CPUs, 2 GiB),"
+  echo "booted with transparent_hugepage=always, and with vm.overcommit_memory=2; the same runner as its one program,"
+  echo "$BENCH_VM_ROUNDS rounds of a smaller \`test-stress $BENCH_VM_STRESS\` (TCG is slow), linked statically to a static libmimalloc"
+  echo "built without malloc override (test-stress calls mi_malloc: the same calls); the default pair only.$(sed 's/^/ /' "$out/vm.why" | tr '\n' ';')"
+  echo
+  bench_tables "$results" --name own2="own'" \
+    --about "stress=mimalloc's delays" --about "purge0=every purge at once" \
+    --about "secure=MI_SECURE builds" --about "reset=MIMALLOC_PAGE_RESET=1" \
+    --about "large=MIMALLOC_LARGE_OS_PAGES=1" --about "hugeos-empty=reserve 1 GiB, pools empty" \
+    --about "hugeos-2mib=reserve 1 GiB from the 2 MiB pool" \
+    --about "vm-thp-always=VM, THP always, test-stress $BENCH_VM_STRESS" --about "vm-strict=VM, overcommit 2, test-stress $BENCH_VM_STRESS"
+  echo "Notes: libpal's default policy (thpgranular) marks MADV_NOHUGEPAGE the huge pages at the unaligned ends of a"
+  echo "decommit and undoes that on commit only where khugepaged would fill released memory back in (THP \`always\` with"
+  echo "max_ptes_none above 0, or once the process asked for huge pages, as \`large\` does); mimalloc's own os.c makes none."
+  echo "mprotect: mimalloc's own commit is an mprotect per call; libpal's \`used\` makes none outside harddecommit."
+  echo "madvise/process_madvise: a segment's delayed decommit releases all its runs in one process_madvise on libpal."
+  echo
   echo "raw rows: $results" >&2
 }
 

@@ -4,7 +4,8 @@
 # Boot Debian's own kernel for MACHINE (default amd64) in qemu-system under
 # TCG, with an initramfs made of tools/vm/init.c as PID 1 and the statically
 # linked test programs of BUILD_DIR/tests (a build for that architecture);
-# print what they print.  init prints "vmtest <name> exit <code>" after each
+# print what they print (BUILD_DIR/data, if there, is the VM's /data,
+# which init does not run).  init prints "vmtest <name> exit <code>" after each
 # program and "vm: N tests failed out of M" at the end, then powers off.
 #
 #   -m MACHINE    a description in tools/vm/machines/ (amd64, arm64, ...),
@@ -165,6 +166,9 @@ rm -rf "$vm/root" && mkdir -p "$vm/root"/{proc,sys,dev,tmp,tests}
 for t in "$build"/tests/test_*; do
   [ -x "$t" ] && [ -f "$t" ] && cp "$t" "$vm/root/tests/"
 done
+# what a test program reads or runs but init must not run itself (the
+# benchmark runner's list and programs, tools/bench/benchrun.c)
+if [ -d "$build/data" ]; then cp -a "$build/data" "$vm/root/data"; fi
 (cd "$vm/root" && find . | cpio -o -H newc --quiet) >"$vm/initrd.cpio"
 
 # Two NUMA nodes where the description asks (its kernel has NUMA): one
