@@ -55,8 +55,8 @@ MUTANTS=(
   "wrap-not-checked@pal/pal_mem.c@/^static int bad_range/,/^}/s/ || p + n <= p//@0@-"
   "policy-takes-unknown-bits@pal/pal_mem.c@/^int pal_mem_set_policy/,/^}/s/if (flags & ~POLICY_ALL)/if (0)/@0@-"
   "einval-after-an-os-call@pal/pal_mem.c@/^int pal_mem_fault/,/^}/s/if (bad_range(v, n))/if (pal_os_count_call(), bad_range(v, n))/@0@-"
-  "protect-drops-write@pal/linux/mem_linux.c@/^int pal_os_protect/,/^}/s/p |= LX_PROT_READ | LX_PROT_WRITE;/p |= LX_PROT_READ;/@0@-"
-  "protect-pretends-mte-bti@pal/linux/mem_linux.c@/^int pal_os_protect/,/^}/s/return PAL_ENOSYS;/(void)0;/@0@-"
+  "protect-drops-write@pal/linux/mem_linux.c@/^static int kernel_prot/,/^}/s/p |= LX_PROT_READ | LX_PROT_WRITE;/p |= LX_PROT_READ;/@0@-"
+  "protect-pretends-mte-bti@pal/linux/mem_linux.c@/^static int kernel_prot/,/^}/s/return PAL_ENOSYS;/(void)0;/@0@-"
   "guard-does-nothing@pal/linux/mem_linux.c@/^int pal_os_guard/,/^}/s/r = pal_sys_\(madvise\|mprotect\)(v, n, LX_\(MADV_GUARD_INSTALL\|PROT_NONE\));/r = ((void)v, (void)n, 0);/@0@-"
   "reserve-at-clobbers@pal/linux/mem_linux.c@/^int pal_os_reserve_at/,/^}/s/LX_MAP_FIXED_NOREPLACE/LX_MAP_FIXED/@0@-"
   # a hint the kernel did not take fails the call instead of being dropped
@@ -76,7 +76,7 @@ MUTANTS=(
   # its "<N>kB" taken as thousands
   "hugetlb-dirent-misread@pal/linux/mem_linux_probes.h@s/hugetlb_size_of(buf.c + at + 19)/hugetlb_size_of(buf.c + at + 18)/@0@HUGETLB"
   "hugetlb-kb-as-1000@pal/linux/mem_linux_probes.h@/^static size_t hugetlb_size_of/,/^}/s/kb \* 1024 : 0/kb * 1000 : 0/@0@HUGETLB"
-  "protect-drops-exec@pal/linux/mem_linux.c@/^int pal_os_protect/,/^}/s/p |= LX_PROT_EXEC;/(void)0;/@1@-"
+  "protect-drops-exec@pal/linux/mem_linux.c@/^static int kernel_prot/,/^}/s/p |= LX_PROT_EXEC;/(void)0;/@1@-"
   "nohugepage-advises-hugepage@pal/linux/mem_linux.c@/^int pal_os_nohugepage/,/^}/s/LX_MADV_NOHUGEPAGE/LX_MADV_HUGEPAGE/@0@THP"
   # hugepage rounds its start down (a partial huge page marked), or
   # leaves the last page of its last huge page out

@@ -270,35 +270,43 @@ int pal_os_fault(void *v, size_t n)
     return remap(v, n, LX_PROT_NONE);
 }
 
-/* PAL_PROT_MTE and PAL_PROT_BTI need the CPU's support, which the kernel
- * reports in AT_HWCAP2 (arm64 only): without it PAL_ENOSYS, never a plain
- * protection in their place. */
-int pal_os_protect(void *v, size_t n, unsigned prot)
+/* PAL_PROT_* as the kernel's bits.  Write implies read: x86, arm64 and
+ * riscv64 cannot grant one without the other and map PROT_WRITE
+ * read-write anyway, and MIPS kernels for CPUs without RIXI (Debian's
+ * malta, 6.1) map it so that a read of a page already present faults
+ * again and again: the reader hangs in the kernel.  PAL_PROT_MTE and
+ * PAL_PROT_BTI need the CPU's support, which the kernel reports in
+ * AT_HWCAP2 (arm64 only): without it PAL_ENOSYS, never a plain protection
+ * in their place. */
+static int kernel_prot(unsigned prot, long *out)
 {
     long p = LX_PROT_NONE;
-    long r;
 
     if (prot & PAL_PROT_READ)
         p |= LX_PROT_READ;
-    /* Write implies read: x86, arm64 and riscv64 cannot grant one without
-     * the other and map PROT_WRITE read-write anyway, and MIPS kernels for
-     * CPUs without RIXI (Debian's malta, 6.1) map it so that a read of a
-     * page already present faults again and again: the reader hangs in
-     * the kernel. */
     if (prot & PAL_PROT_WRITE)
         p |= LX_PROT_READ | LX_PROT_WRITE;
     if (prot & PAL_PROT_EXEC)
         p |= LX_PROT_EXEC;
-    if (prot & PAL_PROT_MTE) {
-        if (!have(PAL_FEAT_MTE))
-            return PAL_ENOSYS;
+    if ((prot & PAL_PROT_MTE) && !have(PAL_FEAT_MTE))
+        return PAL_ENOSYS;
+    if ((prot & PAL_PROT_BTI) && !have(PAL_FEAT_BTI))
+        return PAL_ENOSYS;
+    if (prot & PAL_PROT_MTE)
         p |= LX_PROT_MTE;
-    }
-    if (prot & PAL_PROT_BTI) {
-        if (!have(PAL_FEAT_BTI))
-            return PAL_ENOSYS;
+    if (prot & PAL_PROT_BTI)
         p |= LX_PROT_BTI;
-    }
+    *out = p;
+    return PAL_OK;
+}
+
+int pal_os_protect(void *v, size_t n, unsigned prot)
+{
+    long p, r;
+    int err = kernel_prot(prot, &p);
+
+    if (err != PAL_OK)
+        return err;
     r = pal_sys_mprotect(v, n, p);
     return r == 0 ? PAL_OK : pal_sys_error(r);
 }
@@ -615,31 +623,6 @@ int pal_os_purge_ranges(const struct pal_mem_range *r, size_t count,
 }
 
 /* ---- acquire, core dumps, facts --------------------------------------- */
-
-/* PAL_PROT_* as the kernel's bits, as pal_os_protect makes them (write
- * implies read); PAL_ENOSYS where tagging or branch protection is asked
- * for and missing. */
-static int kernel_prot(unsigned prot, long *out)
-{
-    long p = LX_PROT_NONE;
-
-    if (prot & PAL_PROT_READ)
-        p |= LX_PROT_READ;
-    if (prot & PAL_PROT_WRITE)
-        p |= LX_PROT_READ | LX_PROT_WRITE;
-    if (prot & PAL_PROT_EXEC)
-        p |= LX_PROT_EXEC;
-    if ((prot & PAL_PROT_MTE) && !have(PAL_FEAT_MTE))
-        return PAL_ENOSYS;
-    if ((prot & PAL_PROT_BTI) && !have(PAL_FEAT_BTI))
-        return PAL_ENOSYS;
-    if (prot & PAL_PROT_MTE)
-        p |= LX_PROT_MTE;
-    if (prot & PAL_PROT_BTI)
-        p |= LX_PROT_BTI;
-    *out = p;
-    return PAL_OK;
-}
 
 /* One mmap with the final access and flags: Reserved is PROT_NONE,
  * Prepared read-write (what map makes it), Ready the access asked for;
