@@ -42,6 +42,16 @@
 
 #define RANGES_BUSY ((uintptr_t)1)
 
+/* Addresses are stored complemented, both ways (as the Boehm GC hides a
+ * pointer from its own scan): a conservative collector scanning this
+ * library's static data must find no pointer into the ranges noted, which
+ * would keep the objects at their ends alive, and all they point to.  A
+ * noted first (> 1, page-aligned) is never stored as 0 or RANGES_BUSY. */
+static inline uintptr_t pal_ranges_hide(uintptr_t a)
+{
+    return ~a;
+}
+
 struct pal_ranges {
     uintptr_t first[PAL_RANGES_SLOTS];
     uintptr_t last[PAL_RANGES_SLOTS];
@@ -65,11 +75,11 @@ static inline int pal_ranges_overlap(struct pal_ranges *r, uintptr_t first, uint
             continue;
         if (b == RANGES_BUSY)
             return 1;
-        e = __atomic_load_n(&r->last[i], __ATOMIC_ACQUIRE);
+        e = pal_ranges_hide(__atomic_load_n(&r->last[i], __ATOMIC_ACQUIRE));
         /* dropped and claimed again while read: the pair may be mixed */
         if (__atomic_load_n(&r->first[i], __ATOMIC_ACQUIRE) != b)
             return 1;
-        if (b <= last && first <= e)
+        if (pal_ranges_hide(b) <= last && first <= e)
             return 1;
     }
     return 0;
@@ -83,8 +93,8 @@ static inline int pal_ranges_covered(struct pal_ranges *r, uintptr_t first, uint
 
     for (i = 0; i < top; i++) {
         b = __atomic_load_n(&r->first[i], __ATOMIC_ACQUIRE);
-        if (b > RANGES_BUSY && b <= first &&
-            __atomic_load_n(&r->last[i], __ATOMIC_ACQUIRE) >= last &&
+        if (b > RANGES_BUSY && pal_ranges_hide(b) <= first &&
+            pal_ranges_hide(__atomic_load_n(&r->last[i], __ATOMIC_ACQUIRE)) >= last &&
             __atomic_load_n(&r->first[i], __ATOMIC_ACQUIRE) == b)
             return 1;
     }
@@ -112,8 +122,8 @@ static inline int pal_ranges_claim(struct pal_ranges *r, uintptr_t first, uintpt
                !__atomic_compare_exchange_n(&r->top, &top, i + 1, 1,
                                             __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
             ;
-        __atomic_store_n(&r->last[i], last, __ATOMIC_SEQ_CST);
-        __atomic_store_n(&r->first[i], first, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&r->last[i], pal_ranges_hide(last), __ATOMIC_SEQ_CST);
+        __atomic_store_n(&r->first[i], pal_ranges_hide(first), __ATOMIC_SEQ_CST);
         return 1;
     }
     return 0;
@@ -140,8 +150,8 @@ static inline unsigned pal_ranges_drop(struct pal_ranges *r, uintptr_t first, ui
 
     for (i = 0; i < top; i++) {
         b = __atomic_load_n(&r->first[i], __ATOMIC_ACQUIRE);
-        if (b > RANGES_BUSY && b >= first &&
-            __atomic_load_n(&r->last[i], __ATOMIC_ACQUIRE) <= last &&
+        if (b > RANGES_BUSY && pal_ranges_hide(b) >= first &&
+            pal_ranges_hide(__atomic_load_n(&r->last[i], __ATOMIC_ACQUIRE)) <= last &&
             __atomic_compare_exchange_n(&r->first[i], &b, 0, 0, __ATOMIC_SEQ_CST,
                                         __ATOMIC_RELAXED))
             dropped++;

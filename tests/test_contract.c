@@ -1040,6 +1040,65 @@ static void hugepage_hints_succeed(void)
     CHECK_OK(pal_mem_free(p, n));
 }
 
+/* A conservative collector (the Boehm GC) takes every word of the
+ * program's static data for a possible pointer, libpal's own records
+ * included: a range address kept there as it is keeps the objects at the
+ * range's ends alive, and with them all they point to.  The records of
+ * ranges narrowed (protect, harddecommit's unused) and asked huge pages
+ * for must hold no word inside the ranges.  Zero-initialised data, where
+ * the records live, is bounded by the linker's __bss_start and _end on
+ * ELF. */
+#if defined(__ELF__)
+extern char __bss_start[], _end[];
+
+static const uintptr_t *static_word_into(uintptr_t lo, uintptr_t hi)
+{
+    const uintptr_t *w = (const uintptr_t *)(((uintptr_t)__bss_start + sizeof(uintptr_t) - 1) &
+                                             ~(uintptr_t)(sizeof(uintptr_t) - 1));
+
+    for (; (const char *)(w + 1) <= _end; w++)
+        if (*w >= lo && *w < hi)
+            return w;
+    return NULL;
+}
+#endif
+
+static void records_body(void)
+{
+#if defined(__ELF__)
+    size_t ps = pal_mem_page_size(), align, n = hint_region(&align);
+    const uintptr_t *w;
+    unsigned char *p;
+    void *v;
+
+    CHECK_OK(pal_mem_reserve_aligned(n, align, &v));
+    p = v;
+    CHECK_OK(pal_mem_map(p, n));
+    CHECK_OK(pal_mem_used(p, n));
+    CHECK_OK(pal_mem_protect(p, n, PAL_PROT_READ));
+    CHECK_OK(pal_mem_protect(p, n, PAL_PROT_READ | PAL_PROT_WRITE));
+    CHECK_OK(pal_mem_hugepage(p, n));
+    CHECK_OK(pal_mem_unused(p + ps, ps));
+    CHECK_OK(pal_mem_used(p + ps, ps));
+    w = static_word_into((uintptr_t)p, (uintptr_t)p + n);
+    if (w != NULL)
+        th_fail_at(__FILE__, __LINE__, "static data at %p holds %p, inside [%p, +0x%zx)",
+                   (const void *)w, (void *)*w, (void *)p, n);
+    CHECK_OK(pal_mem_free(p, n));
+#endif
+}
+
+static void records_hold_no_range_address(void)
+{
+#if !defined(__ELF__)
+    SKIP("not an ELF program: no linker bounds of its static data to scan");
+#else
+    if (!can_protect())
+        SKIP(NO_PROTECT_REASON);
+    with_policy(PAL_POLICY_DEFAULT | PAL_POLICY_HARD_DECOMMIT, records_body);
+#endif
+}
+
 static void collapse_codes(void)
 {
     size_t ps = pal_mem_page_size(), align, n = hint_region(&align);
@@ -1419,6 +1478,7 @@ const struct th_test th_tests[] = {
     /* hints and extras */
     TH(hugepage_hints_succeed),
     TH(collapse_codes),
+    TH(records_hold_no_range_address),
     TH(guard_faults),
     TH(seal_forbids_free),
     TH(name_mapping),
