@@ -255,6 +255,14 @@ static void note_access_removed(uintptr_t first, uintptr_t last)
     pal_ranges_note(&narrowed, first, last);
 }
 
+/* Whether prot takes read or write access away.  Execute, tag checking
+ * and branch protection beside read-write take nothing: used has nothing
+ * to restore there (an executable heap or a JIT's pays nothing). */
+static int prot_narrows(unsigned prot)
+{
+    return (prot & (PAL_PROT_READ | PAL_PROT_WRITE)) != (PAL_PROT_READ | PAL_PROT_WRITE);
+}
+
 /* Set once an unused may have released lazily, never cleared: from then
  * on pal_mem_used_zero cannot promise zeroes, for it does not know which
  * ranges went through that release.  Decided by the policy alone, which
@@ -402,7 +410,7 @@ int pal_mem_protect(void *v, size_t n, unsigned prot)
 {
     if (bad_range(v, n) || bad_prot(prot))
         return PAL_EINVAL;
-    if (prot != (PAL_PROT_READ | PAL_PROT_WRITE))
+    if (prot_narrows(prot))
         note_access_removed((uintptr_t)v, (uintptr_t)v + n - 1);
     return pal_os_protect(v, n, prot);
 }
@@ -586,8 +594,7 @@ int pal_mem_acquire(const struct pal_mem_spec *spec, void **out)
         return PAL_ENOSYS;
     err = pal_os_acquire(&s, pal_mem_policy(), out);
     /* the range is known only now; no used can race with its acquire */
-    if (err == PAL_OK && s.state == PAL_STATE_READY &&
-        s.prot != (PAL_PROT_READ | PAL_PROT_WRITE))
+    if (err == PAL_OK && s.state == PAL_STATE_READY && prot_narrows(s.prot))
         note_access_removed((uintptr_t)*out, (uintptr_t)*out + s.n - 1);
     return err;
 }
