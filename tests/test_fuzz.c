@@ -32,10 +32,10 @@
  *
  * Deterministic from its seed, printed first: PAL_FUZZ_SEED=<n> replays a
  * run (decimal or 0x hex), PAL_FUZZ_OPS=<n> sets its length.  Without a
- * seed a build from a git tree takes its commit's (PAL_FUZZ_COMMIT_SEED,
- * see tests/CMakeLists.txt), any other build a new one per run.  A
- * divergence prints the seed, the operation's number and the operations
- * before it.
+ * seed a build from a git tree takes the last commit that changed pal/ or
+ * tests/ (PAL_FUZZ_COMMIT_SEED, see tests/CMakeLists.txt), any other build
+ * a new one per run.  A divergence prints the seed, the operation's number
+ * and the operations before it.
  *
  * Only the public API and the harness, as test_contract.c, plus the hosted
  * extras above under #if: the same file runs on every Linux architecture
@@ -89,7 +89,9 @@ static const char *const state_name[] = { "None", "Reserved", "Prepared", "Ready
 struct page {
     unsigned char state;
     unsigned char prot;     /* Ready: the access (PAL_PROT_*, or PROT_UNSURE) */
-    unsigned char noaccess; /* Prepared: released under harddecommit, so faults */
+    unsigned char noaccess; /* Prepared without access, so faults: released under
+                             * harddecommit, or any Prepared page under
+                             * strict overcommit (PROT_NONE holds no charge) */
     unsigned char seam;     /* a mapping may start here (run_bound) */
     unsigned char committed; /* map or alloc made it usable since it was
                               * reserved (Windows: part of an allocation) */
@@ -460,7 +462,8 @@ static void check_page(int k, size_t i, int full)
         if (f == 0)
             diverge("slot %d page %zu (%p, %s%s) can be read", k, i, (void *)a,
                     state_name[p->state], p->state == P_READY ? ", PROT_NONE" :
-                    p->state == P_PREPARED ? ", released under harddecommit" : "");
+                    p->state == P_PREPARED ? ", without access (harddecommit or strict overcommit)"
+                                           : "");
         return;
     }
     if (readable) {
@@ -1157,7 +1160,7 @@ static int op_map(void)
         return 1;
     for (i = a; i < b; i++) {
         m.slot[k].pg[i].state = P_PREPARED;
-        m.slot[k].pg[i].noaccess = 0;
+        m.slot[k].pg[i].noaccess = (unsigned char)m.strict;
         m.slot[k].pg[i].committed = 1;
     }
     /* a fresh mapping on Linux and the BSDs, but an mprotect on AIX:
@@ -1296,7 +1299,7 @@ static void released(int k, size_t a, size_t b, int zeroes)
         p->content = zeroes ? 0 : C_ANY;
         if (zeroes)
             p->narrowed = 0; /* Windows: decommitted, so committed afresh */
-        p->noaccess = (m.policy & PAL_POLICY_HARD_DECOMMIT) != 0;
+        p->noaccess = (m.policy & PAL_POLICY_HARD_DECOMMIT) != 0 || m.strict;
     }
     if (m.policy & PAL_POLICY_HARD_DECOMMIT)
         m.hd_ever = 1;
@@ -1562,8 +1565,11 @@ static int op_acquire(void)
     if (sp.state == PAL_STATE_RESERVED)
         return settle_reserved(k, "acquire"), 1;
     s = &m.slot[k];
-    for (i = 0; i < pages; i++)
+    for (i = 0; i < pages; i++) {
         s->pg[i].committed = 1; /* Windows: one allocation, as alloc's */
+        /* Prepared under strict overcommit: PROT_NONE, as after unused */
+        s->pg[i].noaccess = sp.state == PAL_STATE_PREPARED && m.strict;
+    }
     touch(k, 0, pages);
     if (sp.state == PAL_STATE_READY)
         check_pages(k, 0, pages, pages <= 8); /* zero-filled */
@@ -1574,6 +1580,7 @@ static int op_acquire(void)
             if (!expect_rc("pal_mem_used(canary)", rc, PAL_OK, -1))
                 return 1;
             s->pg[i].state = P_READY;
+            s->pg[i].noaccess = 0;
         }
         fill(k, i, i + 1, s->canary);
     }

@@ -63,7 +63,9 @@ MUTANTS=(
   "hint-refusal-fails-reserve@pal/linux/mem_linux.c@/^static long mmap_hinted/,/^}/s/if (r == -LX_ENOMEM \&\& hint != NULL)/if (0)/@0@-"
   "reserve-hint-clobbers@pal/linux/mem_linux.c@/^int pal_os_reserve(/,/^}/s/LX_PROT_NONE, MAP_ANON_PRIVATE)/LX_PROT_NONE, MAP_ANON_PRIVATE | (hint ? LX_MAP_FIXED : 0))/@0@-"
   "reserve-aligned-unaligned@pal/linux/mem_linux.c@/^int pal_os_reserve_aligned/,/^}/s/start = pal_align_up(base, align);/start = base + os_page_size();/@0@-"
-  "map-keeps-the-old-mapping@pal/linux/mem_linux.c@/^int pal_os_map/,/^}/s/int err = remap(v, n, PROT_RW);/int err = pal_sys_mprotect(v, n, PROT_RW) == 0 ? PAL_OK : PAL_ENOMEM;/@0@-"
+  "map-keeps-the-old-mapping@pal/linux/mem_linux.c@/^int pal_os_map/,/^}/s/int err = remap(v, n, prepared_prot());/int err = pal_sys_mprotect(v, n, PROT_RW) == 0 ? PAL_OK : PAL_ENOMEM;/@0@-"
+  # under strict overcommit, Prepared made by map or acquire holds the charge
+  "prepared-charged-under-strict@pal/linux/mem_linux.c@/^static long prepared_prot/,/^}/s/return strict_commit() ? LX_PROT_NONE : PROT_RW;/return PROT_RW;/@0@-"
   "populate-does-nothing@pal/linux/mem_linux.c@/^int pal_os_populate/,/^}/s/r = pal_sys_madvise(v, n, LX_MADV_POPULATE_WRITE);/r = 0;/@0@POPULATE"
   "resident-counts-all@pal/linux/mem_linux.c@/^int pal_os_resident/,/^}/s/total += vec\[i\] & 1;/total += 1;/@0@RESIDENT"
   "hugepage-hint-fails@pal/linux/mem_linux.c@/^int pal_os_hugepage/,/^}/s/^    return PAL_OK;/    return PAL_EAGAIN;/@0@THP"

@@ -12,9 +12,10 @@
  * jemalloc's words in libpal's states:
  *
  *   map, committed       None -> Ready         acquire (one mmap)
- *   map, decommitted     None -> Reserved      acquire
- *   commit               Reserved -> Ready     map + used
- *   decommit             Ready -> Reserved     fault
+ *   map, decommitted     None -> Prepared      acquire (one mmap)
+ *   commit               Prepared -> Ready     used_zero (and purge ZERO where
+ *                                              it promises no zeros)
+ *   decommit             Ready -> Prepared     unused
  *   purge lazy / forced  Ready stays Ready     purge LAZY / ZERO
  *   unmap                any -> None           free
  *
@@ -52,7 +53,7 @@ pages_acquire(void *addr, size_t size, size_t alignment, bool commit) {
 		.n = size,
 		.align = alignment > os_page ? alignment : 0,
 		.hint = addr,
-		.state = commit ? PAL_STATE_READY : PAL_STATE_RESERVED,
+		.state = commit ? PAL_STATE_READY : PAL_STATE_PREPARED,
 		.flags = (addr != NULL ? PAL_SPEC_EXACT : 0) |
 		    (os_overcommits ? PAL_SPEC_NORESERVE : 0),
 	};
@@ -105,8 +106,13 @@ pages_unmap(void *addr, size_t size) {
 /*
  * Commit and decommit happen only where the kernel charges commit
  * (strict overcommit); elsewhere they answer "not done" and jemalloc keeps
- * its extents committed.  A decommitted range is Reserved: no charge, any
- * access faults, and it reads zero when committed again.
+ * its extents committed.  A decommitted range is Prepared, which under
+ * strict overcommit is a PROT_NONE mapping without commit charge: decommit
+ * is one mmap (unused), commit one mprotect (used), as jemalloc's own
+ * layer makes them.  jemalloc takes an extent decommitted and committed
+ * again to read zero (extent_dalloc_wrapper marks it zeroed once the
+ * decommit succeeds): where used_zero cannot promise that (a release
+ * that may have been lazy), a forced purge makes it so.
  */
 bool
 pages_commit(void *addr, size_t size) {
@@ -115,12 +121,18 @@ pages_commit(void *addr, size_t size) {
 	if (os_overcommits) {
 		return true;
 	}
-	if (pal_mem_map(addr, size) != PAL_OK) {
+	int zeroed;
+	if (pal_mem_used_zero(addr, size, &zeroed) != PAL_OK) {
+		/*
+		 * Refused at the commit limit: still decommitted, as jemalloc
+		 * then takes it.  A leading part may have been made writable
+		 * (and charged) before the refusal: unused gives that back.
+		 */
+		pal_mem_unused(addr, size);
 		return true;
 	}
-	if (pal_mem_used(addr, size) != PAL_OK) {
-		/* refused: back to decommitted, as jemalloc then takes it */
-		pal_mem_fault(addr, size);
+	if (!zeroed && pal_mem_purge(addr, size, PAL_PURGE_ZERO) != PAL_OK) {
+		pal_mem_unused(addr, size);
 		return true;
 	}
 	return false;
@@ -133,7 +145,7 @@ pages_decommit(void *addr, size_t size) {
 	if (os_overcommits) {
 		return true;
 	}
-	return pal_mem_fault(addr, size) != PAL_OK;
+	return pal_mem_unused(addr, size) != PAL_OK;
 }
 
 /* What pac.c's decay asks before purging its stashed extents in one call,

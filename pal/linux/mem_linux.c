@@ -111,9 +111,19 @@ int pal_os_reserve_aligned(size_t n, size_t align, void **out)
     return PAL_OK;
 }
 
+/* Read-write, but under strict overcommit without access: the kernel
+ * charges a private mapping at mmap time only when it is writable
+ * (VM_ACCOUNT; mode 2 ignores MAP_NORESERVE), so a PROT_NONE Prepared
+ * range holds no commit charge whatever made it (map, acquire or unused),
+ * and used takes the charge with the mprotect it makes there anyway. */
+static long prepared_prot(void)
+{
+    return strict_commit() ? LX_PROT_NONE : PROT_RW;
+}
+
 int pal_os_map(void *v, size_t n, unsigned policy)
 {
-    int err = remap(v, n, PROT_RW);
+    int err = remap(v, n, prepared_prot());
 
     /* a fresh mapping: the marks of the huge pages inside went with it */
     if (err == PAL_OK)
@@ -625,17 +635,18 @@ int pal_os_purge_ranges(const struct pal_mem_range *r, size_t count,
 /* ---- acquire, core dumps, facts --------------------------------------- */
 
 /* One mmap with the final access and flags: Reserved is PROT_NONE,
- * Prepared read-write (what map makes it), Ready the access asked for;
- * a fresh anonymous mapping reads zero.  MAP_NORESERVE keeps the mapping
- * out of the commit charge under the heuristic and "always" modes (the
- * kernel ignores it in strict mode).  Alignment beyond the page size
- * takes the slop of reserve_aligned (up to two munmaps more); the hint
- * goes to that mmap too, so a free aligned hint is taken as it is.
- * Leaving out of core dumps is one madvise more (mmap has no flag for
- * it); refused, the mapping goes and the refusal is the answer. */
+ * Prepared what map makes it (prepared_prot), Ready the access asked
+ * for; a fresh anonymous mapping reads zero.  MAP_NORESERVE keeps the
+ * mapping out of the commit charge under the heuristic and "always" modes
+ * (the kernel ignores it in strict mode, where a Prepared range is
+ * PROT_NONE instead).  Alignment beyond the page size takes the slop of
+ * reserve_aligned (up to two munmaps more); the hint goes to that mmap
+ * too, so a free aligned hint is taken as it is.  Leaving out of core
+ * dumps is one madvise more (mmap has no flag for it); refused, the
+ * mapping goes and the refusal is the answer. */
 int pal_os_acquire(const struct pal_mem_spec *s, unsigned policy, void **out)
 {
-    long prot = s->state == PAL_STATE_PREPARED ? PROT_RW : LX_PROT_NONE;
+    long prot = s->state == PAL_STATE_PREPARED ? prepared_prot() : LX_PROT_NONE;
     long flags = MAP_ANON_PRIVATE, r;
     size_t total = s->n + (s->align - os_page_size());
     uintptr_t base, start;

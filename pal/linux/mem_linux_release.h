@@ -13,7 +13,8 @@
 /* ---- release ---------------------------------------------------------- */
 
 /* Whether vm.overcommit_memory is strict ("never": mode 2) rather than
- * heuristic or always, read on the first unused or used (PAL_OS_YES/NO). */
+ * heuristic or always, read on the first call that makes or leaves
+ * Prepared memory (map, unused, used, acquire): PAL_OS_YES/NO. */
 static int commit_strict;
 
 /* Whether MADV_DONTNEED gives back zero-filled pages here (qemu-user before
@@ -24,10 +25,11 @@ static int dontneed_zeroes;
  * page against CommitLimit whether it is resident or not, and madvise
  * releases the page but not the charge: a heap that shrank still counts
  * at its peak, and mmap fails for others.  Only a mapping that is not
- * writable is not charged, so there unused replaces the range with a fresh
- * PROT_NONE mapping (as jemalloc's decommit does) and used takes the charge
- * back with mprotect, which fails cleanly (ENOMEM) at the limit.  Without
- * /proc the mode cannot be read and is taken to be the default. */
+ * writable is not charged, so there Prepared memory is PROT_NONE whatever
+ * made it: unused replaces the range with a fresh PROT_NONE mapping (as
+ * jemalloc's decommit does), map and acquire map it so, and used takes
+ * the charge with mprotect, which fails cleanly (ENOMEM) at the limit.
+ * Without /proc the mode cannot be read and is taken to be the default. */
 static int strict_commit(void)
 {
     int strict = __atomic_load_n(&commit_strict, __ATOMIC_RELAXED);
@@ -37,9 +39,9 @@ static int strict_commit(void)
     if (strict == PAL_OS_UNKNOWN) {
         got = read_file("/proc/sys/vm/overcommit_memory", buf, sizeof buf);
         strict = got > 0 && buf[0] == '2' ? PAL_OS_YES : PAL_OS_NO;
-        /* not read now: the default for this call (a released range keeps
-         * its access, which used restores under either mode), and the
-         * file is read again on the next */
+        /* not read now: the default for this call (used makes the range
+         * read-write under either mode, whatever this call leaves), and
+         * the file is read again on the next */
         if (got != READ_AGAIN)
             __atomic_store_n(&commit_strict, strict, __ATOMIC_RELAXED);
     }

@@ -822,6 +822,9 @@ static void failed_map_keeps_reservation(void)
         SKIP("cannot read vm.overcommit_memory");
     if (lx_buf[0] == '1')
         SKIP("vm.overcommit_memory=1: every commit charge is granted");
+    if (lx_buf[0] == '2')
+        SKIP("vm.overcommit_memory=2: map makes a PROT_NONE mapping, which takes no commit "
+             "charge (used takes it)");
     if (sizeof(void *) < 8 || n > (1ull << 46))
         SKIP("twice RAM + swap (%llu MiB) does not fit this address space", n >> 20);
     size = (size_t)n;
@@ -832,6 +835,11 @@ static void failed_map_keeps_reservation(void)
 static void failed_fixed_map_keeps_reservation(void)
 {
     size_t emulated = 0;
+
+    /* the emulated refusal is of a writable MAP_FIXED mmap */
+    if (lx_strict_overcommit())
+        SKIP("vm.overcommit_memory=2: map makes a PROT_NONE mapping, which takes no commit "
+             "charge (used takes it)");
 
     RUN_CHILD(child_failed_map, &emulated);
 }

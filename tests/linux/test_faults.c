@@ -697,7 +697,7 @@ struct kase {
 };
 
 enum {
-    F_INIT, F_FEATURES, F_RESERVE, F_RESERVE_AT, F_RESERVE_ALIGNED, F_MAP,
+    F_INIT, F_FEATURES, F_RESERVE, F_RESERVE_AT, F_RESERVE_ALIGNED, F_MAP, F_MAP_STRICT,
     F_USED_HD, F_USED_STRICT, F_USED_MARKS,
     F_UNUSED, F_UNUSED_FREE, F_UNUSED_HD, F_UNUSED_STRICT, F_UNUSED_MARKS,
     F_UNUSED_RANGES, F_UNUSED_RANGES_1026, F_UNUSED_RANGES_MARKS,
@@ -705,13 +705,16 @@ enum {
     F_HUGEPAGE, F_NOHUGEPAGE, F_COLLAPSE, F_GUARD, F_SEAL, F_NAME,
     F_RESIDENT, F_RESIDENT_300, F_SIZES, F_NODES, F_CURRENT_NODE, F_BIND_NODE,
     F_PURGE_ZERO, F_PURGE_LAZY, F_PURGE_RANGES,
-    F_ACQUIRE, F_ACQUIRE_EXACT, F_ACQUIRE_ALIGNED, F_USED_ZERO, F_DUMP, F_UNDUMP, F_INFO,
+    F_ACQUIRE, F_ACQUIRE_EXACT, F_ACQUIRE_ALIGNED, F_ACQUIRE_PREPARED_STRICT, F_USED_ZERO, F_DUMP, F_UNDUMP, F_INFO,
     F_TRACK, F_WRITTEN,
     F_COUNT
 };
 
 #define DEFAULT_PAGES 5
 #define HD (PAL_POLICY_DEFAULT | PAL_POLICY_HARD_DECOMMIT)
+/* disablethp: map and acquire add a no-huge-page hint, whose failure is
+ * ignored, so a row can fail it and still see what the call made */
+#define NOTHP (PAL_POLICY_DEFAULT | PAL_POLICY_NO_THP)
 
 static size_t range_bytes(const struct fn *f)
 {
@@ -880,6 +883,49 @@ static int ok_prepared(struct fix *x, const struct kase *k)
 {
     (void)k;
     return ready_again_zero(x->range, x->n);
+}
+
+/* Mappings over [p, p+n) carrying VM_ACCOUNT ("ac" in smaps' VmFlags:
+ * the commit charge), and that every one of them has a VmFlags line. */
+static int accounted(const char *p, size_t n, int *vmas)
+{
+    struct lx_smaps sm;
+
+    if (lx_smaps((uintptr_t)p, (uintptr_t)p + n, "ac", &sm) != 0 || sm.vmas == 0 ||
+        sm.vmflags != sm.vmas)
+        return -1;
+    *vmas = sm.vmas;
+    return sm.with_flag;
+}
+
+/* Prepared under strict overcommit, whatever made it: without access and
+ * without commit charge (a writable private mapping is charged, resident
+ * or not, and mode 2 ignores MAP_NORESERVE); used takes the charge, and
+ * the range reads zero and is writable. */
+static int prepared_uncharged(char *p, size_t n)
+{
+    int vmas, err;
+
+    C_CHECK_EQ(lx_faults(p, 0), 1);
+    C_CHECK_EQ(lx_faults(p + n - M.ps, 0), 1);
+    C_CHECK_EQ(accounted(p, n, &vmas), 0);
+    if ((err = ready_again_zero(p, n)) != 0)
+        return err;
+    C_CHECK_EQ(accounted(p, n, &vmas), vmas);
+    return 0;
+}
+
+static int ok_prepared_uncharged(struct fix *x, const struct kase *k)
+{
+    (void)k;
+    return prepared_uncharged(x->range, x->n);
+}
+
+static int ok_acquired_uncharged(struct fix *x, const struct kase *k)
+{
+    (void)k;
+    C_CHECK(x->out != (void *)x && x->out != NULL);
+    return prepared_uncharged(x->out, x->n);
 }
 
 static int ok_ready_zero(struct fix *x, const struct kase *k)
@@ -1143,6 +1189,13 @@ static int call_acquire_aligned(struct fix *x)
     return pal_mem_acquire(&s, &x->out);
 }
 
+static int call_acquire_prepared(struct fix *x)
+{
+    struct pal_mem_spec s = { x->n, 0, NULL, PAL_STATE_PREPARED, 0, 0 };
+
+    return pal_mem_acquire(&s, &x->out);
+}
+
 static int call_used_zero(struct fix *x) { return pal_mem_used_zero(x->range, x->n, &x->zeroed); }
 static int call_dump(struct fix *x) { return pal_mem_dump(x->range, x->n, 0); }
 static int call_undump(struct fix *x) { return pal_mem_dump(x->range, x->n, 1); }
@@ -1211,6 +1264,7 @@ static const struct fn fns[F_COUNT] = {
     [F_RESERVE_AT] = { "reserve_at", RG_HOLE, AL_PAGE, 0, PAL_POLICY_DEFAULT, M_ANY, 0, NULL, call_reserve_at, ok_reserve_at },
     [F_RESERVE_ALIGNED] = { "reserve_aligned", RG_READY, AL_PAGE, 0, PAL_POLICY_DEFAULT, M_ANY, 0, NULL, call_reserve_aligned, ok_reserve_aligned },
     [F_MAP] = { "map", RG_RESERVED, AL_PAGE, 0, PAL_POLICY_DEFAULT, M_ANY, 0, NULL, call_map, ok_prepared },
+    [F_MAP_STRICT] = { "map (strict)", RG_RESERVED, AL_PAGE, 0, NOTHP, M_STRICT, 0, NULL, call_map, ok_prepared_uncharged },
     [F_USED_HD] = { "used (hd)", RG_READY, AL_PAGE, 0, HD, M_LAX, 0, pre_unused, call_used, ok_ready_zero },
     [F_USED_STRICT] = { "used (strict)", RG_READY, AL_PAGE, 0, PAL_POLICY_DEFAULT, M_STRICT, 0, pre_unused, call_used, ok_ready_zero },
     [F_USED_MARKS] = { "used (marks)", RG_READY, AL_HUGE_PLUS_PAGE, 2, PAL_POLICY_DEFAULT, M_LAX, 0, pre_hugepage_unused, call_used, ok_ready_head_zero },
@@ -1247,6 +1301,7 @@ static const struct fn fns[F_COUNT] = {
     [F_ACQUIRE] = { "acquire", RG_READY, AL_PAGE, 0, PAL_POLICY_DEFAULT, M_ANY, 0, NULL, call_acquire, ok_alloc },
     [F_ACQUIRE_EXACT] = { "acquire (exact)", RG_HOLE, AL_PAGE, 0, PAL_POLICY_DEFAULT, M_ANY, 0, NULL, call_acquire_exact, ok_acquire_exact },
     [F_ACQUIRE_ALIGNED] = { "acquire (aligned)", RG_READY, AL_PAGE, 0, PAL_POLICY_DEFAULT, M_ANY, 0, NULL, call_acquire_aligned, ok_reserve_aligned },
+    [F_ACQUIRE_PREPARED_STRICT] = { "acquire prepared (strict)", RG_READY, AL_PAGE, 0, NOTHP, M_STRICT, 0, NULL, call_acquire_prepared, ok_acquired_uncharged },
     [F_USED_ZERO] = { "used_zero (hd)", RG_READY, AL_PAGE, 0, HD, M_LAX, 0, pre_unused, call_used_zero, ok_used_zero },
     [F_DUMP] = { "dump (out)", RG_READY, AL_PAGE, 0, PAL_POLICY_DEFAULT, M_ANY, 0, NULL, call_dump, ok_unchanged },
     [F_UNDUMP] = { "dump (in)", RG_READY, AL_PAGE, 0, PAL_POLICY_DEFAULT, M_ANY, 0, NULL, call_undump, ok_unchanged },
@@ -1372,6 +1427,16 @@ static const struct row rows[] = {
     ROW(F_UNUSED_STRICT, S_MMAP_FIXED_NONE, PH_LATER, O_MAP, {{0}}, E_BASE, 0, 0, 0, 0, D_CODES),
     ROW(F_FAULT_STRICT, S_MMAP_FIXED_NONE, PH_FIRST, O_MAP, {{0}}, E_BASE, 0, 0, 0, 0, D_CODES),
     ROW(F_FAULT_STRICT, S_MMAP_FIXED_NONE, PH_LATER, O_MAP, {{0}}, E_BASE, 0, 0, 0, 0, D_CODES),
+    ROW(F_MAP_STRICT, S_MMAP_FIXED_NONE, PH_FIRST, O_MAP, {{0}}, E_BASE, 0, 0, 0, 0,
+        "docs/LINUX.md strict overcommit: 'map makes a fresh PROT_NONE mapping'; map: "
+        "'PAL_ENOMEM when memory or commit charge runs out'; " D_CODES),
+    ROW(F_MAP_STRICT, S_MMAP_FIXED_NONE, PH_LATER, O_MAP, {{0}}, E_BASE, 0, 0, 0, 0, D_CODES),
+    ROW(F_ACQUIRE_PREPARED_STRICT, S_MMAP_NONE, PH_FIRST, O_MAP, {{0}}, E_BASE, 0, 0, 0, 0,
+        "docs/LINUX.md strict overcommit: 'acquire of a Prepared range maps it PROT_NONE'; "
+        "acquire: 'PAL_ENOMEM when address space, memory or commit charge runs out'; "
+        D_CODES),
+    ROW(F_ACQUIRE_PREPARED_STRICT, S_MMAP_NONE, PH_LATER, O_MAP, {{0}}, E_BASE, 0, 0, 0, 0,
+        D_CODES),
     /* madvise missing altogether: unused's fresh mapping is what fails */
     ROW(F_UNUSED, S_MMAP_FIXED_RW, PH_FIRST, O_MAP, {{0}}, E_BASE, 0, S_MADVISE, ENOSYS, 0,
         "docs/LINUX.md: madvise missing (ENOSYS): 'it replaces the range with a fresh "
@@ -1463,6 +1528,18 @@ static const struct row rows[] = {
     ROW(F_UNUSED_MARKS, S_MADV_NOHUGEPAGE, PH_LATER, O_OK, {{0}}, E_BASE, N_THP, 0, 0, 0, D_HINTS),
     ROW(F_UNUSED_MARKS, S_MADV_NOHUGEPAGE, PH_LATER2, O_OK, {{0}}, E_BASE, N_THP, 0, 0, 0, D_HINTS),
     ROW(F_USED_MARKS, S_MADV_HUGEPAGE, PH_LATER, O_OK, {{0}}, E_BASE, N_THP, 0, 0, 0, D_HINTS),
+    /* disablethp's hint refused: the call succeeds, and what it made is
+     * checked (no access, no commit charge until used) */
+    ROW(F_MAP_STRICT, S_MADV_NOHUGEPAGE, PH_FIRST, O_OK, {{0}}, E_BASE, N_THP, 0, 0, 0,
+        D_HINTS "; docs/LINUX.md strict overcommit: 'Prepared holds no commit charge, "
+        "whatever made it'"),
+    ROW(F_MAP_STRICT, S_MADV_NOHUGEPAGE, PH_LATER, O_OK, {{0}}, E_BASE, N_THP, 0, 0, 0, D_HINTS),
+    ROW(F_ACQUIRE_PREPARED_STRICT, S_MADV_NOHUGEPAGE, PH_FIRST, O_OK, {{0}}, E_BASE, N_THP, 0,
+        0, 0,
+        D_HINTS "; docs/LINUX.md strict overcommit: 'Prepared holds no commit charge, "
+        "whatever made it'"),
+    ROW(F_ACQUIRE_PREPARED_STRICT, S_MADV_NOHUGEPAGE, PH_LATER, O_OK, {{0}}, E_BASE, N_THP, 0,
+        0, 0, D_HINTS),
     ROW(F_FAULT, S_MADV_DONTNEED, PH_FIRST, O_FB, {{0}}, E_BASE, 0, 0, 0, 0,
         "fault: 'any access faults from now on and the pages go back to the OS'; docs/LINUX.md: "
         "madvise refused: 'a fresh mmap(MAP_FIXED) mapping'"),
@@ -2057,7 +2134,7 @@ static size_t put_col(char *line, size_t size, size_t at, const char *s, size_t 
 }
 
 #define W_SITE 21
-#define W_FN 22
+#define W_FN 26
 #define W_WHEN 6
 #define W_CELL 6
 
