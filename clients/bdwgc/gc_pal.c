@@ -45,8 +45,10 @@
         ABORT_ARG3(what " failed", " at %p (length %lu): %s", (void *)(addr), \
                    (unsigned long)(len), pal_strerror(err))
 
-/* GC_set_pages_executable(1): a remapped block comes back read-write, so
- * it gets exec permission again. */
+/* GC_set_pages_executable(1): used may give a released block back
+ * read-write only (libpal does under harddecommit and strict overcommit),
+ * so it gets exec permission again: one mprotect per remap, which
+ * bdwgc's own Linux layer, releasing with madvise, does not need. */
 static void allow_exec(ptr_t p, size_t n)
 {
     int err = pal_mem_protect(p, n, PAL_PROT_READ | PAL_PROT_WRITE | PAL_PROT_EXEC);
