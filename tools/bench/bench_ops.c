@@ -3,7 +3,9 @@
  * wrappers of the same system calls and a bare inline system call (the
  * floor: libpal's own syscall instruction, with nothing around it), on one
  * page and on 2 MiB, at 1 and 2 threads (each thread on regions of its own,
- * started together).
+ * started together).  And the library's own cost around a system call that
+ * does next to nothing in the kernel and takes no lock: pal_mem_current_node
+ * (one getcpu) against glibc's syscall() and the bare instruction.
  *
  *   bench_ops [label]     prints markdown table rows; label names the build
  *
@@ -14,6 +16,7 @@
  */
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,14 +30,17 @@ enum impl { PAL, LIBC, RAW, IMPLS };
  * returns at once, without splitting a mapping or flushing a TLB, so what
  * is left is the cost of the call itself, and the library's around it. */
 enum op { RESERVE, MAP, UNUSED_DONTNEED, UNUSED_AGAIN, UNUSED_FREE, FAULT, PROTECT,
-          PROTECT_SAME, HUGEPAGE, FREE, OPS };
+          PROTECT_SAME, HUGEPAGE, FREE, CURRENT_NODE, OPS };
 static const char *const op_name[OPS] = {
     "reserve", "map", "unused (DONTNEED)", "unused (already released)", "unused (FREE)",
-    "fault", "protect", "protect (no change)", "hugepage", "free",
+    "fault", "protect", "protect (no change)", "hugepage", "free", "current_node (getcpu)",
 };
 
 #define K_SMALL 512
 #define K_BIG 32
+/* getcpu is a few tens of nanoseconds: more of them per batch, so that a
+ * batch is long beside the clock's resolution */
+#define GETCPU_REPEAT 16
 
 struct job {
     enum op op;
@@ -115,6 +121,22 @@ static void do_free(enum impl im, void *v, size_t n)
         die_errno("munmap");
 }
 
+static void do_getcpu(enum impl im)
+{
+    unsigned cpu, node;
+
+    switch (im) {
+    case PAL: BENCH_OK(pal_mem_current_node(&node)); break;
+    case LIBC:
+        if (syscall(SYS_getcpu, &cpu, &node, NULL) != 0)
+            die_errno("getcpu");
+        break;
+    default:
+        if (pal_syscall6(LX_NR_getcpu, (long)&cpu, (long)&node, 0, 0, 0, 0) != 0)
+            die_errno("raw getcpu");
+    }
+}
+
 static void touch(void *v, size_t n)
 {
     size_t i;
@@ -133,7 +155,7 @@ static void *run_job(void *arg)
 
     /* untimed set-up: what the operation starts from */
     for (i = 0; i < j->k; i++) {
-        if (j->op == RESERVE)
+        if (j->op == RESERVE || j->op == CURRENT_NODE)
             break;
         if (j->op == HUGEPAGE || n >= hps) {
             BENCH_OK(pal_mem_reserve_aligned(n, hps ? hps : ps, &j->r[i]));
@@ -196,11 +218,21 @@ static void *run_job(void *arg)
                 do_madvise(j->impl, v, n, MADV_HUGEPAGE);
             break;
         case FREE: do_free(j->impl, v, n); break;
+        case CURRENT_NODE: {
+            int g;
+
+            for (g = 0; g < GETCPU_REPEAT; g++)
+                do_getcpu(j->impl);
+            break;
+        }
         case OPS: break;
         }
     }
-    j->ns = (bench_now() - t0) / (double)(j->k * (j->op == PROTECT ? 2 : 1));
-    if (j->op != FREE)
+    j->ns = (bench_now() - t0) /
+            (double)(j->k * (j->op == PROTECT        ? 2
+                             : j->op == CURRENT_NODE ? GETCPU_REPEAT
+                                                     : 1));
+    if (j->op != FREE && j->op != CURRENT_NODE)
         for (i = 0; i < j->k; i++)
             BENCH_OK(pal_mem_free(j->r[i], n));
     return NULL;
@@ -274,7 +306,7 @@ int main(int argc, char **argv)
     sizes[1] = 2 << 20;
     for (r = 0; r < rounds; r++)
         for (o = 0; o < OPS; o++)
-            for (s = 0; s < 2; s++)
+            for (s = 0; s < (o == CURRENT_NODE ? 1 : 2); s++)
                 for (threads = 1; threads <= 2; threads++)
                     for (k = 0; k < IMPLS; k++) {
                         enum impl im = (enum impl)((k + r) % IMPLS);
@@ -286,15 +318,16 @@ int main(int argc, char **argv)
                         BENCH_OK(pal_mem_set_policy(PAL_POLICY_DEFAULT));
                     }
     for (o = 0; o < OPS; o++)
-        for (s = 0; s < 2; s++)
+        for (s = 0; s < (o == CURRENT_NODE ? 1 : 2); s++)
             for (threads = 1; threads <= 2; threads++) {
                 double m[IMPLS];
 
                 for (k = 0; k < IMPLS; k++)
                     m[k] = bench_median(ns[o][s][threads - 1][k], rounds);
-                printf("| %s | %s | %s | %d | %.0f | %.0f | %.0f | %.3f | %.3f |\n",
-                       label, op_name[o], s ? "2 MiB" : "1 page", threads, m[PAL], m[LIBC],
-                       m[RAW], m[PAL] / m[LIBC], m[PAL] / m[RAW]);
+                printf("| %s | %s | %s | %d | %.0f | %.0f | %.0f | %.0f | %.3f | %.3f |\n",
+                       label, op_name[o], o == CURRENT_NODE ? "-" : s ? "2 MiB" : "1 page",
+                       threads, m[PAL], m[LIBC], m[RAW], m[PAL] - m[RAW], m[PAL] / m[LIBC],
+                       m[PAL] / m[RAW]);
             }
     return 0;
 }

@@ -8,8 +8,10 @@
  *     policy:  a GODEBUG-style string for pal_mem_parse_policy ("" = default)
  *     marking: libpal   the library's own choice (marks only where the
  *                       kernel would refill: see mem_linux.c)
- *              seeds    the seeds' marks always (the caller asks for huge
- *                       pages elsewhere first, which turns them on)
+ *              hinted   the heap asked for huge pages (pal_mem_hugepage
+ *                       over all of it, as mimalloc's allow_thp does for
+ *                       its segments): the library's marks at the ends of
+ *                       each release inside it, and their undoing on reuse
  *              page     no library marks (thpgranular=0), and every released
  *                       span marked no-huge-page by itself (Go before
  *                       its granular marks of #12233)
@@ -42,16 +44,12 @@ int main(int argc, char **argv)
     if (strcmp(marking, "page") == 0 || strcmp(marking, "none") == 0)
         flags &= ~PAL_POLICY_THP_GRANULAR;
     BENCH_OK(pal_mem_set_policy(flags));
-    if (strcmp(marking, "seeds") == 0 && hps != 0) {
-        /* the caller wants huge pages somewhere: the seeds' marks from now on */
-        BENCH_OK(pal_mem_alloc(2 * hps, &p));
-        BENCH_OK(pal_mem_hugepage(p, 2 * hps));
-        BENCH_OK(pal_mem_free(p, 2 * hps));
-    }
     used_bits = calloc(pages, 1);
     BENCH_OK(pal_mem_reserve_aligned(HEAP, hps ? hps : ps, &p));
     heap = p;
     BENCH_OK(pal_mem_map(heap, HEAP));
+    if (strcmp(marking, "hinted") == 0 && hps != 0)
+        BENCH_OK(pal_mem_hugepage(heap, HEAP));
     /* half of it in use to start with, in 4 MiB stretches */
     for (c = 0; c < HEAP; c += 8 << 20) {
         BENCH_OK(pal_mem_used(heap + c, 4 << 20));
