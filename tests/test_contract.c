@@ -1051,6 +1051,9 @@ static void hugepage_hints_succeed(void)
 #if defined(__ELF__)
 extern char __bss_start[], _end[];
 
+/* Every word, the AddressSanitizer's red zones between variables too:
+ * not instrumented. */
+__attribute__((noinline, no_sanitize_address))
 static const uintptr_t *static_word_into(uintptr_t lo, uintptr_t hi)
 {
     const uintptr_t *w = (const uintptr_t *)(((uintptr_t)__bss_start + sizeof(uintptr_t) - 1) &
