@@ -1064,11 +1064,9 @@ static const uintptr_t *static_word_into(uintptr_t lo, uintptr_t hi)
             return w;
     return NULL;
 }
-#endif
 
 static void records_body(void)
 {
-#if defined(__ELF__)
     size_t ps = pal_mem_page_size(), align, n = hint_region(&align);
     const uintptr_t *w;
     unsigned char *p;
@@ -1088,8 +1086,8 @@ static void records_body(void)
         th_fail_at(__FILE__, __LINE__, "static data at %p holds %p, inside [%p, +0x%zx)",
                    (const void *)w, (void *)*w, (void *)p, n);
     CHECK_OK(pal_mem_free(p, n));
-#endif
 }
+#endif
 
 static void records_hold_no_range_address(void)
 {
