@@ -328,6 +328,7 @@ static void unused_ranges_marks_as_unused(void)
     for (k = 0; k < 2; k++) {
         CHECK_OK(pal_mem_reserve_aligned(HEAP_HUGE * h, h, (void **)&heap[k]));
         CHECK_OK(pal_mem_map(heap[k], HEAP_HUGE * h));
+        CHECK_OK(pal_mem_used(heap[k], HEAP_HUGE * h));
         CHECK_OK(pal_mem_hugepage(heap[k], HEAP_HUGE * h));
         th_memset(heap[k], 0x5a, HEAP_HUGE * h);
     }
