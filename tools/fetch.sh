@@ -229,8 +229,11 @@ mkdir -p "$store"
 rm -rf "$store"/.tmp.* "$store"/.old.*
 
 # The lists are kept; they are updated when they do not name the package
-# or the mirror no longer has the version they name (three tries).
-for try in 1 2 3; do
+# or the mirror no longer has the version they name.  Five tries, the
+# later ones after 10, 30 and 60 s: a mirror mid-sync (sid's changes
+# several times a day) serves Release files whose indexes it has not yet,
+# for a minute or two.
+for try in 1 2 3 4 5; do
   if compgen -G "$apt_dir/lists/*Release" >/dev/null && lookup; then
     case $cmd in
       depends)
@@ -247,9 +250,12 @@ for try in 1 2 3; do
         fi ;;
     esac
   fi
-  [ "$try" -eq 3 ] && break
-  [ "$try" -gt 1 ] && sleep 5
+  [ "$try" -eq 5 ] && break
+  case $try in 2) sleep 10 ;; 3) sleep 30 ;; 4) sleep 60 ;; esac
   update
 done
+# apt's own errors, so that the caller's log says which file failed
+cat "$apt_dir/update.log" "$apt_dir/download.log" 2>/dev/null | grep -E '^(E|W):' | tail -n 5 >&2 || true
+lookup || echo "fetch.sh: the package lists name no $pkg" >&2
 die "could not get $cmd $pkg$([ "$arch" = source ] || echo " ($arch)") from $suite (see $apt_dir/update.log" \
   "and $apt_dir/download.log)"

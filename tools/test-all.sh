@@ -372,6 +372,17 @@ main() {
   echo
   printf '%-22s %7s %7s %8s %7s\n' "target" "passed" "failed" "skipped" "time"
   for line in "${table[@]}"; do echo "$line"; done
+  # the end of each failed target's log (before its skip comparison), so
+  # that a run whose logs are gone still says why
+  for t in "${sel[@]}"; do
+    name=${t%%|*}
+    r_fail=1
+    [ -f "$out/$name.result" ] && read -r _ r_fail _ <"$out/$name.result"
+    [ "$r_fail" -eq 0 ] && continue
+    echo
+    echo "== $name: the end of $out/$name.log"
+    sed '/^== expected skips/,$d' "$out/$name.log" 2>/dev/null | tail -n 15
+  done
   echo
   echo "wall time $(( $(date +%s) - t0 ))s"
   echo "$tp passed, $tf failed, $ts skipped"
