@@ -1016,16 +1016,29 @@ static size_t hint_region(size_t *align)
     return 4 * ps;
 }
 
-static void hugepage_hints_succeed(void)
+/* *p: the hint region made Ready, left NULL where a step failed (the
+ * failure is reported). */
+static void ready_hint_region(size_t *n, unsigned char **p)
 {
-    size_t ps = pal_mem_page_size(), align, n = hint_region(&align);
-    unsigned char *p;
+    size_t align;
     void *v;
 
-    CHECK_OK(pal_mem_reserve_aligned(n, align, &v));
-    p = v;
-    CHECK_OK(pal_mem_map(p, n));
-    CHECK_OK(pal_mem_used(p, n));
+    *p = NULL;
+    *n = hint_region(&align);
+    CHECK_OK(pal_mem_reserve_aligned(*n, align, &v));
+    CHECK_OK(pal_mem_map(v, *n));
+    CHECK_OK(pal_mem_used(v, *n));
+    *p = v;
+}
+
+static void hugepage_hints_succeed(void)
+{
+    size_t ps = pal_mem_page_size(), n;
+    unsigned char *p;
+
+    ready_hint_region(&n, &p);
+    if (p == NULL)
+        return;
     th_memset(p, 0x68, ps);
     th_memset(p + n - ps, 0x69, ps);
     CHECK_OK(pal_mem_hugepage(p, n));
@@ -1067,15 +1080,13 @@ static const uintptr_t *static_word_into(uintptr_t lo, uintptr_t hi)
 
 static void records_body(void)
 {
-    size_t ps = pal_mem_page_size(), align, n = hint_region(&align);
+    size_t ps = pal_mem_page_size(), n;
     const uintptr_t *w;
     unsigned char *p;
-    void *v;
 
-    CHECK_OK(pal_mem_reserve_aligned(n, align, &v));
-    p = v;
-    CHECK_OK(pal_mem_map(p, n));
-    CHECK_OK(pal_mem_used(p, n));
+    ready_hint_region(&n, &p);
+    if (p == NULL)
+        return;
     if (can_protect()) {
         CHECK_OK(pal_mem_protect(p, n, PAL_PROT_READ));
         CHECK_OK(pal_mem_protect(p, n, PAL_PROT_READ | PAL_PROT_WRITE));
@@ -1102,16 +1113,14 @@ static void records_hold_no_range_address(void)
 
 static void collapse_codes(void)
 {
-    size_t ps = pal_mem_page_size(), align, n = hint_region(&align);
+    size_t ps = pal_mem_page_size(), n;
     unsigned feats = pal_mem_features();
     unsigned char *p;
-    void *v;
     int rc;
 
-    CHECK_OK(pal_mem_reserve_aligned(n, align, &v));
-    p = v;
-    CHECK_OK(pal_mem_map(p, n));
-    CHECK_OK(pal_mem_used(p, n));
+    ready_hint_region(&n, &p);
+    if (p == NULL)
+        return;
     th_memset(p, 0x71, ps);
     th_memset(p + n - ps, 0x72, ps);
     rc = pal_mem_collapse(p, n);
