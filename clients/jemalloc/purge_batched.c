@@ -10,6 +10,9 @@
  *   forced  a second arena with muzzy decay off (arena.<i>.muzzy_decay_ms
  *           0): the dirty extents are purged forced and retained
  *           (extent_dalloc_wrapper, one extent at a time upstream).
+ * Two more, single-lazy and single-forced, free one block only: each
+ * decay pass stashes one extent, which has nothing to batch and must take
+ * the per-extent purge, the shorter way (run.sh reads the call's stack).
  * Each pass is marked on stderr by the lines "purge-batched NAME: begin"
  * and "purge-batched NAME: end", so that strace shows which calls it made.
  *
@@ -34,8 +37,9 @@ static void mark(const char *name, const char *what)
 }
 
 /* 0 when the pass ran; muzzy_ms < 0 leaves the arena's muzzy decay time
- * as MALLOC_CONF set it */
-static int decay_pass(const char *name, ssize_t muzzy_ms)
+ * as MALLOC_CONF set it; of the blocks (at most BLOCKS) every other one is
+ * freed */
+static int decay_pass(const char *name, ssize_t muzzy_ms, int blocks)
 {
     void *block[BLOCKS];
     unsigned arena;
@@ -53,7 +57,7 @@ static int decay_pass(const char *name, ssize_t muzzy_ms)
         printf("FAIL: %s: mallctl %s\n", name, ctl);
         return 1;
     }
-    for (i = 0; i < BLOCKS; i++) {
+    for (i = 0; i < blocks; i++) {
         block[i] = mallocx(SIZE, MALLOCX_ARENA(arena) | MALLOCX_TCACHE_NONE);
         if (block[i] == NULL) {
             printf("FAIL: %s: mallocx of block %d\n", name, i);
@@ -61,7 +65,7 @@ static int decay_pass(const char *name, ssize_t muzzy_ms)
         }
         memset(block[i], 1, SIZE);
     }
-    for (i = 0; i < BLOCKS; i += 2)
+    for (i = 0; i < blocks; i += 2)
         dallocx(block[i], MALLOCX_TCACHE_NONE);
     snprintf(ctl, sizeof ctl, "arena.%u.decay", arena);
     /* twice past the decay time: the first pass may only advance the
@@ -74,13 +78,14 @@ static int decay_pass(const char *name, ssize_t muzzy_ms)
     if (mallctl(ctl, NULL, NULL, NULL, 0) != 0)
         return 1;
     mark(name, "end");
-    printf("ok: %s: %d extents freed, decay run\n", name, BLOCKS / 2);
+    printf("ok: %s: %d extent(s) freed, decay run\n", name, (blocks + 1) / 2);
     return 0;
 }
 
 int main(void)
 {
-    if (decay_pass("lazy", -1) != 0 || decay_pass("forced", 0) != 0)
+    if (decay_pass("lazy", -1, BLOCKS) != 0 || decay_pass("forced", 0, BLOCKS) != 0 ||
+        decay_pass("single-lazy", -1, 2) != 0 || decay_pass("single-forced", 0, 2) != 0)
         return 1;
     return 0;
 }
