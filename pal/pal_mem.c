@@ -315,6 +315,10 @@ int pal_mem_unused_ranges(const struct pal_mem_range *r, size_t count, size_t *d
             return PAL_EINVAL;
     if (count == 0)
         return PAL_OK;
+    /* one range: the single release (see pal_mem_purge_ranges) */
+    if (count == 1)
+        return pal_os_unused_each(r, 1, unused_policy((uintptr_t)r[0].v,
+                                                      (uintptr_t)r[0].v + r[0].n - 1), done);
     /* under harddecommit the ranges' hull is noted, one slot for the
      * batch: the gaps between them pay an mprotect on used, never a miss */
     first = (uintptr_t)r[0].v;
@@ -361,6 +365,11 @@ int pal_mem_purge_ranges(const struct pal_mem_range *r, size_t count,
             return PAL_EINVAL;
     if (count == 0)
         return PAL_OK;
+    /* one range has nothing to batch: the single purge, without the
+     * batch's set-up (a client whose list holds one range each time, as a
+     * purge-at-once setting makes, calls this a million times a run) */
+    if (count == 1)
+        return pal_os_purge_each(r, 1, how, purge_policy(), done);
     return pal_os_purge_ranges(r, count, how, purge_policy(), done);
 }
 
