@@ -12,7 +12,9 @@
  * Each batch runs K operations of one kind back to back and is timed as a
  * whole; what the operation needs first (a reservation, touched pages) is
  * set up untimed.  Rounds interleave the three contenders, rotating their
- * order; figures are medians over rounds (ns per operation, per thread).
+ * order; figures are medians over rounds (ns per operation, per thread),
+ * each row with its rounds' spread: the lowest and highest libpal/glibc of
+ * one round, and each contender's slowest round over its fastest.
  */
 #include <pthread.h>
 #include <sys/mman.h>
@@ -48,7 +50,8 @@ struct job {
     size_t size, k;
     void *r[K_SMALL];
     double ns;
-    pthread_barrier_t *start;
+    pthread_barrier_t *together;
+    int *arrived, threads;
 };
 
 static size_t ps, hps;
@@ -171,7 +174,15 @@ static void *run_job(void *arg)
         else
             touch(j->r[i], n);
     }
-    pthread_barrier_wait(j->start);
+    /* Started together.  The barrier alone is not enough: the thread it
+     * wakes runs a scheduler's wake-up later, on this machine from tens of
+     * microseconds to milliseconds, longer than a whole batch of cheap
+     * operations, and a round then measures one thread after the other.
+     * So each counts itself in and spins until all are in. */
+    pthread_barrier_wait(j->together);
+    __atomic_add_fetch(j->arrived, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(j->arrived, __ATOMIC_SEQ_CST) < j->threads)
+        ;
     t0 = bench_now();
     for (i = 0; i < j->k; i++) {
         void *v = j->r[i];
@@ -232,10 +243,49 @@ static void *run_job(void *arg)
             (double)(j->k * (j->op == PROTECT        ? 2
                              : j->op == CURRENT_NODE ? GETCPU_REPEAT
                                                      : 1));
+    /* And none frees its regions until all are timed: munmap takes the
+     * mmap_lock for writing and flushes the TLB on the other thread's CPU,
+     * which would make the other's cheap operations wait behind it. */
+    pthread_barrier_wait(j->together);
     if (j->op != FREE && j->op != CURRENT_NODE)
         for (i = 0; i < j->k; i++)
             BENCH_OK(pal_mem_free(j->r[i], n));
     return NULL;
+}
+
+/* How far one contender's rounds lie apart: the slowest over the fastest.
+ * Two threads of one process meet in the kernel: mprotect takes the
+ * mmap_lock for writing even when nothing changes, and a release that
+ * runs while another is under way in the same process flushes the whole
+ * TLB, on both CPUs, even when it released nothing.  A round's figure then
+ * depends on how far the two batches overlapped and is off by several
+ * times for every contender alike: a median of such rows says little, and
+ * this is how a reader tells them apart. */
+static double max_over_min(const double *v, int n)
+{
+    double lo = v[0], hi = v[0];
+    int i;
+
+    for (i = 1; i < n; i++) {
+        lo = v[i] < lo ? v[i] : lo;
+        hi = v[i] > hi ? v[i] : hi;
+    }
+    return hi / lo;
+}
+
+/* The libpal/glibc ratio of each round (the two ran next to each other),
+ * lowest and highest. */
+static void ratio_range(const double *pal, const double *libc, int n, double *lo, double *hi)
+{
+    int i;
+
+    *lo = *hi = pal[0] / libc[0];
+    for (i = 1; i < n; i++) {
+        double q = pal[i] / libc[i];
+
+        *lo = q < *lo ? q : *lo;
+        *hi = q > *hi ? q : *hi;
+    }
 }
 
 static double batch_here(enum op op, enum impl impl, size_t size, int threads);
@@ -270,18 +320,22 @@ static double batch(enum op op, enum impl impl, size_t size, int threads)
 static double batch_here(enum op op, enum impl impl, size_t size, int threads)
 {
     static struct job jobs[2];
-    pthread_barrier_t start;
+    pthread_barrier_t together;
+    static int arrived;
     pthread_t t[2];
     double sum = 0;
     int i;
 
-    pthread_barrier_init(&start, NULL, (unsigned)threads);
+    arrived = 0;
+    pthread_barrier_init(&together, NULL, (unsigned)threads);
     for (i = 0; i < threads; i++) {
         jobs[i].op = op;
         jobs[i].impl = impl;
         jobs[i].size = size;
         jobs[i].k = size >= hps && hps ? K_BIG : K_SMALL;
-        jobs[i].start = &start;
+        jobs[i].together = &together;
+        jobs[i].arrived = &arrived;
+        jobs[i].threads = threads;
         if (pthread_create(&t[i], NULL, run_job, &jobs[i]) != 0)
             die_errno("pthread_create");
     }
@@ -289,7 +343,7 @@ static double batch_here(enum op op, enum impl impl, size_t size, int threads)
         pthread_join(t[i], NULL);
         sum += jobs[i].ns;
     }
-    pthread_barrier_destroy(&start);
+    pthread_barrier_destroy(&together);
     return sum / threads;
 }
 
@@ -320,14 +374,18 @@ int main(int argc, char **argv)
     for (o = 0; o < OPS; o++)
         for (s = 0; s < (o == CURRENT_NODE ? 1 : 2); s++)
             for (threads = 1; threads <= 2; threads++) {
-                double m[IMPLS];
+                double (*v)[BENCH_MAX_ROUNDS] = ns[o][s][threads - 1];
+                double m[IMPLS], lo, hi;
 
                 for (k = 0; k < IMPLS; k++)
-                    m[k] = bench_median(ns[o][s][threads - 1][k], rounds);
-                printf("| %s | %s | %s | %d | %.0f | %.0f | %.0f | %.0f | %.3f | %.3f |\n",
+                    m[k] = bench_median(v[k], rounds);
+                ratio_range(v[PAL], v[LIBC], rounds, &lo, &hi);
+                printf("| %s | %s | %s | %d | %.0f | %.0f | %.0f | %.0f | %.3f | %.3f "
+                       "| %.2f-%.2f | %.2f / %.2f / %.2f |\n",
                        label, op_name[o], o == CURRENT_NODE ? "-" : s ? "2 MiB" : "1 page",
                        threads, m[PAL], m[LIBC], m[RAW], m[PAL] - m[RAW], m[PAL] / m[LIBC],
-                       m[PAL] / m[RAW]);
+                       m[PAL] / m[RAW], lo, hi, max_over_min(v[PAL], rounds),
+                       max_over_min(v[LIBC], rounds), max_over_min(v[RAW], rounds));
             }
     return 0;
 }
