@@ -436,9 +436,14 @@ bench_tools() {
 # bench_spec <spec> <setting> <build> <environment>: the runs of one setting
 bench_spec() {
   local spec=$1 setting=$2 b=$3 env_set=$4 w v dir extra policy
-  for w in stress purge0; do
+  for w in stress purge0 purge0-1cpu; do
     extra=$env_set
-    [ $w = purge0 ] && extra="$extra $PURGE0"
+    [ $w != stress ] && extra="$extra $PURGE0"
+    # peak RSS where it is the question (purge0 under the default and the
+    # reset settings), with the threads' overlap taken out
+    if [ $w = purge0-1cpu ]; then
+      case $setting in default | reset) extra="cpu=$(($(nproc) - 1)) $extra" ;; *) continue ;; esac
+    fi
     for v in own own2 libpal libpal-thpgranular=0; do
       # the marks are made where THP is "always" or the process asked for
       # huge pages: the column without them where they may be made
@@ -609,7 +614,10 @@ cmd_bench() {
   echo "vm.overcommit_memory $(cat /proc/sys/vm/overcommit_memory); wall time and peak RSS (wait4) from one run,"
   echo "memory system calls by kind (ptrace, threads followed) from a second; medians, ratios of medians,"
   echo "in brackets the lowest and highest of the ratios within one round."
-  echo "Workloads: \`stress\`, mimalloc's default delays (decommit 25 ms, segments 500 ms); \`purge0\`, \`$PURGE0\`."
+  echo "Workloads: \`stress\`, mimalloc's default delays (decommit 25 ms, segments 500 ms); \`purge0\`, \`$PURGE0\`;"
+  echo "\`purge0-1cpu\`, purge0 with every thread on one CPU under SCHED_FIFO (a thread runs until it blocks, so the threads"
+  echo "take turns in the same order every run): the peak RSS of 8 threads on 2 CPUs depends on how the scheduler overlapped"
+  echo "them (+-10% from run to run, own against own alike), this one on what the OS layer releases."
   echo "Settings: \`default\`; \`reset\`, MIMALLOC_PAGE_RESET=1 (freed pages reset: the LAZY purge);"
   echo "\`large\`, MIMALLOC_LARGE_OS_PAGES=1 (segments asked to be huge pages: MADV_HUGEPAGE on own, pal_mem_hugepage on libpal);"
   echo "\`secure\`, the MI_SECURE builds; \`hugeos-empty\` and \`hugeos-2mib\`, MIMALLOC_RESERVE_HUGE_OS_PAGES=1 from the hugetlb pools:"
@@ -623,6 +631,7 @@ cmd_bench() {
   echo
   bench_tables "$results" --name own2="own'" \
     --about "stress=mimalloc's delays" --about "purge0=every purge at once" \
+    --about "purge0-1cpu=every purge at once, one CPU, SCHED_FIFO" \
     --about "secure=MI_SECURE builds" --about "reset=MIMALLOC_PAGE_RESET=1" \
     --about "large=MIMALLOC_LARGE_OS_PAGES=1" --about "hugeos-empty=reserve 1 GiB, pools empty" \
     --about "hugeos-2mib=reserve 1 GiB from the 2 MiB pool" \

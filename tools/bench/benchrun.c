@@ -13,7 +13,14 @@
  *   count_rounds N      count in the first N rounds only (default: all)
  *   timeout N           a run still going after N seconds is killed
  *                       (SIGALRM: "FAIL ... signal 14"; default 600)
- *   run VARIANT SETTING WORKLOAD [cd=DIR] [NAME=VALUE]... -- PROGRAM [ARG]...
+ *   run VARIANT SETTING WORKLOAD [cd=DIR] [cpu=N] [NAME=VALUE]... -- PROGRAM [ARG]...
+ *
+ * cpu=N: the program and every thread it starts run on CPU N alone, under
+ * SCHED_FIFO (priority 1; needs root): a thread runs until it blocks or
+ * ends, so the threads take turns in the same order every run, and what
+ * the run leaves resident does not depend on how the scheduler happened
+ * to overlap them (on 2 CPUs, the peak RSS of 8 threads varies by +-10%
+ * from run to run).  A run whose CPU or policy is refused fails (exit 126).
  *
  * The runs of one SETTING and WORKLOAD are contenders: each round runs
  * every one of them once timed, then every one once counted, in an order
@@ -40,6 +47,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -79,6 +87,7 @@ static const struct {
 
 struct run {
     char *variant, *setting, *workload, *dir;
+    int cpu; /* -1, or the one CPU it runs on (cpu=N) */
     char *env[MAX_ARGS], *argv[MAX_ARGS];
     int group; /* index of its SETTING and WORKLOAD among the groups */
 };
@@ -142,6 +151,15 @@ static void start(const struct run *r)
     }
     if (r->dir != NULL && chdir(r->dir) != 0)
         _exit(126);
+    if (r->cpu >= 0) {
+        struct sched_param sp = {.sched_priority = 1};
+        cpu_set_t one;
+
+        CPU_ZERO(&one);
+        CPU_SET(r->cpu, &one);
+        if (sched_setaffinity(0, sizeof one, &one) != 0 || sched_setscheduler(0, SCHED_FIFO, &sp) != 0)
+            _exit(126);
+    }
     /* kept across exec: a program that hangs (out of memory under strict
      * overcommit, say) fails its run instead of the whole benchmark */
     alarm(run_timeout);
@@ -259,6 +277,8 @@ static void parse(const char *path, int *rounds, int *count_rounds)
         struct run *r = &runs[nruns];
         int ne = 0, na = 0, cmd = 0, n = 0;
 
+        r->cpu = -1;
+
         tok = strtok_r(line, " \t", &tsave);
         if (tok == NULL || tok[0] == '#')
             continue;
@@ -288,6 +308,8 @@ static void parse(const char *path, int *rounds, int *count_rounds)
                 r->argv[na++] = tok;
             } else if (!cmd && strncmp(tok, "cd=", 3) == 0) {
                 r->dir = tok + 3;
+            } else if (!cmd && strncmp(tok, "cpu=", 4) == 0) {
+                r->cpu = atoi(tok + 4);
             } else if (!cmd && strchr(tok, '=') != NULL && ne < MAX_ARGS - 1) {
                 r->env[ne++] = tok;
             } else {
