@@ -109,7 +109,7 @@ MUTANTS=(
   # the record of ranges that asked (pal/pal_ranges.h): a lookup by
   # containment instead of overlap, a record that never fills (the ranges
   # past it forgotten), a free that drops nothing, marks on every range
-  "record-lookup-misses-overlap@pal/pal_ranges.h@/^static inline int pal_ranges_overlap/,/^}/s/if (b <= last \&\& first <= e)/if (b <= first \&\& last <= e)/@0@PROTECT"
+  "record-lookup-misses-overlap@pal/pal_ranges.h@/^static inline int pal_ranges_overlap/,/^}/s/if (pal_ranges_hide(b) <= last \&\& first <= e)/if (pal_ranges_hide(b) <= first \&\& last <= e)/@0@PROTECT"
   "record-never-full@pal/pal_ranges.h@/^static inline void pal_ranges_note/,/^}/s/__atomic_store_n(\&r->full, 1, __ATOMIC_SEQ_CST);/(void)0;/@0@PROTECT"
   "record-free-drops-nothing@pal/pal_mem.c@/^int pal_mem_free/,/^}/s/pal_ranges_drop(\&narrowed, /if (0) pal_ranges_drop(\&narrowed, /@0@PROTECT"
   "marks-on-every-range@pal/linux/mem_linux_marks.h@/^static int marks_needed/,/^}/s/if (pal_ranges_overlap(\&huge_ranges, first, last))/if ((first | last) || 1)/@0@THP"
