@@ -27,7 +27,9 @@
 # needed.  The archive is the one the machine's own apt sources name for its
 # release (and for <release>-security), so a machine's mirror is followed;
 # PAL_DEBIAN_ARCHIVE and PAL_DEBIAN_SECURITY override them.  The package
-# lists are checked by apt against debian-archive-keyring.
+# lists are checked by apt against debian-archive-keyring.  A failure is
+# tried again, PAL_FETCH_TRIES times in all (default 5, over about two
+# minutes: see the loop at the end).
 #
 # Several callers may ask at once (the matrix builds a client for two
 # architectures side by side): each apt configuration has a lock (flock),
@@ -229,11 +231,13 @@ mkdir -p "$store"
 rm -rf "$store"/.tmp.* "$store"/.old.*
 
 # The lists are kept; they are updated when they do not name the package
-# or the mirror no longer has the version they name.  Five tries, the
-# later ones after 10, 30 and 60 s: a mirror mid-sync (sid's changes
-# several times a day) serves Release files whose indexes it has not yet,
-# for a minute or two.
-for try in 1 2 3 4 5; do
+# or the mirror no longer has the version they name.  PAL_FETCH_TRIES
+# tries (default 5), the third and later after 10, 30, then 60 s: a
+# mirror mid-sync (sid's changes several times a day) serves Release
+# files whose indexes it has not yet, for a minute or two.
+tries=${PAL_FETCH_TRIES:-5}
+[[ $tries =~ ^[1-9][0-9]*$ ]] || die "PAL_FETCH_TRIES is not a number of tries: '$tries'"
+for try in $(seq "$tries"); do
   if compgen -G "$apt_dir/lists/*Release" >/dev/null && lookup; then
     case $cmd in
       depends)
@@ -250,8 +254,8 @@ for try in 1 2 3 4 5; do
         fi ;;
     esac
   fi
-  [ "$try" -eq 5 ] && break
-  case $try in 2) sleep 10 ;; 3) sleep 30 ;; 4) sleep 60 ;; esac
+  [ "$try" -eq "$tries" ] && break
+  case $try in 1) ;; 2) sleep 10 ;; 3) sleep 30 ;; *) sleep 60 ;; esac
   update
 done
 # apt's own errors, so that the caller's log says which file failed

@@ -185,7 +185,9 @@ apt_conf() { # file: one-line sources.list contents; rest: .sources contents
 mirror_case() { # what, the archive address expected in the private source list
   local what=$1 want=$2 c=$work/mirror list
   rm -rf "$c"
-  APT_CONFIG=$work/etc/apt.conf PAL_CACHE=$c "$fetch" source "$SRC" >/dev/null 2>"$work/out/err"
+  # two tries: the first finds no lists, the second's update fails (no
+  # mirror listens there); the waits for a mirror mid-sync would be wasted
+  APT_CONFIG=$work/etc/apt.conf PAL_CACHE=$c PAL_FETCH_TRIES=2 "$fetch" source "$SRC" >/dev/null 2>"$work/out/err"
   list=$(cat "$c/apt/bookworm-source/sources.list" 2>/dev/null)
   if [ -z "$want" ]; then
     if grep -q "name no archive" "$work/out/err" && [ -z "$list" ]; then
