@@ -337,7 +337,7 @@ main() {
   [ "$par" -gt ${#sel[@]} ] && par=${#sel[@]}
   [ "$par" -lt 1 ] && par=1
   local tp=0 tf=0 ts=0 t0 line name how running=0 workflow=workflow rank r note
-  local table=() order=()
+  local table=() order=() failed=()
   t0=$(date +%s)
   jobs=$(( ncpu / par )); [ "$jobs" -lt 1 ] && jobs=1
   for rank in 0 1 2 3 4; do
@@ -367,6 +367,7 @@ main() {
     r_pass=0 r_fail=1 r_skip=0 secs=0 note="no result (see $out/$name.log)"
     [ -f "$out/$name.result" ] && read -r r_pass r_fail r_skip secs note <"$out/$name.result"
     table+=("$(table_line "$name" "$r_pass" "$r_fail" "$r_skip" "$secs" "$note")")
+    [ "$r_fail" -eq 0 ] || failed+=("$name")
     tp=$((tp + r_pass)) tf=$((tf + r_fail)) ts=$((ts + r_skip))
   done
   echo
@@ -374,11 +375,7 @@ main() {
   for line in "${table[@]}"; do echo "$line"; done
   # the end of each failed target's log (before its skip comparison), so
   # that a run whose logs are gone still says why
-  for t in "${sel[@]}"; do
-    name=${t%%|*}
-    r_fail=1
-    [ -f "$out/$name.result" ] && read -r _ r_fail _ <"$out/$name.result"
-    [ "$r_fail" -eq 0 ] && continue
+  for name in "${failed[@]}"; do
     echo
     echo "== $name: the end of $out/$name.log"
     sed '/^== expected skips/,$d' "$out/$name.log" 2>/dev/null | tail -n 15
