@@ -5,9 +5,14 @@
  * page and on 2 MiB, at 1 and 2 threads (each thread on regions of its own,
  * started together).  And the library's own cost around a system call that
  * does next to nothing in the kernel and takes no lock: pal_mem_current_node
- * (one getcpu) against glibc's syscall() and the bare instruction.
+ * (one getcpu) against glibc's syscall(), the bare instruction, and the bare
+ * instruction in a function of this program's own (the floor of any
+ * library: see syscall_in_a_function).
  *
- *   bench_ops [label]     prints markdown table rows; label names the build
+ *   bench_ops [label [costfile]]
+ *                         prints markdown table rows; label names the build;
+ *                         with costfile, the current_node rows go there, in
+ *                         the columns of the library's own cost
  *
  * Each batch runs K operations of one kind back to back and is timed as a
  * whole; what the operation needs first (a reservation, touched pages) is
@@ -25,7 +30,8 @@
 #include "bench.h"
 #include "linux/sys_linux.h"
 
-enum impl { PAL, LIBC, RAW, IMPLS };
+/* FUNC runs only in the current_node rows */
+enum impl { PAL, LIBC, RAW, FUNC, IMPLS };
 
 /* PROTECT_SAME and UNUSED_AGAIN ask the kernel for what is so already
  * (read-write of read-write memory, release of released memory): it
@@ -124,6 +130,21 @@ static void do_free(enum impl im, void *v, size_t n)
         die_errno("munmap");
 }
 
+/* The bare getcpu in a function of its own, as every library (glibc's
+ * syscall(), libpal, an allocator's own wrapper) issues it.  Beside the
+ * inline instruction it pays what no call interface avoids: the return
+ * right after a kernel entry, predicted from a return stack the kernel's
+ * own calls and returns have overwritten: where that mispredicts, a
+ * function returning by pop and indirect jump instead costs what the
+ * inline instruction costs, but no library can return that way (a CPU's
+ * shadow stack would fault on it).  noinline and the
+ * empty asm keep the compiler from folding it into the loop. */
+__attribute__((noinline)) static long syscall_in_a_function(unsigned *cpu, unsigned *node)
+{
+    __asm__ volatile("");
+    return pal_syscall6(LX_NR_getcpu, (long)cpu, (long)node, 0, 0, 0, 0);
+}
+
 static void do_getcpu(enum impl im)
 {
     unsigned cpu, node;
@@ -133,6 +154,10 @@ static void do_getcpu(enum impl im)
     case LIBC:
         if (syscall(SYS_getcpu, &cpu, &node, NULL) != 0)
             die_errno("getcpu");
+        break;
+    case FUNC:
+        if (syscall_in_a_function(&cpu, &node) != 0)
+            die_errno("getcpu in a function");
         break;
     default:
         if (pal_syscall6(LX_NR_getcpu, (long)&cpu, (long)&node, 0, 0, 0, 0) != 0)
@@ -288,6 +313,21 @@ static void ratio_range(const double *pal, const double *libc, int n, double *lo
     }
 }
 
+/* libpal minus the function floor in each round (the two ran next to
+ * each other), lowest and highest. */
+static void difference_range(const double *pal, const double *func, int n, double *lo, double *hi)
+{
+    int i;
+
+    *lo = *hi = pal[0] - func[0];
+    for (i = 1; i < n; i++) {
+        double d = pal[i] - func[i];
+
+        *lo = d < *lo ? d : *lo;
+        *hi = d > *hi ? d : *hi;
+    }
+}
+
 static double batch_here(enum op op, enum impl impl, size_t size, int threads);
 
 /* One batch of op by impl in each of threads threads; the mean over the
@@ -350,6 +390,7 @@ static double batch_here(enum op op, enum impl impl, size_t size, int threads)
 int main(int argc, char **argv)
 {
     const char *label = argc > 1 ? argv[1] : "libpal";
+    FILE *cost = argc > 2 ? fopen(argv[2], "w") : NULL;
     int rounds = bench_rounds(11), threads, s, o, r, k;
     static double ns[OPS][2][2][IMPLS][BENCH_MAX_ROUNDS];
     size_t sizes[2];
@@ -365,6 +406,8 @@ int main(int argc, char **argv)
                     for (k = 0; k < IMPLS; k++) {
                         enum impl im = (enum impl)((k + r) % IMPLS);
 
+                        if (im == FUNC && o != CURRENT_NODE)
+                            continue;
                         if (o == UNUSED_FREE && im == PAL)
                             BENCH_OK(pal_mem_set_policy(PAL_POLICY_DEFAULT & ~PAL_POLICY_DONTNEED));
                         ns[o][s][threads - 1][im][r] =
@@ -379,6 +422,15 @@ int main(int argc, char **argv)
 
                 for (k = 0; k < IMPLS; k++)
                     m[k] = bench_median(v[k], rounds);
+                if (o == CURRENT_NODE && cost != NULL) {
+                    difference_range(v[PAL], v[FUNC], rounds, &lo, &hi);
+                    fprintf(cost, "| %s | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f to %.0f "
+                            "| %.0f | %.2f / %.2f / %.2f |\n",
+                            label, threads, m[PAL], m[LIBC], m[FUNC], m[RAW], m[PAL] - m[FUNC],
+                            lo, hi, m[PAL] - m[RAW], max_over_min(v[PAL], rounds),
+                            max_over_min(v[FUNC], rounds), max_over_min(v[RAW], rounds));
+                    continue;
+                }
                 ratio_range(v[PAL], v[LIBC], rounds, &lo, &hi);
                 printf("| %s | %s | %s | %d | %.0f | %.0f | %.0f | %.0f | %.3f | %.3f "
                        "| %.2f-%.2f | %.2f / %.2f / %.2f |\n",
@@ -387,5 +439,7 @@ int main(int argc, char **argv)
                        m[PAL] / m[RAW], lo, hi, max_over_min(v[PAL], rounds),
                        max_over_min(v[LIBC], rounds), max_over_min(v[RAW], rounds));
             }
+    if (argc > 2 && (cost == NULL || fclose(cost) != 0))
+        die_errno(argv[2]);
     return 0;
 }
