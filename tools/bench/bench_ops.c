@@ -62,7 +62,7 @@ struct job {
 
 static size_t ps, hps;
 
-static void die_errno(const char *what)
+__attribute__((noreturn)) static void die_errno(const char *what)
 {
     perror(what);
     exit(1);
