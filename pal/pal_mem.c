@@ -17,6 +17,11 @@ struct pal_os_stripe pal_os_stripes[PAL_STRIPES];
 #endif
 
 static size_t known_page_size;      /* 0 until initialised */
+/* The page size less one once initialised, all ones before: no range
+ * passes a check against it until then (bad_range_mask), so that a hot
+ * call's check needs no other word to tell that initialisation is done.
+ * Published after known_page_size and all the backend learnt at init. */
+static size_t known_page_mask = (size_t)-1;
 static size_t known_huge_page_size; /* written before known_page_size is published */
 static unsigned policy = PAL_POLICY_DEFAULT;
 
@@ -64,17 +69,24 @@ int pal_mem_init(void)
         return err;
     __atomic_store_n(&known_huge_page_size, hps, __ATOMIC_RELAXED);
     __atomic_store_n(&known_page_size, ps, __ATOMIC_RELEASE);
+    __atomic_store_n(&known_page_mask, ps - 1, __ATOMIC_RELEASE);
     return PAL_OK;
 }
 
-/* The page size, initialising on first use; 0 if the OS would not say. */
-static size_t mem_page_size(void)
+/* The first call's initialisation, out of every call's way. */
+PAL_COLD
+static size_t page_size_first(void)
+{
+    return pal_mem_init() == PAL_OK ? __atomic_load_n(&known_page_size, __ATOMIC_ACQUIRE) : 0;
+}
+
+/* The page size, initialising on first use; 0 if the OS would not say.
+ * Once known, one load: every call's argument check starts here. */
+static inline size_t mem_page_size(void)
 {
     size_t ps = __atomic_load_n(&known_page_size, __ATOMIC_ACQUIRE);
 
-    if (ps == 0 && pal_mem_init() == PAL_OK)
-        ps = __atomic_load_n(&known_page_size, __ATOMIC_ACQUIRE);
-    return ps;
+    return ps != 0 ? ps : page_size_first();
 }
 
 size_t pal_mem_page_size(void)
@@ -191,24 +203,43 @@ void pal_mem_get_stats(struct pal_mem_stats *out)
 }
 
 /* Argument checks.  A zero page size means the OS would not tell it: every
- * range is then refused rather than guessed at. */
-static int bad_size(size_t n)
+ * range is then refused rather than guessed at.  The page size is loaded
+ * once per check (a range's check is on every call's path); a NULL range
+ * is refused before it, so that it starts no initialisation. */
+static int bad_size(size_t n, size_t ps)
 {
-    size_t ps = mem_page_size();
-
     return ps == 0 || n == 0 || (n & (ps - 1)) != 0;
+}
+
+/* A range's check against the page size less one (all ones where the
+ * size is not known: then every range but NULL fails on its bits, and
+ * NULL fails anyway).  It holds bad_size's checks in fewer instructions
+ * (it is on every call's path): n == 0 fails the wrap check. */
+static int bad_range_mask(const void *v, size_t n, size_t mask)
+{
+    uintptr_t p = (uintptr_t)v;
+
+    return v == NULL || ((p | n) & mask) != 0 || p + n <= p;
 }
 
 static int bad_range(const void *v, size_t n)
 {
-    uintptr_t p = (uintptr_t)v;
+    return v == NULL || bad_range_mask(v, n, mem_page_size() - 1);
+}
 
-    return v == NULL || bad_size(n) || (p & (mem_page_size() - 1)) != 0 || p + n <= p;
+/* For the calls a client makes a million times a run (purge, used,
+ * unused): one load for the range's check, and whatever would call out
+ * before the call itself (initialisation) goes the way of bad arguments,
+ * through the call's checked twin, out of line: their path holds no call
+ * but tail calls, and needs no stack frame. */
+static inline size_t hot_page_mask(void)
+{
+    return __atomic_load_n(&known_page_mask, __ATOMIC_ACQUIRE);
 }
 
 int pal_mem_reserve(void *hint, size_t n, void **out)
 {
-    if (out == NULL || bad_size(n))
+    if (out == NULL || bad_size(n, mem_page_size()))
         return PAL_EINVAL;
     if (hint != NULL && bad_range(hint, n))
         return PAL_EINVAL;
@@ -224,7 +255,8 @@ int pal_mem_reserve_at(void *addr, size_t n)
 
 int pal_mem_reserve_aligned(size_t n, size_t align, void **out)
 {
-    if (out == NULL || bad_size(n) || align < mem_page_size() || (align & (align - 1)) != 0)
+    if (out == NULL || bad_size(n, mem_page_size()) || align < mem_page_size() ||
+        (align & (align - 1)) != 0)
         return PAL_EINVAL;
     return pal_os_reserve_aligned(n, align, out);
 }
@@ -239,7 +271,7 @@ int pal_mem_map(void *v, size_t n)
 /* The policy used passes on for [v, v+n): with PAL_POLICY_HARD_DECOMMIT
  * where the range overlaps one whose access may have been removed
  * (narrowed), so that the backend restores it. */
-static unsigned used_policy(const void *v, size_t n)
+static inline unsigned used_policy(const void *v, size_t n)
 {
     unsigned p = pal_mem_policy();
 
@@ -285,17 +317,33 @@ static unsigned unused_policy(uintptr_t first, uintptr_t last)
     return p;
 }
 
-int pal_mem_used(void *v, size_t n)
+PAL_COLD
+static int used_checked(void *v, size_t n)
 {
     if (bad_range(v, n))
         return PAL_EINVAL;
     return pal_os_used(v, n, used_policy(v, n));
 }
 
-int pal_mem_unused(void *v, size_t n)
+int pal_mem_used(void *v, size_t n)
+{
+    if (bad_range_mask(v, n, hot_page_mask()))
+        return used_checked(v, n);
+    return pal_os_used(v, n, used_policy(v, n));
+}
+
+PAL_COLD
+static int unused_checked(void *v, size_t n)
 {
     if (bad_range(v, n))
         return PAL_EINVAL;
+    return pal_os_unused(v, n, unused_policy((uintptr_t)v, (uintptr_t)v + n - 1));
+}
+
+int pal_mem_unused(void *v, size_t n)
+{
+    if (bad_range_mask(v, n, hot_page_mask()))
+        return unused_checked(v, n);
     return pal_os_unused(v, n, unused_policy((uintptr_t)v, (uintptr_t)v + n - 1));
 }
 
@@ -343,10 +391,18 @@ static unsigned purge_policy(void)
     return pal_mem_policy() & ~PAL_POLICY_HARD_DECOMMIT;
 }
 
-int pal_mem_purge(void *v, size_t n, unsigned how)
+PAL_COLD
+static int purge_checked(void *v, size_t n, unsigned how)
 {
     if (bad_range(v, n) || bad_purge(how))
         return PAL_EINVAL;
+    return pal_os_purge(v, n, how, purge_policy());
+}
+
+int pal_mem_purge(void *v, size_t n, unsigned how)
+{
+    if (bad_purge(how) || bad_range_mask(v, n, hot_page_mask()))
+        return purge_checked(v, n, how);
     return pal_os_purge(v, n, how, purge_policy());
 }
 
@@ -382,7 +438,7 @@ int pal_mem_populate(void *v, size_t n)
 
 int pal_mem_alloc(size_t n, void **out)
 {
-    if (out == NULL || bad_size(n))
+    if (out == NULL || bad_size(n, mem_page_size()))
         return PAL_EINVAL;
     return pal_os_alloc(n, pal_mem_policy(), out);
 }
@@ -498,7 +554,7 @@ int pal_mem_alloc_huge(size_t n, size_t page_bytes, void **out)
 {
     size_t sizes[8], count, i;
 
-    if (out == NULL || bad_size(n))
+    if (out == NULL || bad_size(n, mem_page_size()))
         return PAL_EINVAL;
     if (page_bytes != 0 && (page_bytes < mem_page_size() || (page_bytes & (page_bytes - 1)) != 0))
         return PAL_EINVAL;
@@ -572,9 +628,9 @@ int pal_mem_acquire(const struct pal_mem_spec *spec, void **out)
     if (spec == NULL || out == NULL)
         return PAL_EINVAL;
     s = *spec;
-    if (bad_size(s.n))
-        return PAL_EINVAL;
     ps = mem_page_size();
+    if (bad_size(s.n, ps))
+        return PAL_EINVAL;
     if (s.align != 0 && (s.align < ps || (s.align & (s.align - 1)) != 0))
         return PAL_EINVAL;
     if (s.align == 0)

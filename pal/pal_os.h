@@ -162,6 +162,14 @@ static inline void pal_os_count_fallback(void)
     __atomic_fetch_add(&pal_os_my_stripe()->fallbacks, 1, __ATOMIC_RELAXED);
 }
 
+/* A function its callers reach only on a rare path (a first call, a
+ * refusal, a fallback): kept out of their code, so that their common path
+ * needs no stack frame and no saved register (every call on it a tail
+ * call).  PAL_NOINLINE for one kept out for that reason that is not rare.
+ * Written on the line before the function. */
+#define PAL_COLD __attribute__((noinline, cold))
+#define PAL_NOINLINE __attribute__((noinline))
+
 /* Helpers every backend needs. */
 static inline uintptr_t pal_align_down(uintptr_t x, size_t a)
 {

@@ -37,9 +37,9 @@ jobs=${JOBS:-2}
 # node ignored.
 MUTANTS=(
   # the defect of issue 8: used under another policy after a hard decommit
-  "used-forgets-harddecommit@pal/pal_mem.c@/^static unsigned used_policy/,/^}/s/p |= PAL_POLICY_HARD_DECOMMIT;/(void)0;/@1@-"
-  "used-never-mprotects@pal/linux/mem_linux.c@/^int pal_os_used/,/^}/s/if ((policy & PAL_POLICY_HARD_DECOMMIT) || strict_commit())/if (0)/@0@-"
-  "used-one-page-short@pal/linux/mem_linux.c@/^int pal_os_used/,/^}/s/pal_sys_mprotect(v, n, PROT_RW)/pal_sys_mprotect(v, n - os_page_size(), PROT_RW)/@0@-"
+  "used-forgets-harddecommit@pal/pal_mem.c@/^static inline unsigned used_policy/,/^}/s/p |= PAL_POLICY_HARD_DECOMMIT;/(void)0;/@1@-"
+  "used-never-mprotects@pal/linux/mem_linux.c@/^static int used_restore/,/^}/s/if ((policy & PAL_POLICY_HARD_DECOMMIT) || strict_commit())/if (0)/@0@-"
+  "used-one-page-short@pal/linux/mem_linux.c@/^static int used_restore/,/^}/s/pal_sys_mprotect(v, n, PROT_RW)/pal_sys_mprotect(v, n - os_page_size(), PROT_RW)/@0@-"
   "unused-releases-nothing@pal/linux/mem_linux.c@/^int pal_os_unused(/,/^}/s/: release(v, n, policy, hard ? LX_PROT_NONE : PROT_RW, &remapped);/: ((void)release, PAL_OK);/@0@-"
   "unused-zeroes-lies@pal/linux/mem_linux_release.h@/^int pal_os_unused_zeroes/,/^}/s/return !have(PAL_FEAT_MADV_FREE);/return 1;/@0@MADV_FREE"
   "harddecommit-keeps-access@pal/linux/mem_linux.c@/^int pal_os_unused(/,/^}/s/int hard = (policy & PAL_POLICY_HARD_DECOMMIT) && !strict;/int hard = 0;/@0@-"
@@ -100,12 +100,12 @@ MUTANTS=(
   # purge: ZERO with the lazy advice (old contents may stay), LAZY by a
   # fresh mapping (access and charge lost), how's bits half checked, done
   # a range short, a page left out, no end marks, ranges not checked first
-  "purge-zero-advises-free@pal/linux/mem_linux.c@/^static int purge_release/,/^}/s/r = pal_sys_madvise(v, n, LX_MADV_DONTNEED);/r = pal_sys_madvise(v, n, how == PAL_PURGE_ZERO ? LX_MADV_FREE : LX_MADV_DONTNEED);/@1@MADV_FREE"
-  "purge-lazy-remaps@pal/linux/mem_linux.c@/^static int purge_release/,/^}/s/r = pal_sys_madvise(v, n, LX_MADV_FREE);/r = remap(v, n, PROT_RW);/@0@MADV_FREE"
+  "purge-zero-advises-free@pal/linux/mem_linux.c@/^static inline int purge_release/,/^}/s/r = pal_sys_madvise(v, n, LX_MADV_DONTNEED);/r = pal_sys_madvise(v, n, how == PAL_PURGE_ZERO ? LX_MADV_FREE : LX_MADV_DONTNEED);/@1@MADV_FREE"
+  "purge-lazy-remaps@pal/linux/mem_linux.c@/^static inline int purge_release/,/^}/s/r = pal_sys_madvise(v, n, LX_MADV_FREE);/r = remap(v, n, PROT_RW);/@0@MADV_FREE"
   "purge-how-half-checked@pal/pal_mem.c@/^static int bad_purge/,/^}/s/return how != PAL_PURGE_ZERO && how != PAL_PURGE_LAZY;/return (how \& ~3u) != 0;/@0@-"
   "purge-each-done-short@pal/pal_os.h@/pal_os_purge_each/,/^}/s/\*done = count;/*done = count - 1;/@0@-"
-  "purge-one-page-short@pal/linux/mem_linux.c@/^int pal_os_purge(/,/^}/s/int err = purge_release(v, n, how), k, i;/int err = purge_release(v, n - os_page_size(), how), k, i;/@0@-"
-  "purge-marks-nothing@pal/linux/mem_linux.c@/^int pal_os_purge(/,/^}/s/if (end_marks_wanted(policy, 0))/if (policy \& 0)/@0@THP"
+  "purge-one-page-short@pal/linux/mem_linux.c@/^static inline int purge_release/,/^}/s/pal_sys_madvise(v, n, /pal_sys_madvise(v, n - os_page_size(), /@0@-"
+  "purge-marks-nothing@pal/linux/mem_linux.c@/^int pal_os_purge(/,/^}/s/if (policy \& PAL_POLICY_THP_GRANULAR)/if (policy \& 0)/@0@THP"
   # the record of ranges that asked (pal/pal_ranges.h): a lookup by
   # containment instead of overlap, a record that never fills (the ranges
   # past it forgotten), a free that drops nothing, marks on every range

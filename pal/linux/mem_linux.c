@@ -133,7 +133,37 @@ int pal_os_map(void *v, size_t n, unsigned policy)
     return err;
 }
 
-int pal_os_used(void *v, size_t n, unsigned policy)
+/* Undo unused's no-huge-page marks on the whole huge pages inside; the
+ * ends stay marked until a neighbour's unused marks them anyway.  Only
+ * once unused has marked anything (used checks), only where it could
+ * have marked (marks_needed), and only where a huge page inside is marked
+ * (marked_pages): with nothing to undo, the mark would opt the range into
+ * huge pages nobody asked for, and cost a call.  Out of line: most uses
+ * get no further than used's checks. */
+PAL_NOINLINE
+static int used_unmark(void *v, size_t n)
+{
+    if (marks_needed((uintptr_t)v, (uintptr_t)v + n - 1) &&
+        (pal_ranges_drop(&marked_pages, (uintptr_t)v, (uintptr_t)v + n - 1) > 0 ||
+         pal_os_flag(&marks_unrecorded)))
+        (void)hugepage_inside((uintptr_t)v, n);
+    return PAL_OK;
+}
+
+/* Whether used on a range has nothing to do under this policy: no access
+ * to restore, no marks to undo.  One load of each word it needs, all
+ * known after the first few calls. */
+static inline int used_is_nothing(unsigned policy)
+{
+    return !(policy & PAL_POLICY_HARD_DECOMMIT) &&
+           __atomic_load_n(&commit_strict, __ATOMIC_RELAXED) == PAL_OS_NO &&
+           (!(policy & PAL_POLICY_THP_GRANULAR) || (policy & PAL_POLICY_NO_THP) ||
+            !pal_os_flag(&ends_marked));
+}
+
+/* used where it may have something to do. */
+PAL_NOINLINE
+static int used_restore(void *v, size_t n, unsigned policy)
 {
     long r;
 
@@ -142,19 +172,16 @@ int pal_os_used(void *v, size_t n, unsigned policy)
         if (r != 0)
             return pal_sys_error(r);
     }
-    /* Undo unused's no-huge-page marks on the whole huge pages inside; the
-     * ends stay marked until a neighbour's unused marks them anyway.  Only
-     * once unused has marked anything, only where it could have marked
-     * (marks_needed), and only where a huge page inside is marked
-     * (marked_pages): with nothing to undo, the mark would opt the range
-     * into huge pages nobody asked for, and cost a call. */
     if ((policy & PAL_POLICY_THP_GRANULAR) && !(policy & PAL_POLICY_NO_THP) &&
-        pal_os_flag(&ends_marked) &&
-        marks_needed((uintptr_t)v, (uintptr_t)v + n - 1) &&
-        (pal_ranges_drop(&marked_pages, (uintptr_t)v, (uintptr_t)v + n - 1) > 0 ||
-         pal_os_flag(&marks_unrecorded)))
-        (void)hugepage_inside((uintptr_t)v, n);
+        pal_os_flag(&ends_marked))
+        return used_unmark(v, n);
     return PAL_OK;
+}
+
+/* The common answer, nothing to do, with no stack frame. */
+int pal_os_used(void *v, size_t n, unsigned policy)
+{
+    return used_is_nothing(policy) ? PAL_OK : used_restore(v, n, policy);
 }
 
 /* Under harddecommit access goes first: an mprotect refused (the mapping
@@ -558,51 +585,122 @@ int pal_os_bind_node(void *v, size_t n, unsigned node)
  * Locked pages refuse both (EINVAL): PAL_EAGAIN, as unused.  EPERM (a
  * sealed read-only range, a sandbox) is PAL_EPERM: no fallback can write
  * zeros into memory it may not release, so nothing is learnt from it. */
-static int purge_release(void *v, size_t n, unsigned how)
-{
-    long advice = __atomic_load_n(&advise_unused, __ATOMIC_RELAXED);
-    int free_refused = 0;
-    long r;
 
-    if (how == PAL_PURGE_LAZY && advice == LX_MADV_FREE) {
-        r = pal_sys_madvise(v, n, LX_MADV_FREE);
-        if (r == 0)
-            return PAL_OK;
-        if (r != -LX_EINVAL && r != -LX_ENOSYS)
-            return pal_sys_error(r);
-        free_refused = r == -LX_EINVAL;
-    }
-    if (advice != ADVISE_MMAP && (how == PAL_PURGE_LAZY || dontneed_gives_zeroes())) {
-        r = pal_sys_madvise(v, n, LX_MADV_DONTNEED);
-        if (r == -LX_EINVAL)
-            return PAL_EAGAIN;
-        if (r == 0) {
-            if (free_refused)
-                downgrade(LX_MADV_DONTNEED);
-            return PAL_OK;
-        }
-        if (r != -LX_ENOSYS)
-            return pal_sys_error(r);
-    }
+/* No release at all: zeros for ZERO, nothing for LAZY. */
+PAL_COLD
+static int purge_fallback(void *v, size_t n, unsigned how)
+{
     pal_os_count_fallback();
     if (how == PAL_PURGE_ZERO)
         pal_os_write_zeros(v, n);
     return PAL_OK;
 }
 
-int pal_os_purge(void *v, size_t n, unsigned how, unsigned policy)
+/* What MADV_DONTNEED's refusal r means: locked pages (EINVAL), no
+ * madvise (ENOSYS: the fallback), or the error itself. */
+PAL_COLD
+static int purge_dontneed_refused(void *v, size_t n, unsigned how, long r)
+{
+    if (r == -LX_EINVAL)
+        return PAL_EAGAIN;
+    if (r != -LX_ENOSYS)
+        return pal_sys_error(r);
+    return purge_fallback(v, n, how);
+}
+
+/* MADV_FREE refused (r): MADV_DONTNEED in its place, learnt from now on
+ * where it takes the range (EINVAL said MADV_FREE is unknown). */
+PAL_COLD
+static int purge_free_refused(void *v, size_t n, long r)
+{
+    long d;
+
+    if (r != -LX_EINVAL && r != -LX_ENOSYS)
+        return pal_sys_error(r);
+    d = pal_sys_madvise(v, n, LX_MADV_DONTNEED);
+    if (d != 0)
+        return purge_dontneed_refused(v, n, PAL_PURGE_LAZY, d);
+    if (r == -LX_EINVAL)
+        downgrade(LX_MADV_DONTNEED);
+    return PAL_OK;
+}
+
+/* A ZERO purge where MADV_DONTNEED is not known to give zeroes: probed
+ * the first time (dontneed_gives_zeroes), else zeros written. */
+PAL_COLD
+static int purge_zero_unsure(void *v, size_t n)
+{
+    long r;
+
+    if (__atomic_load_n(&advise_unused, __ATOMIC_RELAXED) == ADVISE_MMAP ||
+        !dontneed_gives_zeroes())
+        return purge_fallback(v, n, PAL_PURGE_ZERO);
+    r = pal_sys_madvise(v, n, LX_MADV_DONTNEED);
+    return r == 0 ? PAL_OK : purge_dontneed_refused(v, n, PAL_PURGE_ZERO, r);
+}
+
+/* A LAZY purge where unused no longer gives MADV_FREE (a kernel before
+ * 4.5, or no madvise at all): MADV_DONTNEED, or nothing where madvise is
+ * missing.  Not rare where it happens: it is the whole run.  The advice
+ * is read again: it only ever goes down (never back to MADV_FREE), so
+ * this read stands for the caller's too. */
+PAL_NOINLINE
+static int purge_lazy_unfree(void *v, size_t n)
+{
+    long r;
+
+    if (__atomic_load_n(&advise_unused, __ATOMIC_RELAXED) == ADVISE_MMAP)
+        return purge_fallback(v, n, PAL_PURGE_LAZY);
+    r = pal_sys_madvise(v, n, LX_MADV_DONTNEED);
+    return r == 0 ? PAL_OK : purge_dontneed_refused(v, n, PAL_PURGE_LAZY, r);
+}
+
+/* The release, its common path one load and the madvise, with no stack
+ * frame: every refusal and fallback is out of line, reached by a tail
+ * call, and no value but v and n lives across the system call (another
+ * would need a callee-saved register, saved and restored on every call:
+ * the system call takes all the others). */
+static inline int purge_release(void *v, size_t n, unsigned how)
+{
+    long r;
+
+    if (how == PAL_PURGE_ZERO) {
+        /* YES: madvise is there too (dontneed_zeroes) */
+        if (__atomic_load_n(&dontneed_zeroes, __ATOMIC_RELAXED) != PAL_OS_YES)
+            return purge_zero_unsure(v, n);
+        r = pal_sys_madvise(v, n, LX_MADV_DONTNEED);
+        return r == 0 ? PAL_OK : purge_dontneed_refused(v, n, PAL_PURGE_ZERO, r);
+    }
+    if (__atomic_load_n(&advise_unused, __ATOMIC_RELAXED) != LX_MADV_FREE)
+        return purge_lazy_unfree(v, n);
+    r = pal_sys_madvise(v, n, LX_MADV_FREE);
+    return r == 0 ? PAL_OK : purge_free_refused(v, n, r);
+}
+
+/* The end marks of a purged range: it keeps its access, so khugepaged may
+ * fill a partly purged huge page back in as it would a partly unused
+ * one. */
+PAL_NOINLINE
+static int purge_marked(void *v, size_t n, unsigned how, unsigned policy)
 {
     struct pal_mem_range marks[2];
     int err = purge_release(v, n, how), k, i;
 
     if (err != PAL_OK)
         return err;
-    /* the range keeps its access, so khugepaged may fill a partly purged
-     * huge page back in as it would a partly unused one */
     if (end_marks_wanted(policy, 0))
         for (k = end_marks((uintptr_t)v, n, marks), i = 0; i < k; i++)
             madvise_hint((uintptr_t)marks[i].v, marks[i].n, LX_MADV_NOHUGEPAGE);
     return PAL_OK;
+}
+
+/* Only thpgranular can want marks (end_marks_wanted): the others' purges
+ * are the release alone. */
+int pal_os_purge(void *v, size_t n, unsigned how, unsigned policy)
+{
+    if (policy & PAL_POLICY_THP_GRANULAR)
+        return purge_marked(v, n, how, policy);
+    return purge_release(v, n, how);
 }
 
 /* The advice a batched purge gives, or 0 where it must go range by range

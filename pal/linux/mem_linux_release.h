@@ -18,7 +18,9 @@
 static int commit_strict;
 
 /* Whether MADV_DONTNEED gives back zero-filled pages here (qemu-user before
- * 7.1 returned success and kept the contents): PAL_OS_YES/NO. */
+ * 7.1 returned success and kept the contents): PAL_OS_YES/NO.  NO also
+ * once madvise is known to be missing (ADVISE_MMAP, where nothing reads
+ * this word but a ZERO purge, which then decides on it alone). */
 static int dontneed_zeroes;
 
 /* Under vm.overcommit_memory=2 the kernel charges every writable private
@@ -30,41 +32,61 @@ static int dontneed_zeroes;
  * jemalloc's decommit does), map and acquire map it so, and used takes
  * the charge with mprotect, which fails cleanly (ENOMEM) at the limit.
  * Without /proc the mode cannot be read and is taken to be the default. */
-static int strict_commit(void)
+PAL_COLD
+static int strict_commit_read(void)
+{
+    char buf[8];
+    long got = read_file("/proc/sys/vm/overcommit_memory", buf, sizeof buf);
+    int strict = got > 0 && buf[0] == '2' ? PAL_OS_YES : PAL_OS_NO;
+
+    /* not read now: the default for this call (used makes the range
+     * read-write under either mode, whatever this call leaves), and the
+     * file is read again on the next */
+    if (got != READ_AGAIN)
+        __atomic_store_n(&commit_strict, strict, __ATOMIC_RELAXED);
+    return strict;
+}
+
+/* One load once read: used and unused ask on every call. */
+static inline int strict_commit(void)
 {
     int strict = __atomic_load_n(&commit_strict, __ATOMIC_RELAXED);
-    char buf[8];
-    long got;
 
-    if (strict == PAL_OS_UNKNOWN) {
-        got = read_file("/proc/sys/vm/overcommit_memory", buf, sizeof buf);
-        strict = got > 0 && buf[0] == '2' ? PAL_OS_YES : PAL_OS_NO;
-        /* not read now: the default for this call (used makes the range
-         * read-write under either mode, whatever this call leaves), and
-         * the file is read again on the next */
-        if (got != READ_AGAIN)
-            __atomic_store_n(&commit_strict, strict, __ATOMIC_RELAXED);
-    }
+    if (strict == PAL_OS_UNKNOWN)
+        strict = strict_commit_read();
     return strict == PAL_OS_YES;
 }
 
 /* Once, before MADV_DONTNEED is first relied on for zeroes: write a scratch
- * page, advise, read it back. */
-static int dontneed_gives_zeroes(void)
+ * page, advise, read it back.  PAL_OS_YES where it could not tell now
+ * (the fact stays unknown, to be probed again next time). */
+PAL_COLD
+static int dontneed_probe(void)
+{
+    long m = pal_sys_mmap(0, os_page_size(), PROT_RW, MAP_ANON_PRIVATE, -1, 0);
+    int z;
+
+    if (pal_sys_failed(m))
+        return PAL_OS_YES;
+    *(volatile char *)m = 1;
+    z = pal_sys_madvise((void *)m, os_page_size(), LX_MADV_DONTNEED) != 0 ||
+                *(volatile char *)m == 0 ? PAL_OS_YES : PAL_OS_NO;
+    pal_sys_munmap((void *)m, os_page_size());
+    /* A downgrade to no madvise racing with the probe keeps its NO: one of
+     * the two sees the other's store (sequentially consistent, both) */
+    __atomic_store_n(&dontneed_zeroes, z, __ATOMIC_SEQ_CST);
+    if (z == PAL_OS_YES && __atomic_load_n(&advise_unused, __ATOMIC_SEQ_CST) == ADVISE_MMAP)
+        __atomic_store_n(&dontneed_zeroes, PAL_OS_NO, __ATOMIC_SEQ_CST);
+    return z;
+}
+
+/* One load once probed: every ZERO purge asks. */
+static inline int dontneed_gives_zeroes(void)
 {
     int z = __atomic_load_n(&dontneed_zeroes, __ATOMIC_RELAXED);
-    long m;
 
-    if (z == PAL_OS_UNKNOWN) {
-        m = pal_sys_mmap(0, os_page_size(), PROT_RW, MAP_ANON_PRIVATE, -1, 0);
-        if (pal_sys_failed(m))
-            return 1; /* cannot tell now; ask again next time */
-        *(volatile char *)m = 1;
-        z = pal_sys_madvise((void *)m, os_page_size(), LX_MADV_DONTNEED) != 0 ||
-                    *(volatile char *)m == 0 ? PAL_OS_YES : PAL_OS_NO;
-        pal_sys_munmap((void *)m, os_page_size());
-        __atomic_store_n(&dontneed_zeroes, z, __ATOMIC_RELAXED);
-    }
+    if (z == PAL_OS_UNKNOWN)
+        z = dontneed_probe();
     return z == PAL_OS_YES;
 }
 
@@ -93,7 +115,9 @@ static int remap(void *v, size_t n, long prot)
 
 static void downgrade(long advice)
 {
-    __atomic_store_n(&advise_unused, advice, __ATOMIC_RELAXED);
+    __atomic_store_n(&advise_unused, advice, __ATOMIC_SEQ_CST);
+    if (advice == ADVISE_MMAP)
+        __atomic_store_n(&dontneed_zeroes, PAL_OS_NO, __ATOMIC_SEQ_CST);
     pal_os_count_fallback();
 }
 
