@@ -58,6 +58,9 @@ MUTANTS=(
   "protect-drops-write@pal/linux/mem_linux.c@/^static int kernel_prot/,/^}/s/p |= LX_PROT_READ | LX_PROT_WRITE;/p |= LX_PROT_READ;/@0@-"
   "protect-pretends-mte-bti@pal/linux/mem_linux.c@/^static int kernel_prot/,/^}/s/return PAL_ENOSYS;/(void)0;/@0@-"
   "guard-does-nothing@pal/linux/mem_linux.c@/^int pal_os_guard/,/^}/s/r = pal_sys_\(madvise\|mprotect\)(v, n, LX_\(MADV_GUARD_INSTALL\|PROT_NONE\));/r = ((void)v, (void)n, 0);/@0@-"
+  # the feature probes' scratch pages unfenced: merged with a read-write
+  # neighbour, the guard probe leaves the neighbour marked "gu"
+  "probe-scratch-unfenced@pal/linux/mem_linux_probes.h@s/m = pal_sys_mmap(0, 4 \* os_page_size(), LX_PROT_NONE, /m = pal_sys_mmap(0, 4 * os_page_size(), PROT_RW, /@0@GUARD"
   "reserve-at-clobbers@pal/linux/mem_linux.c@/^int pal_os_reserve_at/,/^}/s/LX_MAP_FIXED_NOREPLACE/LX_MAP_FIXED/@0@-"
   # a hint the kernel did not take fails the call instead of being dropped
   "hint-refusal-fails-reserve@pal/linux/mem_linux.c@/^static long mmap_hinted/,/^}/s/if (r == -LX_ENOMEM \&\& hint != NULL)/if (0)/@0@-"

@@ -310,9 +310,9 @@ static unsigned probe(unsigned want)
         have |= PAL_FEAT_BTI;
     if ((want & PAL_FEAT_SEAL) && probe_seal())
         have |= PAL_FEAT_SEAL;
-    /* A scratch mapping that cannot be had (out of address space or
-     * mappings) teaches nothing: those features are probed again next
-     * time, and the ones learnt without it are kept. */
+    /* A scratch mapping that cannot be had (out of address space,
+     * mappings or commit) teaches nothing: those features are probed
+     * again next time, and the ones learnt without it are kept. */
     if ((want & PAL_FEAT_THP_COLLAPSE) && os_huge_page_size() != 0) {
         collapse = probe_collapse();
         if (collapse > 0)
@@ -341,12 +341,23 @@ static unsigned probe(unsigned want)
     }
     m = 0;
     if (want & SCRATCH_PROBES) {
-        m = pal_sys_mmap(0, 2 * os_page_size(), PROT_RW, MAP_ANON_PRIVATE, -1, 0);
-        if (pal_sys_failed(m))
+        /* Two read-write pages between two inaccessible ones of the
+         * library's own: a read-write mapping next to a neighbour's
+         * merges with it into one VMA, and installing a guard marks the
+         * whole VMA it lands in as holding guards for the VMA's life
+         * (VmFlags "gu"; fork then copies its page tables), so the
+         * neighbour would keep the mark after the scratch pages are gone. */
+        m = pal_sys_mmap(0, 4 * os_page_size(), LX_PROT_NONE, MAP_ANON_PRIVATE, -1, 0);
+        if (pal_sys_failed(m)) {
             want &= ~SCRATCH_PROBES;
+        } else if (pal_sys_mprotect((void *)(m + (long)os_page_size()), 2 * os_page_size(),
+                                    PROT_RW) != 0) {
+            pal_sys_munmap((void *)m, 4 * os_page_size());
+            want &= ~SCRATCH_PROBES;
+        }
     }
     if (want & SCRATCH_PROBES) {
-        s = (void *)m;
+        s = (void *)(m + (long)os_page_size());
         /* resident first: it needs the second page untouched; then
          * populate, which needs the first page untouched */
         if ((want & PAL_FEAT_RESIDENT) && probe_resident(s, &writable))
@@ -371,7 +382,7 @@ static unsigned probe(unsigned want)
             have |= PAL_FEAT_FIXED_NOREPLACE;
         if ((want & PAL_FEAT_GUARD) && probe_guard(s))
             have |= PAL_FEAT_GUARD;
-        pal_sys_munmap(s, 2 * os_page_size());
+        pal_sys_munmap((void *)m, 4 * os_page_size());
     }
     return pal_os_probed(&feats, want, have);
 }

@@ -250,6 +250,56 @@ static const char *advice_unobservable(void)
     return seen ? NULL : "a raw MADV_NOHUGEPAGE leaves no trace in smaps (advice ignored: qemu-user)";
 }
 
+/* Why smaps cannot show a guard's mark here, decided with a raw guard on
+ * the middle page of three, the outer two inaccessible so that the middle
+ * one is a mapping of its own (a read-write mapping next to another
+ * merges with it); NULL if it can.  The mark goes with the mapping. */
+static const char *guard_mark_unobservable(void)
+{
+    long ps = sysconf(_SC_PAGESIZE);
+    uintptr_t p;
+    char *m;
+    int seen;
+
+    if (!lx_have_vmflags())
+        return "no VmFlags in /proc/self/smaps (qemu-user)";
+    m = mmap(NULL, 3 * (size_t)ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return "no scratch mapping";
+    p = (uintptr_t)m;
+    if (mprotect(m + ps, (size_t)ps, PROT_READ | PROT_WRITE) != 0) {
+        munmap(m, 3 * (size_t)ps);
+        return "no read-write scratch page (the commit limit?)";
+    }
+    if (syscall(SYS_madvise, m + ps, (size_t)ps, 102 /* MADV_GUARD_INSTALL */) != 0) {
+        munmap(m, 3 * (size_t)ps);
+        return "no guard regions here (MADV_GUARD_INSTALL refused)";
+    }
+    seen = flag_on(p + (size_t)ps, p + 2 * (size_t)ps, "gu") == 1;
+    munmap(m, 3 * (size_t)ps);
+    return seen ? NULL : "a raw MADV_GUARD_INSTALL leaves no gu in VmFlags (a kernel that does not show it)";
+}
+
+/* The feature probes run on scratch pages of the library's own and leave
+ * nothing on anybody else's mapping.  A guard marks the whole VMA it is
+ * installed in (gu) for that VMA's life: a scratch mapping that merged
+ * with a read-write neighbour would leave the neighbour marked (seen: the
+ * dynamic loader's 8 KiB of data).  First in this program: no test
+ * before it installs a guard, so no mapping of the process may have gu. */
+static void probes_mark_no_neighbour(void)
+{
+    const char *why = guard_mark_unobservable();
+    struct lx_smaps s;
+
+    if (why != NULL)
+        SKIP("%s", why);
+    CHECK_EQ(lx_smaps(0, UINTPTR_MAX, "gu", &s), 0);
+    CHECK_EQ(s.with_flag, 0);
+    th_note("features 0x%x", pal_mem_features());
+    CHECK_EQ(lx_smaps(0, UINTPTR_MAX, "gu", &s), 0);
+    CHECK_EQ(s.with_flag, 0);
+}
+
 /* nohugepage gives the range nh, and only the range; hugepage on whole
  * huge pages gives hg (and takes nh away). */
 static void thp_advice_in_smaps(void)
@@ -400,6 +450,7 @@ static void name_reads_back(void)
 }
 
 const struct th_test th_tests[] = {
+    TH(probes_mark_no_neighbour), /* first: see there */
     TH(hugetlb_sizes_match_sys),
     TH(numa_nodes_match_sys),
     TH(tagging_bits_match_hwcap),
