@@ -1447,10 +1447,15 @@ static const struct row rows[] = {
         "unused: Ready -> Prepared (the zero check's scratch page is the library's own: "
         "'cannot tell now; ask again next time')"),
     ROW(F_FEATURES, S_MMAP_RW, PH_ALL, O_OK, {{0}}, E_BASE, 0, 0, 0,
-        SCRATCH_FEATS | PAL_FEAT_THP_COLLAPSE | PAL_FEAT_TRACK,
+        PAL_FEAT_THP_COLLAPSE | PAL_FEAT_TRACK,
+        "features: the collapse and tracking probes' scratch mappings refused: those "
+        "features absent now, 'probe again next time'"),
+    /* the shared scratch pages are mapped inaccessible, then made
+     * read-write between two fence pages (mem_linux_probes.h) */
+    ROW(F_FEATURES, S_MMAP_NONE, PH_ALL, O_OK, {{0}}, E_BASE, 0, 0, 0, SCRATCH_FEATS,
         "features: scratch mapping refused: those features absent now, 'probe again "
         "next time'"),
-    ROW(F_RESIDENT, S_MMAP_RW, PH_FIRST, PAL_ENOMEM, {{0}}, E_BASE, 0, 0, 0, 0,
+    ROW(F_RESIDENT, S_MMAP_NONE, PH_FIRST, PAL_ENOMEM, {{0}}, E_BASE, 0, 0, 0, 0,
         "resident: 'PAL_ENOMEM while its probe cannot run (no scratch mapping to be had)'"),
     ROW(F_INIT, S_MMAP_NONE, PH_ALL, PAL_EOS, {{0}}, E_BASE, 0, S_OPENAT, ENOENT, 0,
         "pal_mem_init: 'PAL_EOS if the OS will not tell the page size'"),
@@ -1490,12 +1495,12 @@ static const struct row rows[] = {
     ROW(F_GUARD, S_MPROTECT_NONE, PH_LATER, O_MAP, {{0}}, E_BASE, 0, S_MADV_GUARD, EINVAL, 0, D_CODES),
     ROW(F_RESIDENT, S_MPROTECT_NONE, PH_ALL, PAL_ENOSYS, {{0}}, E_BASE, 0, 0, 0, 0,
         "docs/SUPPORT.md: PAL_ENOSYS where the OS has no such thing (its probe refused)"),
-    ROW(F_RESIDENT, S_MPROTECT_RW, PH_ALL, O_OK, {{0}}, E_BASE, 0, 0, 0, 0,
-        "resident: the probe's scratch page is the library's own"),
-    ROW(F_FEATURES, S_MPROTECT_RW, PH_ALL, O_OK, {{0}}, E_BASE, 0, 0, 0,
-        SCRATCH_FEATS & ~PAL_FEAT_RESIDENT,
-        "features: the scratch page could not be made writable again: the probes "
-        "that write it wait for the next call"),
+    ROW(F_RESIDENT, S_MPROTECT_RW, PH_ALL, PAL_ENOMEM, {{0}}, E_BASE, 0, 0, 0, 0,
+        "resident: 'PAL_ENOMEM while its probe cannot run (no scratch mapping to be had)': "
+        "its scratch pages cannot be made read-write"),
+    ROW(F_FEATURES, S_MPROTECT_RW, PH_ALL, O_OK, {{0}}, E_BASE, 0, 0, 0, SCRATCH_FEATS,
+        "features: the scratch pages could not be made read-write: those features absent "
+        "now, 'probe again next time'"),
     ROW(F_INIT, S_MPROTECT_NONE, PH_ALL, PAL_EOS, {{0}}, E_BASE, 0, S_OPENAT, ENOENT, 0,
         "pal_mem_init: 'PAL_EOS if the OS will not tell the page size'"),
     /* the probe's first mprotect fails for a reason other than alignment */
