@@ -277,7 +277,9 @@ static const char *guard_mark_unobservable(void)
     }
     seen = flag_on(p + (size_t)ps, p + 2 * (size_t)ps, "gu") == 1;
     munmap(m, 3 * (size_t)ps);
-    return seen ? NULL : "a raw MADV_GUARD_INSTALL leaves no gu in VmFlags (a kernel that does not show it)";
+    return seen ? NULL
+                : "a raw MADV_GUARD_INSTALL leaves no gu in VmFlags (a kernel that does not "
+                  "show it, or the advice ignored: qemu-user)";
 }
 
 /* The feature probes run on scratch pages of the library's own and leave
