@@ -137,8 +137,8 @@ static void do_free(enum impl im, void *v, size_t n)
  * own calls and returns have overwritten: where that mispredicts, a
  * function returning by pop and indirect jump instead costs what the
  * inline instruction costs, but no library can return that way (a CPU's
- * shadow stack would fault on it).  noinline and the
- * empty asm keep the compiler from folding it into the loop. */
+ * shadow stack would fault on it).  noinline and the empty asm keep the
+ * compiler from folding it into the loop. */
 __attribute__((noinline)) static long syscall_in_a_function(unsigned *cpu, unsigned *node)
 {
     __asm__ volatile("");
@@ -395,6 +395,8 @@ int main(int argc, char **argv)
     static double ns[OPS][2][2][IMPLS][BENCH_MAX_ROUNDS];
     size_t sizes[2];
 
+    if (argc > 2 && cost == NULL)
+        die_errno(argv[2]);
     ps = pal_mem_page_size();
     hps = pal_mem_huge_page_size() ? pal_mem_huge_page_size() : 2 << 20;
     sizes[0] = ps;
@@ -439,7 +441,7 @@ int main(int argc, char **argv)
                        m[PAL] / m[RAW], lo, hi, max_over_min(v[PAL], rounds),
                        max_over_min(v[LIBC], rounds), max_over_min(v[RAW], rounds));
             }
-    if (argc > 2 && (cost == NULL || fclose(cost) != 0))
+    if (cost != NULL && fclose(cost) != 0)
         die_errno(argv[2]);
     return 0;
 }
