@@ -203,11 +203,11 @@ void pal_mem_get_stats(struct pal_mem_stats *out)
 }
 
 /* Argument checks.  A zero page size means the OS would not tell it: every
- * range is then refused rather than guessed at.  The page size is loaded
- * once per check (a range's check is on every call's path); a NULL range
- * is refused before it, so that it starts no initialisation. */
-static int bad_size(size_t n, size_t ps)
+ * range is then refused rather than guessed at. */
+static int bad_size(size_t n)
 {
+    size_t ps = mem_page_size();
+
     return ps == 0 || n == 0 || (n & (ps - 1)) != 0;
 }
 
@@ -222,6 +222,8 @@ static int bad_range_mask(const void *v, size_t n, size_t mask)
     return v == NULL || ((p | n) & mask) != 0 || p + n <= p;
 }
 
+/* NULL is refused before the page size is asked, so that it starts no
+ * initialisation. */
 static int bad_range(const void *v, size_t n)
 {
     return v == NULL || bad_range_mask(v, n, mem_page_size() - 1);
@@ -239,7 +241,7 @@ static inline size_t hot_page_mask(void)
 
 int pal_mem_reserve(void *hint, size_t n, void **out)
 {
-    if (out == NULL || bad_size(n, mem_page_size()))
+    if (out == NULL || bad_size(n))
         return PAL_EINVAL;
     if (hint != NULL && bad_range(hint, n))
         return PAL_EINVAL;
@@ -255,8 +257,7 @@ int pal_mem_reserve_at(void *addr, size_t n)
 
 int pal_mem_reserve_aligned(size_t n, size_t align, void **out)
 {
-    if (out == NULL || bad_size(n, mem_page_size()) || align < mem_page_size() ||
-        (align & (align - 1)) != 0)
+    if (out == NULL || bad_size(n) || align < mem_page_size() || (align & (align - 1)) != 0)
         return PAL_EINVAL;
     return pal_os_reserve_aligned(n, align, out);
 }
@@ -438,7 +439,7 @@ int pal_mem_populate(void *v, size_t n)
 
 int pal_mem_alloc(size_t n, void **out)
 {
-    if (out == NULL || bad_size(n, mem_page_size()))
+    if (out == NULL || bad_size(n))
         return PAL_EINVAL;
     return pal_os_alloc(n, pal_mem_policy(), out);
 }
@@ -554,7 +555,7 @@ int pal_mem_alloc_huge(size_t n, size_t page_bytes, void **out)
 {
     size_t sizes[8], count, i;
 
-    if (out == NULL || bad_size(n, mem_page_size()))
+    if (out == NULL || bad_size(n))
         return PAL_EINVAL;
     if (page_bytes != 0 && (page_bytes < mem_page_size() || (page_bytes & (page_bytes - 1)) != 0))
         return PAL_EINVAL;
@@ -628,9 +629,9 @@ int pal_mem_acquire(const struct pal_mem_spec *spec, void **out)
     if (spec == NULL || out == NULL)
         return PAL_EINVAL;
     s = *spec;
-    ps = mem_page_size();
-    if (bad_size(s.n, ps))
+    if (bad_size(s.n))
         return PAL_EINVAL;
+    ps = mem_page_size();
     if (s.align != 0 && (s.align < ps || (s.align & (s.align - 1)) != 0))
         return PAL_EINVAL;
     if (s.align == 0)

@@ -665,8 +665,8 @@ static inline int purge_release(void *v, size_t n, unsigned how)
     long r;
 
     if (how == PAL_PURGE_ZERO) {
-        /* YES: madvise is there too (dontneed_zeroes) */
-        if (__atomic_load_n(&dontneed_zeroes, __ATOMIC_RELAXED) != PAL_OS_YES)
+        if (__atomic_load_n(&dontneed_zeroes, __ATOMIC_RELAXED) != PAL_OS_YES ||
+            __atomic_load_n(&advise_unused, __ATOMIC_RELAXED) == ADVISE_MMAP)
             return purge_zero_unsure(v, n);
         r = pal_sys_madvise(v, n, LX_MADV_DONTNEED);
         return r == 0 ? PAL_OK : purge_dontneed_refused(v, n, PAL_PURGE_ZERO, r);

@@ -18,9 +18,7 @@
 static int commit_strict;
 
 /* Whether MADV_DONTNEED gives back zero-filled pages here (qemu-user before
- * 7.1 returned success and kept the contents): PAL_OS_YES/NO.  NO also
- * once madvise is known to be missing (ADVISE_MMAP, where nothing reads
- * this word but a ZERO purge, which then decides on it alone). */
+ * 7.1 returned success and kept the contents): PAL_OS_YES/NO. */
 static int dontneed_zeroes;
 
 /* Under vm.overcommit_memory=2 the kernel charges every writable private
@@ -72,11 +70,7 @@ static int dontneed_probe(void)
     z = pal_sys_madvise((void *)m, os_page_size(), LX_MADV_DONTNEED) != 0 ||
                 *(volatile char *)m == 0 ? PAL_OS_YES : PAL_OS_NO;
     pal_sys_munmap((void *)m, os_page_size());
-    /* A downgrade to no madvise racing with the probe keeps its NO: one of
-     * the two sees the other's store (sequentially consistent, both) */
-    __atomic_store_n(&dontneed_zeroes, z, __ATOMIC_SEQ_CST);
-    if (z == PAL_OS_YES && __atomic_load_n(&advise_unused, __ATOMIC_SEQ_CST) == ADVISE_MMAP)
-        __atomic_store_n(&dontneed_zeroes, PAL_OS_NO, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&dontneed_zeroes, z, __ATOMIC_RELAXED);
     return z;
 }
 
@@ -115,9 +109,7 @@ static int remap(void *v, size_t n, long prot)
 
 static void downgrade(long advice)
 {
-    __atomic_store_n(&advise_unused, advice, __ATOMIC_SEQ_CST);
-    if (advice == ADVISE_MMAP)
-        __atomic_store_n(&dontneed_zeroes, PAL_OS_NO, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&advise_unused, advice, __ATOMIC_RELAXED);
     pal_os_count_fallback();
 }
 
