@@ -29,7 +29,8 @@ jobs=${JOBS:-2}
 
 # name @ file @ sed script @ in the fast set (1) or not (0) @ the PAL_FEAT_*
 # bits (joined by +) without which the mutated path is never taken, or
-# caught by nothing here (-: none).  This machine's kernel, say, may have
+# caught by nothing here (-: none; thp-always: THP "always" on this
+# machine).  This machine's kernel, say, may have
 # no batched release (process_madvise on the own process), so a mutant of
 # that path is skipped, not passed.  The kinds real bugs take: a probe or
 # /sys file misread, a wrong advice, flag or constant, a rounding
@@ -60,6 +61,15 @@ MUTANTS=(
   "guard-does-nothing@pal/linux/mem_linux.c@/^int pal_os_guard/,/^}/s/r = pal_sys_\(madvise\|mprotect\)(v, n, LX_\(MADV_GUARD_INSTALL\|PROT_NONE\));/r = ((void)v, (void)n, 0);/@0@-"
   # the feature probes' scratch pages unfenced: merged with a read-write
   # neighbour, the guard probe leaves the neighbour marked "gu"
+  # the mincore probe asks about a touched page where the untouched fence
+  # should be: residency reported missing on every kernel
+  "probe-resident-reads-no-fence@pal/linux/mem_linux_probes.h@/^static unsigned probe(/,/^}/s/probe_resident((void \*)m, s)/probe_resident(s, s)/@0@-"
+  # the collapse probe writes a page whose huge page lies inside its
+  # scratch mapping: a whole huge page faulted in under THP "always"
+  "probe-collapse-writes-huge@pal/linux/mem_linux_probes.h@/^static int probe_collapse/,/^}/s/== 0 ? (uintptr_t)m : last) = 1;/== 0 ? (uintptr_t)m : last - h) = 1;/@0@thp-always"
+  # the DONTNEED probe takes the advice's success for zeroes (qemu-user
+  # before 7.1 kept the contents)
+  "probe-dontneed-trusts-advice@pal/linux/mem_linux_probes.h@/^static int probe_dontneed/,/^}/s/\*(volatile char \*)scratch == 0 ? PAL_OS_YES : PAL_OS_NO/PAL_OS_YES/@0@-"
   "probe-scratch-unfenced@pal/linux/mem_linux_probes.h@s/m = pal_sys_mmap(0, 4 \* os_page_size(), LX_PROT_NONE, /m = pal_sys_mmap(0, 4 * os_page_size(), PROT_RW, /@0@GUARD"
   "reserve-at-clobbers@pal/linux/mem_linux.c@/^int pal_os_reserve_at/,/^}/s/LX_MAP_FIXED_NOREPLACE/LX_MAP_FIXED/@0@-"
   # a hint the kernel did not take fails the call instead of being dropped
@@ -151,6 +161,18 @@ has_features() {
   done
 }
 
+# why the mutated path is not taken on this machine; nothing if it is
+not_taken() {
+  case $1 in
+    -) ;;
+    thp-always)
+      grep -qF '[always]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null ||
+        echo "THP is not \"always\" here: no write faults in a huge page unasked" ;;
+    *) has_features "${feats:-0}" "$1" ||
+        echo "PAL_FEAT_${1//+/ or PAL_FEAT_} clear here, the mutated path is not taken" ;;
+  esac
+}
+
 # The copy of the library and its tests, configured, and every test built
 # on the unchanged library.
 build() {
@@ -228,7 +250,7 @@ run_suite() {
 }
 
 run_tests() {
-  local t name file script f need pass=0 fail=0 skip=0 line log feats sel caught orig
+  local t name file script f need pass=0 fail=0 skip=0 line log feats sel caught orig why
   select_mutants "$@" || return 1
   [ -x "$out/build/tests/test_fuzz" ] || { echo "not built: run tools/mutants.sh build first"; return 1; }
   run_suite "$out/unchanged.log"
@@ -246,8 +268,9 @@ run_tests() {
     cp "$orig" "$out/src/$file"
     sed -i "$script" "$out/src/$file"
     log=$out/$name.log
-    if [ "$need" != - ] && ! has_features "${feats:-0}" "$need"; then
-      line="skipped $name: PAL_FEAT_${need//+/ or PAL_FEAT_} clear here, the mutated path is not taken"
+    why=$(not_taken "$need")
+    if [ -n "$why" ]; then
+      line="skipped $name: $why"
       skip=$((skip + 1))
     elif cmp -s "$orig" "$out/src/$file"; then
       line="FAIL $name: not applied (its sed no longer matches $file)"

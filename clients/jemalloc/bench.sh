@@ -188,6 +188,6 @@ for s in "${settings[@]}"; do
 done
 about+=(--about "vm-thp-always=VM, THP always" --about "vm-strict=VM, overcommit 2")
 bench_tables "$rows" --name own2="own'" "${about[@]}" --about "stress=$prog" --about "release=$prog, purges at once"
-echo "Notes: the adapter turns libpal's huge-page marks off (thpgranular=0: jemalloc marks huge pages itself), so libpal adds none. Its setup probes once: a scratch page to check that MADV_DONTNEED zeroes (jemalloc's own build does the same check)."
+echo "Notes: the adapter turns libpal's huge-page marks off (thpgranular=0: jemalloc marks huge pages itself), so libpal adds none. Its setup probes once per copy of the library (the stress programs hold two): pal_mem_info asks for every feature, probed on two scratch mappings of libpal's own (the MADV_DONTNEED probe among them checks that it zeroes, as jemalloc's own layer does)."
 echo
 echo "raw rows: $rows" >&2

@@ -42,6 +42,23 @@ static int probe_guard(void *scratch)
            *(volatile char *)scratch == 0;
 }
 
+/* Whether MADV_DONTNEED gives back zero-filled pages here (qemu-user before
+ * 7.1 returned success and kept the contents): PAL_OS_YES/NO. */
+static int dontneed_zeroes;
+
+/* MADV_DONTNEED accepted; and, on a page written first, whether it reads
+ * back zero: the fact dontneed_probe (mem_linux_release.h) would otherwise
+ * learn on a scratch page of its own, three system calls more. */
+static int probe_dontneed(void *scratch)
+{
+    *(volatile char *)scratch = 1;
+    if (!probe_madvise(scratch, LX_MADV_DONTNEED))
+        return 0;
+    __atomic_store_n(&dontneed_zeroes, *(volatile char *)scratch == 0 ? PAL_OS_YES : PAL_OS_NO,
+                     __ATOMIC_RELAXED);
+    return 1;
+}
+
 static int probe_vma_name(void *scratch)
 {
     return pal_sys_prctl(LX_PR_SET_VMA, LX_PR_SET_VMA_ANON_NAME, (long)scratch,
@@ -50,28 +67,34 @@ static int probe_vma_name(void *scratch)
 
 /* MADV_COLLAPSE refuses (EINVAL) a VMA that could not hold an aligned huge
  * page, or that was never touched (no anon_vma yet), so the scratch VMA
- * spans two huge pages and its first page is written.  The advised range
- * is one page at a huge-page boundary, holding no whole huge page: 0
- * (nothing to do) where collapse exists, EINVAL (unknown advice) where it
- * does not.  Nothing is collapsed.  qemu-user (7.2) answers 0 to advice it
- * does not know, so the answer is checked against one only a real
- * collapse gives: the same range marked no-huge-page is refused (EINVAL:
- * not eligible).  -1 where the scratch mapping could not be had: nothing
- * learnt. */
+ * spans two huge pages and one page more, and one page is written.  The
+ * advised range is one page at a huge-page boundary, holding no whole huge
+ * page: 0 (nothing to do) where collapse exists, EINVAL (unknown advice)
+ * where it does not.  Nothing is collapsed.  qemu-user (7.2) answers 0 to
+ * advice it does not know, so the answer is checked against one only a
+ * real collapse gives: the same range marked no-huge-page is refused
+ * (EINVAL: not eligible).  -1 where the scratch mapping could not be had:
+ * nothing learnt.
+ * The page written is one whose aligned huge page is not all inside the
+ * VMA: under THP "always" a write elsewhere faults in a whole huge page
+ * (2 MiB zeroed at every process's first probe).  That is the last page,
+ * or the first where the last one's huge page ends with the VMA. */
 static int probe_collapse(void)
 {
-    long m = pal_sys_mmap(0, 2 * os_huge_page_size(), PROT_RW, MAP_ANON_PRIVATE, -1, 0);
-    uintptr_t boundary;
+    size_t h = os_huge_page_size(), ps = os_page_size(), len = 2 * h + ps;
+    long m = pal_sys_mmap(0, len, PROT_RW, MAP_ANON_PRIVATE, -1, 0);
+    uintptr_t boundary, last;
     int ok;
 
     if (pal_sys_failed(m))
         return -1;
-    *(volatile char *)m = 1;
-    boundary = pal_align_up((uintptr_t)m + 1, os_huge_page_size());
+    last = (uintptr_t)m + 2 * h;
+    *(volatile char *)(((last + ps) & (h - 1)) == 0 ? (uintptr_t)m : last) = 1;
+    boundary = pal_align_up((uintptr_t)m + 1, h);
     ok = probe_madvise((void *)boundary, LX_MADV_COLLAPSE) &&
-         pal_sys_madvise((void *)m, 2 * os_huge_page_size(), LX_MADV_NOHUGEPAGE) == 0 &&
-         pal_sys_madvise((void *)boundary, os_page_size(), LX_MADV_COLLAPSE) == -LX_EINVAL;
-    pal_sys_munmap((void *)m, 2 * os_huge_page_size());
+         pal_sys_madvise((void *)m, len, LX_MADV_NOHUGEPAGE) == 0 &&
+         pal_sys_madvise((void *)boundary, ps, LX_MADV_COLLAPSE) == -LX_EINVAL;
+    pal_sys_munmap((void *)m, len);
     return ok;
 }
 
@@ -86,27 +109,20 @@ static int probe_seal(void)
  * in that order: under qemu-user with a guest page size bigger than the
  * host's, the vector is in host pages and this fails.  It is also that
  * long there (qemu-loongarch64: 16 KiB pages, 8 entries), so the vector
- * has room for 4 KiB units.  *writable says whether the first page is
- * writable again after (the probes after write it). */
-static int probe_resident(void *scratch2, int *writable)
+ * has room for 4 KiB units.  The untouched page is the scratch mapping's
+ * inaccessible fence, as Reserved memory is: qemu-user (7.2) refuses
+ * mincore on PROT_NONE pages (ENOMEM, as if unmapped), so there
+ * pal_mem_resident could not answer for Reserved memory. */
+static int probe_resident(void *fence, void *touched)
 {
     unsigned char vec[2 * 65536 / 4096];
-    int ok;
 
     if (2 * os_page_size() > sizeof vec * 4096)
         return 0;
     vec[0] = vec[1] = 0xff;
-    ((volatile char *)scratch2)[os_page_size()] = 1;
-    /* The untouched page inaccessible, as Reserved memory is: qemu-user
-     * (7.2) refuses mincore on PROT_NONE pages (ENOMEM, as if unmapped),
-     * so there pal_mem_resident could not answer for Reserved memory. */
-    if (pal_sys_mprotect(scratch2, os_page_size(), LX_PROT_NONE) != 0)
-        return 0;
-    ok = pal_sys_mincore(scratch2, 2 * os_page_size(), vec) == 0 &&
-         (vec[0] & 1) == 0 && (vec[1] & 1) == 1;
-    /* refused under strict overcommit at the commit limit, or by a sandbox */
-    *writable = pal_sys_mprotect(scratch2, os_page_size(), PROT_RW) == 0;
-    return ok;
+    *(volatile char *)touched = 1;
+    return pal_sys_mincore(fence, 2 * os_page_size(), vec) == 0 && (vec[0] & 1) == 0 &&
+           (vec[1] & 1) == 1;
 }
 
 /* process_madvise on this process (PIDFD_SELF_THREAD, Linux 6.14: the
@@ -274,18 +290,18 @@ static int probe_numa(void *scratch)
 /* The features probed on the shared two-page scratch mapping. */
 #define SCRATCH_PROBES (PAL_FEAT_RESIDENT | PAL_FEAT_POPULATE | PAL_FEAT_BATCH | PAL_FEAT_NUMA | \
                         PAL_FEAT_MADV_FREE | PAL_FEAT_MADV_DONTNEED | PAL_FEAT_VMA_NAME |        \
-                        PAL_FEAT_FIXED_NOREPLACE | PAL_FEAT_GUARD)
+                        PAL_FEAT_FIXED_NOREPLACE | PAL_FEAT_GUARD | PAL_FEAT_TRACK)
 
-static int probe_track(void);
+static int probe_track(void *untracked);
 
 /* Probe the features in want that are not known yet; return all found. */
 static unsigned probe(unsigned want)
 {
     unsigned long hwcap2;
     unsigned have = 0;
-    int writable = 1, collapse, k;
+    int collapse, k;
     long m;
-    void *s;
+    char *s;
 
     want = pal_os_unprobed(&feats, want);
     if (want == 0)
@@ -332,13 +348,6 @@ static unsigned probe(unsigned want)
         if (__atomic_load_n(&numa_nodes_word, __ATOMIC_RELAXED) == 0)
             want &= ~PAL_FEAT_NUMA;
     }
-    if (want & PAL_FEAT_TRACK) {
-        k = probe_track();
-        if (k > 0)
-            have |= PAL_FEAT_TRACK;
-        else if (k < 0)
-            want &= ~PAL_FEAT_TRACK;
-    }
     m = 0;
     if (want & SCRATCH_PROBES) {
         /* Two read-write pages between two inaccessible ones of the
@@ -357,24 +366,27 @@ static unsigned probe(unsigned want)
         }
     }
     if (want & SCRATCH_PROBES) {
-        s = (void *)(m + (long)os_page_size());
-        /* resident first: it needs the second page untouched; then
-         * populate, which needs the first page untouched */
-        if ((want & PAL_FEAT_RESIDENT) && probe_resident(s, &writable))
+        /* the fence below s is the untouched inaccessible page resident
+         * asks about; s[ps] stays untouched until populate's probe */
+        s = (char *)(m + (long)os_page_size());
+        if ((want & PAL_FEAT_RESIDENT) && probe_resident((void *)m, s))
             have |= PAL_FEAT_RESIDENT;
-        /* a first page left inaccessible: the probes that write it wait
-         * for the next call, on a fresh scratch mapping */
-        if (!writable)
-            want &= ~SCRATCH_PROBES | PAL_FEAT_RESIDENT;
-        if ((want & PAL_FEAT_POPULATE) && probe_populate(s))
+        if ((want & PAL_FEAT_POPULATE) && probe_populate(s + os_page_size()))
             have |= PAL_FEAT_POPULATE;
+        if (want & PAL_FEAT_TRACK) {
+            k = probe_track(s + os_page_size());
+            if (k > 0)
+                have |= PAL_FEAT_TRACK;
+            else if (k < 0)
+                want &= ~PAL_FEAT_TRACK;
+        }
         if ((want & PAL_FEAT_BATCH) && probe_batch(s))
             have |= PAL_FEAT_BATCH;
         if ((want & PAL_FEAT_NUMA) && probe_numa(s))
             have |= PAL_FEAT_NUMA;
         if ((want & PAL_FEAT_MADV_FREE) && probe_madvise(s, LX_MADV_FREE))
             have |= PAL_FEAT_MADV_FREE;
-        if ((want & PAL_FEAT_MADV_DONTNEED) && probe_madvise(s, LX_MADV_DONTNEED))
+        if ((want & PAL_FEAT_MADV_DONTNEED) && probe_dontneed(s))
             have |= PAL_FEAT_MADV_DONTNEED;
         if ((want & PAL_FEAT_VMA_NAME) && probe_vma_name(s))
             have |= PAL_FEAT_VMA_NAME;

@@ -17,10 +17,6 @@
  * Prepared memory (map, unused, used, acquire): PAL_OS_YES/NO. */
 static int commit_strict;
 
-/* Whether MADV_DONTNEED gives back zero-filled pages here (qemu-user before
- * 7.1 returned success and kept the contents): PAL_OS_YES/NO. */
-static int dontneed_zeroes;
-
 /* Under vm.overcommit_memory=2 the kernel charges every writable private
  * page against CommitLimit whether it is resident or not, and madvise
  * releases the page but not the charge: a heap that shrank still counts
@@ -55,9 +51,10 @@ static inline int strict_commit(void)
     return strict == PAL_OS_YES;
 }
 
-/* Once, before MADV_DONTNEED is first relied on for zeroes: write a scratch
- * page, advise, read it back.  PAL_OS_YES where it could not tell now
- * (the fact stays unknown, to be probed again next time). */
+/* Once, before MADV_DONTNEED is first relied on for zeroes, unless the
+ * feature probes learnt it already (probe_dontneed): write a scratch page,
+ * advise, read it back.  PAL_OS_YES where it could not tell now (the fact
+ * stays unknown, to be probed again next time). */
 PAL_COLD
 static int dontneed_probe(void)
 {

@@ -176,45 +176,40 @@ static long scan(long pm, uintptr_t start, uintptr_t end, int rearm,
 
 /* 1: the kernel tracks writes; 0: it cannot, for good (no userfaultfd, no
  * asynchronous mode, no PAGEMAP_SCAN, no /proc, a sandbox); -1: not known
- * now (no descriptor or memory free), probed again next time.  With a
- * userfaultfd of its own, closed after: asking what the library offers
- * leaves no descriptor in a process that never tracks writes. */
-static int probe_track(void)
+ * now (no descriptor or memory free), probed again next time.  On one
+ * read-write scratch page of the probes (untracked: a page no userfaultfd
+ * has registered), with a userfaultfd of its own, closed after (which
+ * unregisters the page): asking what the library offers leaves no
+ * descriptor in a process that never tracks writes. */
+static int probe_track(void *untracked)
 {
     struct lx_page_region vec[SCAN_REGIONS];
     size_t ps = os_page_size();
-    uintptr_t walked;
-    long fd = uffd_open(), pm, m, r;
-    int ok = -1;
+    uintptr_t walked, p = (uintptr_t)untracked;
+    long fd = uffd_open(), pm, r;
+    int ok;
 
     if (pal_sys_failed(fd))
         return refused_for_good(fd) || fd == -LX_EINVAL || fd == -LX_EOPNOTSUPP ? 0 : -1;
-    m = pal_sys_mmap(0, ps, PROT_RW, MAP_ANON_PRIVATE, -1, 0);
-    if (pal_sys_failed(m)) {
-        pal_sys_close(fd);
-        return -1;
-    }
     pm = pagemap_open();
     if (pal_sys_failed(pm)) {
         ok = refused_for_good(pm) ? 0 : -1;
     } else {
-        r = uffd_range(fd, LX_UFFDIO_REGISTER, (uintptr_t)m, ps, LX_UFFDIO_REGISTER_MODE_WP, 1);
+        r = uffd_range(fd, LX_UFFDIO_REGISTER, p, ps, LX_UFFDIO_REGISTER_MODE_WP, 1);
         if (!pal_sys_failed(r))
-            r = uffd_range(fd, LX_UFFDIO_WRITEPROTECT, (uintptr_t)m, ps,
-                           LX_UFFDIO_WRITEPROTECT_MODE_WP, 0);
+            r = uffd_range(fd, LX_UFFDIO_WRITEPROTECT, p, ps, LX_UFFDIO_WRITEPROTECT_MODE_WP, 0);
         if (!pal_sys_failed(r)) {
             /* written, then reported so and re-armed, then clean */
-            *(volatile char *)m = 1;
-            r = scan(pm, (uintptr_t)m, (uintptr_t)m + ps, 1, vec, &walked);
+            *(volatile char *)p = 1;
+            r = scan(pm, p, p + ps, 1, vec, &walked);
             if (r == 1)
-                r = scan(pm, (uintptr_t)m, (uintptr_t)m + ps, 1, vec, &walked);
+                r = scan(pm, p, p + ps, 1, vec, &walked);
             else if (!pal_sys_failed(r))
                 r = -LX_ENOSYS; /* the write was not seen */
         }
         ok = r == 0 ? 1 : r == -LX_ENOMEM ? -1 : 0;
         pal_sys_close(pm);
     }
-    pal_sys_munmap((void *)m, ps);
     pal_sys_close(fd);
     return ok;
 }

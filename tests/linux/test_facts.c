@@ -192,18 +192,24 @@ static void feature_bits_match_raw_calls(void)
 {
     size_t ps = (size_t)sysconf(_SC_PAGESIZE);
     unsigned feats = pal_mem_features();
-    char *m = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    /* two read-write pages fenced by inaccessible ones, so that the guard
+     * marks no neighbour's mapping (see probes_mark_no_neighbour) */
+    char *f = mmap(NULL, 4 * ps, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *m = f + ps;
     void *r;
     int noreplace, guard, populate;
 
-    CHECK(m != MAP_FAILED);
+    CHECK(f != MAP_FAILED);
+    if (mprotect(m, 2 * ps, PROT_READ | PROT_WRITE) != 0) {
+        munmap(f, 4 * ps);
+        SKIP("no read-write scratch pages (the commit limit?)");
+    }
     r = mmap(m, ps, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     noreplace = r == MAP_FAILED && errno == EEXIST;
     if (r != MAP_FAILED && r != m)
         munmap(r, ps);
     guard = syscall(SYS_madvise, m, ps, 102 /* MADV_GUARD_INSTALL */) == 0 || errno != EINVAL;
     populate = syscall(SYS_madvise, m + ps, ps, 23 /* MADV_POPULATE_WRITE */) == 0 || errno != EINVAL;
-    munmap(m, 2 * ps);
+    munmap(f, 4 * ps);
     th_note("raw: MAP_FIXED_NOREPLACE %s, MADV_GUARD_INSTALL %s, MADV_POPULATE_WRITE %s",
             noreplace ? "EEXIST" : "ignored", guard ? "accepted" : "EINVAL",
             populate ? "accepted" : "EINVAL");
@@ -357,6 +363,56 @@ static size_t sys_pmd_size(void)
     return (size_t)strtoull(size, NULL, 10);
 }
 
+/* The peak resident size of this process (VmHWM, KiB), read into a buffer
+ * on the stack; 0 where /proc does not tell. */
+static unsigned long peak_rss_kib(void)
+{
+    char buf[4096];
+    int fd = open("/proc/self/status", O_RDONLY);
+    long n;
+    const char *p;
+
+    if (fd < 0)
+        return 0;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    p = strstr(buf, "VmHWM:");
+    return p != NULL ? strtoul(p + 6, NULL, 10) : 0;
+}
+
+static int child_probe_peak(void *huge_kib)
+{
+    unsigned long before = peak_rss_kib(), after, limit = *(unsigned long *)huge_kib / 2;
+
+    if (before == 0)
+        C_SKIP("no VmHWM in /proc/self/status");
+    (void)pal_mem_features();
+    after = peak_rss_kib();
+    if (after - before >= limit)
+        C_FAIL(1, after - before, limit, "peak RSS rise of the probes (KiB) < half a huge page");
+    return 0;
+}
+
+/* The probes write a few scratch pages, never a whole huge page: under THP
+ * "always" a write to a page whose aligned huge page lies inside a VMA
+ * faults in the huge page (seen: the collapse probe's scratch mapping,
+ * aligned by 6.7+ kernels, zeroed 2 MiB in every process).  munmap keeps
+ * the peak in VmHWM.  In a child: the probes run once per process, and
+ * probes_mark_no_neighbour needs them not run yet. */
+static void probes_fault_no_huge_page(void)
+{
+    char mode[128];
+    unsigned long huge_kib = sys_pmd_size() / 1024;
+
+    if (read_small("/sys/kernel/mm/transparent_hugepage/enabled", mode, sizeof mode) <= 0 ||
+        strstr(mode, "[always]") == NULL || huge_kib == 0)
+        SKIP("THP is not \"always\" here: a write faults in a huge page only where asked for");
+    RUN_CHILD(child_probe_peak, &huge_kib);
+}
+
 /* unused_ranges leaves the marks that unused of each range leaves: two
  * heaps of eight huge pages, asked for huge pages (which makes end marks
  * needed), the same ranges released, one range by range with unused, the
@@ -452,7 +508,8 @@ static void name_reads_back(void)
 }
 
 const struct th_test th_tests[] = {
-    TH(probes_mark_no_neighbour), /* first: see there */
+    TH(probes_fault_no_huge_page), /* before any probe: see there */
+    TH(probes_mark_no_neighbour), /* first to probe: see there */
     TH(hugetlb_sizes_match_sys),
     TH(numa_nodes_match_sys),
     TH(tagging_bits_match_hwcap),

@@ -149,7 +149,7 @@ enum {
     S_MMAP_NOREPLACE,  /* reserve_at, its probe */
     S_MMAP_FIXED_RW,   /* map, unused's fresh mapping */
     S_MMAP_FIXED_NONE, /* unused and fault under strict overcommit */
-    S_MMAP_RW,         /* alloc, the probes' scratch mappings */
+    S_MMAP_RW,         /* alloc, the collapse probe's scratch mapping */
     S_MMAP_HUGETLB,    /* alloc_huge */
     S_MUNMAP,
     S_MPROTECT_NONE,
@@ -1391,7 +1391,7 @@ struct row {
 /* The probes on the shared scratch mapping. */
 #define SCRATCH_FEATS (PAL_FEAT_RESIDENT | PAL_FEAT_POPULATE | PAL_FEAT_BATCH | PAL_FEAT_NUMA | \
                        PAL_FEAT_MADV_FREE | PAL_FEAT_MADV_DONTNEED | PAL_FEAT_VMA_NAME |        \
-                       PAL_FEAT_FIXED_NOREPLACE | PAL_FEAT_GUARD)
+                       PAL_FEAT_FIXED_NOREPLACE | PAL_FEAT_GUARD | PAL_FEAT_TRACK)
 
 #define D_CODES "pal_mem.h Errors: one PAL_E* code, 'a call that fails has changed nothing'"
 #define D_PROBE "pal_mem.h features: probed once; a refused probe: the feature is absent"
@@ -1446,10 +1446,9 @@ static const struct row rows[] = {
     ROW(F_UNUSED, S_MMAP_RW, PH_FIRST, O_OK, {{0}}, E_BASE, 0, 0, 0, 0,
         "unused: Ready -> Prepared (the zero check's scratch page is the library's own: "
         "'cannot tell now; ask again next time')"),
-    ROW(F_FEATURES, S_MMAP_RW, PH_ALL, O_OK, {{0}}, E_BASE, 0, 0, 0,
-        PAL_FEAT_THP_COLLAPSE | PAL_FEAT_TRACK,
-        "features: the collapse and tracking probes' scratch mappings refused: those "
-        "features absent now, 'probe again next time'"),
+    ROW(F_FEATURES, S_MMAP_RW, PH_ALL, O_OK, {{0}}, E_BASE, 0, 0, 0, PAL_FEAT_THP_COLLAPSE,
+        "features: the collapse probe's scratch mapping refused: that feature absent now, "
+        "'probe again next time'"),
     /* the shared scratch pages are mapped inaccessible, then made
      * read-write between two fence pages (mem_linux_probes.h) */
     ROW(F_FEATURES, S_MMAP_NONE, PH_ALL, O_OK, {{0}}, E_BASE, 0, 0, 0, SCRATCH_FEATS,
@@ -1493,8 +1492,6 @@ static const struct row rows[] = {
     ROW(F_GUARD, S_MPROTECT_NONE, PH_FIRST, O_MAP, {{0}}, E_BASE, 0, S_MADV_GUARD, EINVAL, 0,
         "guard: 'without an extra mapping where the kernel can, else by protection'; " D_CODES),
     ROW(F_GUARD, S_MPROTECT_NONE, PH_LATER, O_MAP, {{0}}, E_BASE, 0, S_MADV_GUARD, EINVAL, 0, D_CODES),
-    ROW(F_RESIDENT, S_MPROTECT_NONE, PH_ALL, PAL_ENOSYS, {{0}}, E_BASE, 0, 0, 0, 0,
-        "docs/SUPPORT.md: PAL_ENOSYS where the OS has no such thing (its probe refused)"),
     ROW(F_RESIDENT, S_MPROTECT_RW, PH_ALL, PAL_ENOMEM, {{0}}, E_BASE, 0, 0, 0, 0,
         "resident: 'PAL_ENOMEM while its probe cannot run (no scratch mapping to be had)': "
         "its scratch pages cannot be made read-write"),

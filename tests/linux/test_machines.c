@@ -274,9 +274,16 @@ static const struct lx_rule lying_dontneed[] = {
     { SYS_madvise, 2, 0xffffffffu, MADV_DONTNEED, LX_ERRNO(0) },
 };
 
+/* lying: madvise(DONTNEED) lies; probed: the feature probes run first,
+ * and learn the fact on their own scratch page */
+struct dontneed_case {
+    int lying, probed;
+};
+
 static int dontneed_child(void *arg)
 {
-    int lying = *(int *)arg;
+    const struct dontneed_case *c = arg;
+    int lying = c->lying;
     size_t ps, n;
     struct pal_mem_stats a, b;
     char *p;
@@ -285,6 +292,8 @@ static int dontneed_child(void *arg)
     C_CHECK(lx_library_fresh());
     if (lying && lx_seccomp(lying_dontneed, 1, SECCOMP_RET_ALLOW) != 0)
         C_SKIP("seccomp refused (qemu-user has none): cannot make madvise lie");
+    if (c->probed)
+        C_CHECK(pal_mem_features() & PAL_FEAT_MADV_DONTNEED);
     ps = pal_mem_page_size();
     n = 8 * ps;
     C_CHECK_OK(pal_mem_alloc(n, &v));
@@ -310,17 +319,32 @@ static int dontneed_child(void *arg)
  * unused remaps the range, and memory still reads back zero. */
 static void dontneed_without_zeroes_still_zeroes(void)
 {
-    int lying = 1;
+    struct dontneed_case c = { 1, 0 };
 
-    RUN_CHILD(dontneed_child, &lying);
+    RUN_CHILD(dontneed_child, &c);
 }
 
-/* The control: where DONTNEED is honest, no fallback is taken. */
+/* The same, learnt by the feature probes (pal_mem_features first). */
+static void dontneed_without_zeroes_probed_still_zeroes(void)
+{
+    struct dontneed_case c = { 1, 1 };
+
+    RUN_CHILD(dontneed_child, &c);
+}
+
+/* The controls: where DONTNEED is honest, no fallback is taken. */
 static void dontneed_with_zeroes_takes_no_fallback(void)
 {
-    int lying = 0;
+    struct dontneed_case c = { 0, 0 };
 
-    RUN_CHILD(dontneed_child, &lying);
+    RUN_CHILD(dontneed_child, &c);
+}
+
+static void dontneed_with_zeroes_probed_takes_no_fallback(void)
+{
+    struct dontneed_case c = { 0, 1 };
+
+    RUN_CHILD(dontneed_child, &c);
 }
 
 /* ---- no /proc, no /sys ------------------------------------------------ */
@@ -401,7 +425,9 @@ const struct th_test th_tests[] = {
     TH(default_overcommit_keeps_charge),
     TH(strict_overcommit_for_real),
     TH(dontneed_without_zeroes_still_zeroes),
+    TH(dontneed_without_zeroes_probed_still_zeroes),
     TH(dontneed_with_zeroes_takes_no_fallback),
+    TH(dontneed_with_zeroes_probed_takes_no_fallback),
     TH(no_proc_no_sys),
     TH(write_only_reads_back),
     TH_END,
