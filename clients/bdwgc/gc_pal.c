@@ -12,6 +12,10 @@
  *     GC_unmap_old               pal_mem_unused_ranges   (all its blocks)
  *     GC_remap                   pal_mem_used_zero       Prepared -> Ready
  *
+ * except for an executable heap (see purge_in_place), whose blocks are
+ * purged instead (pal_mem_purge, pal_mem_purge_ranges: Ready stays Ready)
+ * and need nothing at GC_remap.
+ *
  * An unmapped block keeps its address space (the collector merges free
  * blocks and remaps them in place) and is not touched until GC_remap: that
  * is libpal's Prepared.  Its pages go back to the OS; under the libpal
@@ -45,15 +49,17 @@
         ABORT_ARG3(what " failed", " at %p (length %lu): %s", (void *)(addr), \
                    (unsigned long)(len), pal_strerror(err))
 
-/* GC_set_pages_executable(1): used may give a released block back
+/* GC_set_pages_executable(1): the heap's blocks are purged with zeroes
+ * (Ready stays Ready, with its protection), as bdwgc's own Linux layer
+ * does with madvise, and GC_remap has nothing to do.  A release would
+ * cost one mprotect per remap more: used may give a released block back
  * read-write only (libpal does under harddecommit and strict overcommit),
- * so it gets exec permission again: one mprotect per remap, which
- * bdwgc's own Linux layer, releasing with madvise, does not need. */
-static void allow_exec(ptr_t p, size_t n)
+ * and the block must be executable again.  So an executable heap keeps
+ * its commit charge under strict overcommit, and harddecommit does not
+ * apply to it, as with bdwgc's own layer. */
+static GC_bool purge_in_place(void)
 {
-    int err = pal_mem_protect(p, n, PAL_PROT_READ | PAL_PROT_WRITE | PAL_PROT_EXEC);
-
-    ABORT_ON_PAL_FAIL(err, "pal_mem_protect (executable heap)", p, n);
+    return GC_get_pages_executable();
 }
 
 /* PAL_SHOW_STATS=1: libpal's own call counts (pal_mem_get_stats) on
@@ -233,8 +239,11 @@ static void release_pending(void)
 
     if (npending == 0)
         return;
-    err = pal_mem_unused_ranges(pending, npending, &done);
-    ABORT_ON_PAL_FAIL(err, "unmap: pal_mem_unused_ranges", pending[done].v,
+    if (purge_in_place())
+        err = pal_mem_purge_ranges(pending, npending, PAL_PURGE_ZERO, &done);
+    else
+        err = pal_mem_unused_ranges(pending, npending, &done);
+    ABORT_ON_PAL_FAIL(err, "unmap of the collected blocks", pending[done].v,
                       pending[done].n);
     BZERO(pending, npending * sizeof(pending[0]));
     npending = 0;
@@ -253,8 +262,9 @@ static void release(ptr_t start_addr, size_t len)
         pending[npending].n = len;
         npending++;
     } else {
-        err = pal_mem_unused(start_addr, len);
-        ABORT_ON_PAL_FAIL(err, "unmap: pal_mem_unused", start_addr, len);
+        err = purge_in_place() ? pal_mem_purge(start_addr, len, PAL_PURGE_ZERO)
+                               : pal_mem_unused(start_addr, len);
+        ABORT_ON_PAL_FAIL(err, "unmap", start_addr, len);
     }
     GC_unmapped_bytes += len;
 }
@@ -289,14 +299,16 @@ GC_INNER void GC_remap(ptr_t start, size_t bytes)
     GC_pal_forget_zero();
     if (0 == start_addr)
         return;
-    /* All of [start_addr, start_addr + len) is Prepared: GC_unmap, or
-     * GC_unmap_gap when blocks were merged, released every whole page
-     * of the block, and the collector touched none of them since. */
-    err = pal_mem_used_zero(start_addr, len, &zeroed);
-    ABORT_ON_PAL_FAIL(err, "remap: pal_mem_used_zero", start_addr, len);
-    /* under harddecommit, used gives back read-write access only */
-    if (GC_get_pages_executable())
-        allow_exec(start_addr, len);
+    /* All of [start_addr, start_addr + len) is Prepared (or purged with
+     * zeroes): GC_unmap, or GC_unmap_gap when blocks were merged, released
+     * every whole page of the block, and the collector touched none of
+     * them since. */
+    if (purge_in_place()) {
+        zeroed = 1;
+    } else {
+        err = pal_mem_used_zero(start_addr, len, &zeroed);
+        ABORT_ON_PAL_FAIL(err, "remap: pal_mem_used_zero", start_addr, len);
+    }
     GC_unmapped_bytes -= len;
     /* The block reads zero only if it is whole pages: where the page is
      * larger than HBLKSIZE its ends may share a page with a neighbour,

@@ -243,8 +243,8 @@ cmd_test() {
   run_one churn "$dir/churn.log" \
     env GC_UNMAP_THRESHOLD=1 timeout $TEST_TIMEOUT $qemu "$dir/churn" "$cycles"
   # An executable heap (GC_set_pages_executable(1)): got executable in one
-  # call, and executable again after every remap, also under harddecommit
-  # (where a remap gives back read-write access only)
+  # call, and still executable after every remap, also under harddecommit
+  # (its blocks are purged, which no policy changes)
   # shellcheck disable=SC2086
   run_one churn-exec "$dir/churn-exec.log" \
     env GC_UNMAP_THRESHOLD=1 timeout $TEST_TIMEOUT $qemu "$dir/churn" "$cycles" exec
@@ -485,7 +485,7 @@ cmd_bench() {
   bench_tables "$rows" --name own2="own'" --about "exec=executable heap" --about "churn=GC_UNMAP_THRESHOLD=1" \
     --about "gctest=GC_DISABLE_INCREMENTAL=1" --about "vm-thp-always=VM, THP always" --about "vm-strict=VM, overcommit 2"
   thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || true)
-  echo "Per unmapped range bdwgc's own Linux code makes one madvise(MADV_DONTNEED) and nothing on remap. On libpal the ranges one GC_unmap_old releases go in one process_madvise where the kernel batches them (a single range: one madvise), GC_unmap_gap's in one madvise each; used makes no call, except that where khugepaged would fill a partly released huge page back in (THP \"always\"; this machine: ${thp:-no THP}) unused also marks the huge pages at the range's ends no-huge-page and used marks the whole ones inside huge-page again (thpgranular). With an executable heap (\`exec\`) every remap is one mprotect more, back to read-write-execute: the contract lets used give a released range back read-write only (as it does under harddecommit and strict overcommit), so the caller protects again, where bdwgc's own madvise keeps the protection. Once per process libpal also maps, probes and unmaps two scratch mappings (a page to check that MADV_DONTNEED gives back zeroes, which qemu-user before 7.1 did not; two pages for its feature probes, the batching among them, mapped inaccessible with a fence page on each side and made read-write by one mprotect): its two mmap, one mprotect and two munmap calls more. The other mmap calls are the heap's growth and libc's own."
+  echo "Per unmapped range bdwgc's own Linux code makes one madvise(MADV_DONTNEED) and nothing on remap. On libpal the ranges one GC_unmap_old releases go in one process_madvise where the kernel batches them (a single range: one madvise), GC_unmap_gap's in one madvise each; used makes no call, except that where khugepaged would fill a partly released huge page back in (THP \"always\"; this machine: ${thp:-no THP}) unused also marks the huge pages at the range's ends no-huge-page and used marks the whole ones inside huge-page again (thpgranular). With an executable heap (\`exec\`) the blocks are purged (pal_mem_purge_ranges, pal_mem_purge: the same system calls, the protection kept, as bdwgc's own madvise keeps it) and a remap makes no call. Once per process libpal also maps, probes and unmaps two scratch mappings (a page to check that MADV_DONTNEED gives back zeroes, which qemu-user before 7.1 did not; two pages for its feature probes, the batching among them, mapped inaccessible with a fence page on each side and made read-write by one mprotect): its two mmap, one mprotect and two munmap calls more. The other mmap calls are the heap's growth and libc's own."
   echo
   echo "## bdwgc 8.2.2 incremental: its mprotect barrier, its soft-dirty bits, libpal's write tracking"
   echo
