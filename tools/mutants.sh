@@ -30,9 +30,9 @@ jobs=${JOBS:-2}
 # name @ file @ sed script @ in the fast set (1) or not (0) @ the PAL_FEAT_*
 # bits (joined by +) without which the mutated path is never taken, or
 # caught by nothing here (-: none; thp-always: THP "always" on this
-# machine).  This machine's kernel, say, may have
-# no batched release (process_madvise on the own process), so a mutant of
-# that path is skipped, not passed.  The kinds real bugs take: a probe or
+# machine).  This machine's kernel, say, may have no batched release
+# (process_madvise on the own process), so a mutant of that path is
+# skipped, not passed.  The kinds real bugs take: a probe or
 # /sys file misread, a wrong advice, flag or constant, a rounding
 # direction, a page too few at a range's end, a dropped protection bit, a
 # node ignored.
@@ -59,8 +59,6 @@ MUTANTS=(
   "protect-drops-write@pal/linux/mem_linux.c@/^static int kernel_prot/,/^}/s/p |= LX_PROT_READ | LX_PROT_WRITE;/p |= LX_PROT_READ;/@0@-"
   "protect-pretends-mte-bti@pal/linux/mem_linux.c@/^static int kernel_prot/,/^}/s/return PAL_ENOSYS;/(void)0;/@0@-"
   "guard-does-nothing@pal/linux/mem_linux.c@/^int pal_os_guard/,/^}/s/r = pal_sys_\(madvise\|mprotect\)(v, n, LX_\(MADV_GUARD_INSTALL\|PROT_NONE\));/r = ((void)v, (void)n, 0);/@0@-"
-  # the feature probes' scratch pages unfenced: merged with a read-write
-  # neighbour, the guard probe leaves the neighbour marked "gu"
   # the mincore probe asks about a touched page where the untouched fence
   # should be: residency reported missing on every kernel
   "probe-resident-reads-no-fence@pal/linux/mem_linux_probes.h@/^static unsigned probe(/,/^}/s/probe_resident((void \*)m, s)/probe_resident(s, s)/@0@-"
@@ -70,6 +68,8 @@ MUTANTS=(
   # the DONTNEED probe takes the advice's success for zeroes (qemu-user
   # before 7.1 kept the contents)
   "probe-dontneed-trusts-advice@pal/linux/mem_linux_probes.h@/^static int probe_dontneed/,/^}/s/\*(volatile char \*)scratch == 0 ? PAL_OS_YES : PAL_OS_NO/PAL_OS_YES/@0@-"
+  # the feature probes' scratch pages unfenced: merged with a read-write
+  # neighbour, the guard probe leaves the neighbour marked "gu"
   "probe-scratch-unfenced@pal/linux/mem_linux_probes.h@s/m = pal_sys_mmap(0, 4 \* os_page_size(), LX_PROT_NONE, /m = pal_sys_mmap(0, 4 * os_page_size(), PROT_RW, /@0@GUARD"
   "reserve-at-clobbers@pal/linux/mem_linux.c@/^int pal_os_reserve_at/,/^}/s/LX_MAP_FIXED_NOREPLACE/LX_MAP_FIXED/@0@-"
   # a hint the kernel did not take fails the call instead of being dropped
