@@ -67,7 +67,7 @@ MUTANTS=(
   "probe-collapse-writes-huge@pal/linux/mem_linux_probes.h@/^static int probe_collapse/,/^}/s/== 0 ? (uintptr_t)m : last) = 1;/== 0 ? (uintptr_t)m : last - h) = 1;/@0@thp-always"
   # the DONTNEED probe takes the advice's success for zeroes (qemu-user
   # before 7.1 kept the contents)
-  "probe-dontneed-trusts-advice@pal/linux/mem_linux_probes.h@/^static int probe_dontneed/,/^}/s/\*(volatile char \*)scratch == 0 ? PAL_OS_YES : PAL_OS_NO/PAL_OS_YES/@0@-"
+  "probe-dontneed-trusts-advice@pal/linux/mem_linux_probes.h@/^static int probe_dontneed/,/^}/s/z ? PAL_OS_YES : PAL_OS_NO/PAL_OS_YES/@0@-"
   # the feature probes' scratch pages unfenced: merged with a read-write
   # neighbour, the guard probe leaves the neighbour marked "gu"
   "probe-scratch-unfenced@pal/linux/mem_linux_probes.h@s/m = pal_sys_mmap(0, 4 \* os_page_size(), LX_PROT_NONE, /m = pal_sys_mmap(0, 4 * os_page_size(), PROT_RW, /@0@GUARD"

@@ -46,16 +46,26 @@ static int probe_guard(void *scratch)
  * 7.1 returned success and kept the contents): PAL_OS_YES/NO. */
 static int dontneed_zeroes;
 
-/* MADV_DONTNEED accepted; and, on a page written first, whether it reads
- * back zero: the fact dontneed_probe (mem_linux_release.h) would otherwise
- * learn on a scratch page of its own, three system calls more. */
-static int probe_dontneed(void *scratch)
+/* A scratch page written, advised MADV_DONTNEED and read back: 1 if it
+ * reads zero, 0 if it kept its contents, -1 if the advice was refused. */
+static int dontneed_read_back(void *scratch)
 {
     *(volatile char *)scratch = 1;
     if (!probe_madvise(scratch, LX_MADV_DONTNEED))
+        return -1;
+    return *(volatile char *)scratch == 0;
+}
+
+/* MADV_DONTNEED accepted; and whether it zeroes, the fact dontneed_probe
+ * (mem_linux_release.h) would otherwise learn on a scratch page of its
+ * own, three system calls more. */
+static int probe_dontneed(void *scratch)
+{
+    int z = dontneed_read_back(scratch);
+
+    if (z < 0)
         return 0;
-    __atomic_store_n(&dontneed_zeroes, *(volatile char *)scratch == 0 ? PAL_OS_YES : PAL_OS_NO,
-                     __ATOMIC_RELAXED);
+    __atomic_store_n(&dontneed_zeroes, z ? PAL_OS_YES : PAL_OS_NO, __ATOMIC_RELAXED);
     return 1;
 }
 

@@ -52,9 +52,10 @@ static inline int strict_commit(void)
 }
 
 /* Once, before MADV_DONTNEED is first relied on for zeroes, unless the
- * feature probes learnt it already (probe_dontneed): write a scratch page,
- * advise, read it back.  PAL_OS_YES where it could not tell now (the fact
- * stays unknown, to be probed again next time). */
+ * feature probes learnt it already (probe_dontneed): a scratch page read
+ * back after the advice (dontneed_read_back).  PAL_OS_YES where the advice
+ * is refused (the release then remaps, which zeroes), and where it could
+ * not tell now (the fact stays unknown, to be probed again next time). */
 PAL_COLD
 static int dontneed_probe(void)
 {
@@ -63,9 +64,7 @@ static int dontneed_probe(void)
 
     if (pal_sys_failed(m))
         return PAL_OS_YES;
-    *(volatile char *)m = 1;
-    z = pal_sys_madvise((void *)m, os_page_size(), LX_MADV_DONTNEED) != 0 ||
-                *(volatile char *)m == 0 ? PAL_OS_YES : PAL_OS_NO;
+    z = dontneed_read_back((void *)m) != 0 ? PAL_OS_YES : PAL_OS_NO;
     pal_sys_munmap((void *)m, os_page_size());
     __atomic_store_n(&dontneed_zeroes, z, __ATOMIC_RELAXED);
     return z;
